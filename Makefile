@@ -1,0 +1,167 @@
+# briefing — build, test, install.
+#
+#   make            build ./briefing
+#   make check      install deps, build, unit + integration tests, unit tests under ASan+UBSan
+#   make demo       install deps, build, fetch the bundled samples into a demo db and list them
+#   make engine     build the standalone engine library and briefing-model (libc, libm, pthreads only)
+#   make fuzz       build and briefly run the libFuzzer targets (clang)
+#   make install    PREFIX=/usr/local DESTDIR=
+#
+# Variants build into build/<variant>/ (release, asan); dependency files keep
+# incremental builds honest.
+
+PREFIX   ?= /usr/local
+BINDIR   ?= $(PREFIX)/bin
+MANDIR   ?= $(PREFIX)/share/man
+DATADIR  ?= $(PREFIX)/share/briefing
+DESTDIR  ?=
+
+CC       ?= cc
+PKG_CONFIG ?= pkg-config
+PKGS     := ncursesw libcurl libxml-2.0 sqlite3
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+CMOCKA_CFLAGS := $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
+CMOCKA_LIBS   := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
+
+WARN     := -Wall -Wextra -Wno-unused-parameter -Wshadow -Wstrict-prototypes -Wformat=2
+BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 $(WARN) -Isrc -MMD -MP \
+	-DBRIEFING_DATADIR='"$(DATADIR)"'
+OPT      ?= -O2 -g
+CFLAGS   ?=
+LDFLAGS  ?=
+SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+# Sources. The engine stands alone (no util, no other libraries).
+ENGINE_SRC := $(shell find src/engine -name '*.c' -not -name 'tool_main.c' 2>/dev/null | sort)
+APP_SRC    := $(shell find src -name '*.c' -not -path 'src/engine/*' -not -name main.c | sort)
+UNIT_SRC   := $(sort $(wildcard tests/unit/test_*.c))
+FUZZ_SRC   := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+
+R := build/release
+A := build/asan
+
+ENGINE_OBJ_R := $(ENGINE_SRC:%.c=$(R)/%.o)
+APP_OBJ_R    := $(APP_SRC:%.c=$(R)/%.o)
+ENGINE_OBJ_A := $(ENGINE_SRC:%.c=$(A)/%.o)
+APP_OBJ_A    := $(APP_SRC:%.c=$(A)/%.o)
+
+UNIT_BIN_R := $(UNIT_SRC:tests/unit/%.c=$(R)/tests/%)
+UNIT_BIN_A := $(UNIT_SRC:tests/unit/%.c=$(A)/tests/%)
+
+ENGINE_LIB_R := $(R)/libbriefing-engine.a
+ENGINE_LIB_A := $(A)/libbriefing-engine.a
+APP_LIB_R    := $(R)/libbriefing.a
+APP_LIB_A    := $(A)/libbriefing.a
+
+LIBS := $(PKG_LIBS) -lm -lpthread
+
+.PHONY: all engine check check-unit check-asan check-integration demo fuzz install uninstall clean deps bench
+
+all: briefing
+
+deps:
+	@bash scripts/install-deps.sh
+
+briefing: $(R)/src/main.o $(APP_LIB_R) $(ENGINE_LIB_R)
+	$(CC) $(OPT) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+engine: $(ENGINE_LIB_R) briefing-model
+
+briefing-model: $(R)/src/engine/tool_main.o $(ENGINE_LIB_R)
+	$(CC) $(OPT) $(LDFLAGS) -o $@ $^ -lm -lpthread
+
+$(ENGINE_LIB_R): $(ENGINE_OBJ_R)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+$(ENGINE_LIB_A): $(ENGINE_OBJ_A)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+$(APP_LIB_R): $(APP_OBJ_R)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+$(APP_LIB_A): $(APP_OBJ_A)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+# The engine is compiled without the application's include flags.
+$(R)/src/engine/%.o: src/engine/%.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(OPT) -march=x86-64-v2 $(CFLAGS) -c -o $@ $<
+$(A)/src/engine/%.o: src/engine/%.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) -O1 -g $(SAN) $(CFLAGS) -c -o $@ $<
+
+$(R)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(OPT) $(PKG_CFLAGS) $(CMOCKA_CFLAGS) $(CFLAGS) -c -o $@ $<
+$(A)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) -O1 -g $(SAN) $(PKG_CFLAGS) $(CMOCKA_CFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(R)/tests/%: $(R)/tests/unit/%.o $(APP_LIB_R) $(ENGINE_LIB_R)
+	$(CC) $(OPT) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LIBS)
+$(A)/tests/%: $(A)/tests/unit/%.o $(APP_LIB_A) $(ENGINE_LIB_A)
+	$(CC) -g $(SAN) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LIBS)
+
+# ---- tests -----------------------------------------------------------------
+
+check: deps
+	@$(MAKE) --no-print-directory briefing $(UNIT_BIN_R) $(UNIT_BIN_A)
+	@bash tests/run.sh
+
+check-unit: briefing $(UNIT_BIN_R)
+	@bash tests/run.sh unit
+
+check-asan: $(UNIT_BIN_A)
+	@bash tests/run.sh asan
+
+check-integration: briefing
+	@bash tests/run.sh integration
+
+# ---- demo ------------------------------------------------------------------
+
+demo: deps
+	@$(MAKE) --no-print-directory briefing
+	@bash scripts/demo.sh
+
+# ---- fuzz ------------------------------------------------------------------
+
+FUZZ_CC ?= clang
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 -D_GNU_SOURCE -Isrc $(PKG_CFLAGS)
+FUZZ_TIME ?= 20
+
+build/fuzz/%: tests/fuzz/%.c $(APP_SRC) $(ENGINE_SRC)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(APP_SRC) $(ENGINE_SRC) $(LIBS)
+
+fuzz: deps
+	@$(MAKE) --no-print-directory $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
+	@bash tests/fuzz/run.sh $(FUZZ_TIME)
+
+# ---- bench -----------------------------------------------------------------
+
+bench: briefing
+	bash bench/fetch.sh
+
+# ---- install ---------------------------------------------------------------
+
+install: briefing
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(DATADIR)/feeds $(DESTDIR)$(DATADIR)/samples
+	install -m 755 briefing $(DESTDIR)$(BINDIR)/briefing
+	install -m 644 man/briefing.1 $(DESTDIR)$(MANDIR)/man1/briefing.1
+	install -m 644 man/briefing.conf.5 $(DESTDIR)$(MANDIR)/man5/briefing.conf.5
+	install -m 644 feeds/default.opml $(DESTDIR)$(DATADIR)/feeds/default.opml
+	install -m 644 data/samples/*.xml $(DESTDIR)$(DATADIR)/samples/
+	if [ -f briefing-model ]; then install -m 755 briefing-model $(DESTDIR)$(BINDIR)/briefing-model; fi
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/briefing $(DESTDIR)$(BINDIR)/briefing-model \
+		$(DESTDIR)$(MANDIR)/man1/briefing.1 $(DESTDIR)$(MANDIR)/man5/briefing.conf.5
+	rm -rf $(DESTDIR)$(DATADIR)
+
+clean:
+	rm -rf build briefing briefing-model
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,184 @@
+/* feed — parse RSS/Atom/OPML, turn HTML into text, resolve URLs, fetch with
+ * libcurl multi, and update the store from the network. Never prints or
+ * exits: results and errors come back in the structs below. */
+#ifndef BRIEFING_FEED_H
+#define BRIEFING_FEED_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct store;
+
+enum feed_err {
+	FEED_OK = 0,
+	FEED_ERR_NOMEM,
+	FEED_ERR_NOT_FEED,    /* parsed, but no rss/rdf/feed root */
+	FEED_ERR_PARSE,       /* not XML at all / nothing recoverable */
+	FEED_ERR_IO,          /* file or network */
+	FEED_ERR_HTTP,        /* non-2xx status */
+	FEED_ERR_TOO_BIG,     /* body over the cap */
+	FEED_ERR_ARG,         /* bad argument */
+	FEED_ERR_STORE,       /* the store refused */
+	FEED_ERR_CANCELLED,
+};
+const char *feed_strerror(int err);
+
+enum feed_format {
+	FEED_FMT_UNKNOWN = 0,
+	FEED_FMT_RSS090,      /* RDF with the 0.90 namespace */
+	FEED_FMT_RSS091,
+	FEED_FMT_RSS092,
+	FEED_FMT_RSS094,
+	FEED_FMT_RSS20,
+	FEED_FMT_RSS10,       /* RDF */
+	FEED_FMT_ATOM03,
+	FEED_FMT_ATOM10,
+};
+const char *feed_format_name(enum feed_format f); /* "rss20", "atom10", ... */
+
+/* ---- parse (parse.c) ----------------------------------------------------
+ * All strings are owned by the doc, valid UTF-8, sanitised (no control
+ * characters or escape sequences), NULL when absent. Text fields (title,
+ * author, summary, content) are plain text: HTML already turned into text.
+ * Links are absolute (resolved against xml:base and the feed URL). */
+struct feed_entry {
+	char *guid;           /* id/guid as written; NULL if the feed has none */
+	char *link;
+	char *title;
+	char *author;
+	char *summary;
+	char *content;
+	int64_t published;    /* UTC seconds; 0 = none (pubDate, dc:date, published, issued) */
+	int64_t updated;      /* UTC seconds; 0 = none (atom updated/modified) */
+};
+
+struct feed_doc {
+	enum feed_format format;
+	char *title;
+	char *link;           /* the site's link (alternate), absolute */
+	char *description;    /* subtitle/tagline/description, as text */
+	char *encoding;       /* the encoding the bytes were read as, e.g. "UTF-8" */
+	int well_formed;      /* 1 if libxml2 reported no error */
+	char *error;          /* first parse error ("line 3: ..."), NULL if none */
+	struct feed_entry *entries;
+	size_t n_entries;
+};
+
+/* Parse a feed from memory. base_url (may be NULL) resolves relative links;
+ * http_charset (may be NULL) is the charset from Content-Type, which wins
+ * over the XML declaration. No network access, no entity expansion.
+ * Ill-formed XML is recovered where possible (well_formed = 0, error set).
+ * On success *out is a new doc (free with feed_doc_free). */
+int feed_parse_buffer(const char *buf, size_t len, const char *base_url,
+		      const char *http_charset, struct feed_doc **out);
+void feed_doc_free(struct feed_doc *doc);
+
+/* ---- HTML to text (html.c) ----------------------------------------------
+ * Entities decoded, tags dropped, block elements (p, div, br, li, h1-6,
+ * blockquote, pre, tr...) become paragraph breaks ("\n\n", br a "\n"),
+ * script/style/head/noscript/iframe/object content dropped, whitespace
+ * collapsed, result sanitised. Returns a new string (caller frees), or NULL
+ * on allocation failure. */
+char *feed_html_to_text(const char *html, size_t len);
+/* Heuristic: does s look like it holds markup or entities? */
+int feed_html_looks_like(const char *s);
+
+/* ---- URLs (url.c) ------------------------------------------------------- */
+/* RFC 3986 reference resolution. base may be NULL (ref returned as is).
+ * Returns a new string (caller frees). */
+char *feed_url_resolve(const char *base, const char *ref);
+/* Normalised form for dedupe: scheme/host lower-cased, default port,
+ * fragment, and tracking parameters (utm_*, fbclid, gclid) dropped, empty
+ * path -> "/". Caller frees. */
+char *feed_url_normalize(const char *url);
+/* Lower-cased host of url into out (NUL-terminated); 0 ok, -1 none. */
+int feed_url_host(const char *url, char *out, size_t size);
+
+/* ---- OPML (opml.c) ------------------------------------------------------ */
+struct feed_opml_entry {
+	char *url;            /* xmlUrl */
+	char *title;          /* title or text */
+	char *site;           /* htmlUrl, may be NULL */
+	char *category;       /* enclosing outline's title, may be NULL */
+};
+/* Parse OPML 1.0/2.0; nested outlines flattened (category = parent title).
+ * Entries without xmlUrl are skipped. *out (array, free with
+ * feed_opml_free). FEED_ERR_PARSE if there is no opml/body. */
+int feed_opml_parse(const char *buf, size_t len, struct feed_opml_entry **out, size_t *n);
+void feed_opml_free(struct feed_opml_entry *e, size_t n);
+/* Write OPML 2.0, grouped by category. Returns a new string (caller frees). */
+char *feed_opml_write(const struct feed_opml_entry *e, size_t n, const char *title);
+
+/* ---- fetch (fetch.c) ----------------------------------------------------
+ * libcurl multi. Transfers run in parallel (jobs), at most per_host at
+ * once per host, redirects followed (max 5), gzip/deflate accepted,
+ * conditional GET from etag/last_modified, bodies over max_body aborted.
+ * file:// URLs are read from disk. The callback runs on the calling thread
+ * as each transfer ends; the result and its strings belong to the fetcher
+ * and are freed after the callback returns. */
+struct feed_fetch_req {
+	int64_t id;           /* caller's tag (the feed id) */
+	const char *url;
+	const char *etag;           /* may be NULL */
+	const char *last_modified;  /* may be NULL */
+};
+
+struct feed_fetch_result {
+	int err;              /* FEED_OK, FEED_ERR_IO, FEED_ERR_HTTP, FEED_ERR_TOO_BIG, FEED_ERR_CANCELLED */
+	long status;          /* HTTP status (200, 304, ...); 0 for file:// or no response */
+	char *error;          /* human message when err != FEED_OK */
+	char *body;           /* decoded body (NUL-terminated), NULL if none */
+	size_t body_len;
+	char *etag;           /* new validators, NULL if not sent */
+	char *last_modified;
+	char *content_type;
+	char *charset;        /* from Content-Type, NULL if none */
+	char *final_url;      /* after redirects */
+	char *permanent_url;  /* set when every hop to final_url was permanent (301/308) */
+	int64_t retry_after;  /* seconds from Retry-After on 429/503, -1 if none */
+	double seconds;       /* wall time of the transfer */
+};
+
+struct feed_fetch_opts {
+	int jobs;             /* parallel transfers (default 8) */
+	int per_host;         /* default 2 */
+	long connect_timeout; /* seconds, default 10 */
+	long total_timeout;   /* seconds, default 30 */
+	size_t max_body;      /* bytes, default 8 MiB */
+	int max_redirects;    /* default 5 */
+	const char *user_agent; /* default "briefing/VERSION (+https://...)" */
+	volatile int *cancel; /* if non-NULL and set, stop early */
+};
+void feed_fetch_opts_default(struct feed_fetch_opts *o);
+
+typedef void (*feed_fetch_cb)(void *ctx, const struct feed_fetch_req *req,
+			      const struct feed_fetch_result *res);
+int feed_fetch_run(const struct feed_fetch_req *reqs, size_t n,
+		   const struct feed_fetch_opts *opts, feed_fetch_cb cb, void *ctx);
+
+/* ---- update (update.c): fetch -> parse -> store ------------------------
+ * One transaction per feed. Feeds whose next allowed fetch is in the future
+ * are skipped unless force. Progress is reported through the callback after
+ * every feed. */
+struct feed_update_progress {
+	size_t done, total;
+	size_t new_items, updated_items;
+	size_t errors, not_modified, skipped;
+	int64_t feed_id;      /* the feed just finished */
+	const char *feed_url;
+	const char *error;    /* that feed's error, NULL if it went well */
+};
+typedef void (*feed_update_cb)(void *ctx, const struct feed_update_progress *p);
+
+struct feed_update_opts {
+	struct feed_fetch_opts fetch;
+	const int64_t *ids;   /* only these feeds (NULL = all) */
+	size_t n_ids;
+	int force;            /* ignore next-allowed-fetch */
+};
+/* Returns FEED_OK when the run completed (individual feed errors are
+ * counted in the final progress, *out if non-NULL). */
+int feed_update_run(struct store *st, const struct feed_update_opts *opts,
+		    feed_update_cb cb, void *ctx, struct feed_update_progress *out);
+
+#endif

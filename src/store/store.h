@@ -1,0 +1,144 @@
+/* store — the SQLite archive: feeds, items (with FTS5), metadata.
+ * Prepared statements only; schema versioned by PRAGMA user_version with
+ * forward migrations (db.c). Never prints or exits. */
+#ifndef BRIEFING_STORE_H
+#define BRIEFING_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum store_err {
+	STORE_OK = 0,
+	STORE_ERR_NOMEM,
+	STORE_ERR_OPEN,       /* cannot open/create the file */
+	STORE_ERR_SQL,        /* sqlite said no; see store_errmsg */
+	STORE_ERR_NOT_FOUND,
+	STORE_ERR_EXISTS,     /* unique constraint (e.g. feed URL already present) */
+	STORE_ERR_TOO_NEW,    /* database written by a newer briefing */
+	STORE_ERR_ARG,
+	STORE_ERR_BUSY,
+};
+const char *store_strerror(int err);
+
+struct store;
+
+/* Open (creating if needed, with parent directories) and migrate. path may
+ * be ":memory:". On failure *out is NULL and *errmsg (if non-NULL) gets a
+ * message the caller frees. */
+int store_open(const char *path, struct store **out, char **errmsg);
+void store_close(struct store *st);
+const char *store_errmsg(struct store *st);          /* last sqlite message */
+int store_schema_version(struct store *st);          /* PRAGMA user_version */
+int store_schema_latest(void);
+
+/* Transactions (BEGIN IMMEDIATE / COMMIT / ROLLBACK). */
+int store_begin(struct store *st);
+int store_commit(struct store *st);
+int store_rollback(struct store *st);
+
+/* Key/value metadata ("default_feeds_imported", ...). get: *out malloc'd or
+ * NULL if absent. */
+int store_meta_get(struct store *st, const char *key, char **out);
+int store_meta_set(struct store *st, const char *key, const char *value);
+
+/* ---- feeds (feeds.c) ---------------------------------------------------- */
+struct store_feed {
+	int64_t id;
+	char *url;
+	char *title;          /* NULL until known */
+	char *site_url;
+	char *category;
+	char *etag;
+	char *last_modified;
+	int last_status;      /* HTTP status of the last fetch, 0 none */
+	char *last_error;     /* NULL when the last fetch went well */
+	int failures;         /* consecutive failures */
+	int64_t next_fetch;   /* UTC seconds: not before this; 0 = any time */
+	int64_t last_fetch;   /* UTC seconds of the last attempt, 0 never */
+	int64_t last_success; /* UTC seconds, 0 never */
+	int64_t added;
+	int64_t item_count;   /* filled by store_feed_list/get */
+	int64_t unread_count;
+};
+void store_feed_clear(struct store_feed *f);         /* frees the strings */
+void store_feeds_free(struct store_feed *f, size_t n);
+
+/* Add a feed. STORE_ERR_EXISTS (and *id = existing id) if the URL is there. */
+int store_feed_add(struct store *st, const char *url, const char *title,
+		   const char *site_url, const char *category, int64_t *id);
+int store_feed_remove(struct store *st, int64_t id);  /* removes its items too */
+int store_feed_get(struct store *st, int64_t id, struct store_feed *out);
+int store_feed_find_url(struct store *st, const char *url, struct store_feed *out);
+int store_feed_list(struct store *st, struct store_feed **out, size_t *n); /* by id */
+
+/* After a fetch attempt. Fields: url (new URL on permanent redirect, NULL =
+ * unchanged), title/site_url (NULL = unchanged), etag/last_modified
+ * (replaced, NULL clears only when clear_validators), status, error (NULL =
+ * success: failures reset), next_fetch, fetched time. */
+struct store_feed_update {
+	const char *url;
+	const char *title;
+	const char *site_url;
+	const char *etag;
+	const char *last_modified;
+	int keep_validators;  /* 1: leave etag/last_modified as they are */
+	int status;
+	const char *error;
+	int failures;
+	int64_t next_fetch;
+	int64_t fetched;
+};
+int store_feed_record_fetch(struct store *st, int64_t id, const struct store_feed_update *u);
+
+/* ---- items (items.c) ---------------------------------------------------- */
+struct store_item {
+	int64_t id;
+	int64_t feed_id;
+	char *guid;
+	char *url;
+	char *url_norm;       /* normalised URL for dedupe (feed_url_normalize);
+			       * NULL on upsert = use url as is */
+	char *title;
+	char *author;
+	char *summary;        /* text */
+	char *content;        /* text */
+	char *hash;           /* hex of title+published (the last-resort dedupe key) */
+	int64_t published;    /* UTC seconds (the fetch time if the feed gave none) */
+	int64_t fetched;      /* first seen */
+	int64_t updated;      /* last changed */
+	int read;
+	char *feed_title;     /* filled by queries */
+};
+void store_item_clear(struct store_item *it);
+void store_items_free(struct store_item *it, size_t n);
+
+enum store_upsert { STORE_ITEM_NEW = 1, STORE_ITEM_UPDATED, STORE_ITEM_UNCHANGED };
+/* Insert or update: matched by (feed, guid); else (feed, normalised URL);
+ * else (feed, hash of title+published). An item that reappears changed is
+ * updated in place (FTS kept in step). it->hash is computed if NULL. The
+ * item's id is written to *id (may be NULL). Outcome in *outcome. */
+int store_item_upsert(struct store *st, const struct store_item *it,
+		      int64_t *id, enum store_upsert *outcome);
+int store_item_get(struct store *st, int64_t id, struct store_item *out);
+int store_item_set_read(struct store *st, int64_t id, int read);
+
+struct store_item_query {
+	int64_t since;        /* published >= since (0 = any) */
+	int64_t until;        /* published < until (0 = any) */
+	int64_t feed_id;      /* 0 = any */
+	const char *search;   /* FTS5 query (user words; quoted safely), NULL = none */
+	int unread_only;
+	size_t limit;         /* 0 = no limit */
+	size_t offset;
+};
+/* Newest first (search: best match first). *out array, free with
+ * store_items_free. */
+int store_item_query(struct store *st, const struct store_item_query *q,
+		     struct store_item **out, size_t *n);
+int store_item_count(struct store *st, int64_t feed_id, int64_t *n);
+
+/* Normalise a user's search words into a safe FTS5 query (each word quoted,
+ * implicit AND; a trailing * kept as prefix search). Caller frees. */
+char *store_fts_query(const char *user);
+
+#endif

@@ -1,0 +1,112 @@
+/* util — strings and buffers, time parsing, text sanitising, hashing, XDG
+ * paths, INI config. Everything but the engine may use it. Nothing here
+ * prints or exits. */
+#ifndef BRIEFING_UTIL_H
+#define BRIEFING_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- growable byte buffer (buf.c) ---------------------------------------
+ * data is always NUL-terminated once anything was appended (or after
+ * util_buf_cstr). The buffer owns data; util_buf_steal hands it over. */
+struct util_buf {
+	char *data;
+	size_t len;
+	size_t cap;
+};
+
+void util_buf_init(struct util_buf *b);
+void util_buf_free(struct util_buf *b);
+void util_buf_reset(struct util_buf *b);             /* len = 0, keeps memory */
+int util_buf_reserve(struct util_buf *b, size_t extra); /* 0 ok, -1 ENOMEM */
+int util_buf_append(struct util_buf *b, const void *p, size_t n);
+int util_buf_puts(struct util_buf *b, const char *s);
+int util_buf_putc(struct util_buf *b, int c);
+int util_buf_printf(struct util_buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+int util_buf_put_utf8(struct util_buf *b, uint32_t cp); /* encode one code point */
+const char *util_buf_cstr(struct util_buf *b);       /* never NULL ("" when empty) */
+char *util_buf_steal(struct util_buf *b);            /* caller frees; b is reset */
+
+/* ---- strings (str.c) ---------------------------------------------------- */
+char *util_strdup(const char *s);                    /* NULL-safe: NULL -> NULL */
+char *util_strndup(const char *s, size_t n);
+char *util_strfmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int util_str_empty(const char *s);                   /* NULL or only whitespace */
+char *util_str_trim(char *s);                        /* in place; returns s */
+int util_str_casecmp_prefix(const char *s, const char *prefix); /* 1 if s starts with prefix, ASCII case-insensitive */
+/* Collapse runs of ASCII whitespace to one space, trim ends. In place. */
+char *util_str_squeeze(char *s);
+/* Parse a non-negative integer with bounds; 0 ok, -1 bad. */
+int util_parse_long(const char *s, long min, long max, long *out);
+
+/* ---- UTF-8 and sanitising (text.c) -------------------------------------- */
+/* Decode one code point at s (n bytes available). Returns bytes consumed
+ * (>=1); on an invalid sequence sets *cp = 0xFFFD and consumes 1 byte. */
+size_t util_utf8_decode(const char *s, size_t n, uint32_t *cp);
+int util_utf8_valid(const char *s, size_t n);
+/* Copy with every invalid UTF-8 sequence replaced by U+FFFD. Caller frees. */
+char *util_utf8_repair(const char *s, size_t n);
+/* Text safe for a terminal: valid UTF-8; no C0/C1 controls (tab and newline
+ * kept when keep_newlines, else turned into spaces), no ESC sequences (CSI,
+ * OSC, DCS... dropped whole), no bidi overrides/isolates (U+202A-202E,
+ * U+2066-2069), no U+FEFF. Caller frees. */
+char *util_text_sanitize(const char *s, size_t n, int keep_newlines);
+/* Display width of a UTF-8 string in terminal columns (wcwidth rules). */
+size_t util_text_width(const char *s);
+
+/* ---- time (time.c) ------------------------------------------------------ */
+/* Parse the dates feeds carry: RFC 822/1123/2822 (named, numeric and
+ * military zones, 2-digit years, missing seconds/weekday), RFC 3339/ISO 8601
+ * /W3C-DTF (date only, reduced precision, basic format, fractions), asctime,
+ * and the common broken forms. Out: seconds since the epoch, UTC.
+ * Returns 0 on success, -1 if s is not a date. */
+int util_time_parse(const char *s, int64_t *out);
+/* "2026-02-21T19:00:00Z" into buf (at least 21 bytes). Returns buf. */
+char *util_time_iso(int64_t t, char *buf, size_t size);
+/* Parse a user's --since: ISO date/time, or relative "2h", "3d", "1w", "30m".
+ * now is the reference time. 0 ok, -1 bad. */
+int util_time_parse_since(const char *s, int64_t now, int64_t *out);
+int64_t util_time_now(void);                         /* time(NULL), or BRIEFING_NOW env for tests */
+/* days from civil date (proleptic Gregorian) — shared by parsers */
+int64_t util_time_from_civil(int y, int mon, int d, int h, int mi, int s);
+
+/* ---- hashing (hash.c) --------------------------------------------------- */
+uint64_t util_hash64(const void *p, size_t n);       /* FNV-1a 64 */
+uint64_t util_hash64_more(uint64_t h, const void *p, size_t n);
+void util_hash_hex(uint64_t h, char out[17]);
+
+/* ---- paths (path.c) ----------------------------------------------------- */
+/* $XDG_DATA_HOME/briefing/<name> (default ~/.local/share). Caller frees. */
+char *util_path_data(const char *name);
+/* $XDG_CONFIG_HOME/briefing/<name> (default ~/.config). Caller frees. */
+char *util_path_config(const char *name);
+int util_mkdir_p(const char *dir);                   /* 0 ok, -1 errno set */
+int util_mkdir_parent(const char *file);             /* mkdir -p dirname(file) */
+/* Read a whole file; caller frees *out. 0 ok, -1 errno set. max = 0: no cap. */
+int util_file_read(const char *path, size_t max, char **out, size_t *len);
+/* Write atomically (temp file + rename). 0 ok, -1 errno set. */
+int util_file_write(const char *path, const void *data, size_t len);
+
+/* ---- config (config.c) -------------------------------------------------- *
+ * INI: [section], key = value, # and ; comments. Keys are looked up as
+ * "section.key" (top-level keys have no section). */
+struct util_config;
+/* Missing file -> empty config (returns 0). Syntax error -> -1 with *err
+ * ("path:line: message", caller frees). */
+int util_config_load(const char *path, struct util_config **out, char **err);
+struct util_config *util_config_new(void);
+void util_config_free(struct util_config *c);
+const char *util_config_get(const struct util_config *c, const char *key);
+long util_config_get_long(const struct util_config *c, const char *key, long def);
+int util_config_set(struct util_config *c, const char *key, const char *value);
+
+/* ---- logging (log.c) ---------------------------------------------------- *
+ * For the CLI and UI only: libraries return errors instead. */
+enum util_log_level { UTIL_LOG_ERROR, UTIL_LOG_WARN, UTIL_LOG_INFO, UTIL_LOG_DEBUG };
+void util_log_set_level(enum util_log_level lvl);
+void util_log(enum util_log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif
