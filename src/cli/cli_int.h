@@ -1,0 +1,40 @@
+/* cli internals shared by the subcommand files. */
+#ifndef BRIEFING_CLI_INT_H
+#define BRIEFING_CLI_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "cli/cli.h"
+
+struct store;
+
+/* Open the database (--db, else $XDG_DATA_HOME/briefing/briefing.db). On the
+ * very first open the bundled feeds/default.opml is imported. Prints its own
+ * error; returns a CLI_EXIT_* code (CLI_EXIT_OK and *st set on success). */
+int cli_store_open(const struct cli_global *g, struct store **st);
+
+/* Import OPML text into the store. *added / *existing counted (may be NULL).
+ * Returns 0, or -1 with *err set (caller frees). */
+int cli_import_opml(struct store *st, const char *buf, size_t len,
+		    size_t *added, size_t *existing, char **err);
+
+/* The bundled default feed list (feeds/default.opml), NUL-terminated. */
+extern const char cli_default_opml[];
+size_t cli_default_opml_len(void);
+
+/* Resolve a FEED argument (numeric id or URL) to an id. Prints its own
+ * error; returns CLI_EXIT_OK or CLI_EXIT_USAGE. */
+int cli_feed_resolve(struct store *st, const char *arg, int64_t *id);
+
+/* Print s to f with every control character and escape sequence removed
+ * (untrusted text from feeds). */
+void cli_print_safe(FILE *f, const char *s);
+
+/* Simple option helpers: is arg "--name" or "--name=value"? Returns the
+ * value (from argv[*i+1] or after '='), advancing *i; NULL if not this
+ * option. Prints an error and sets *bad when the value is missing. */
+const char *cli_opt_value(int argc, char **argv, int *i, const char *name, int *bad);
+
+#endif
