@@ -1,0 +1,197 @@
+/* engine — the in-process inference engine's whole public API (prefix eng_).
+ *
+ * Uses nothing but libc, libm and pthreads. Lifetimes:
+ *   eng_model  : the mmap'd GGUF file, hyperparameters, tokenizer. Read-only
+ *                once loaded; may be shared by several contexts.
+ *   eng_ctx    : per-run state: KV cache for up to n_seq sequences, scratch
+ *                buffers, thread pool. One thread drives a context at a time.
+ *   sequence   : a slot in a context (0 .. n_seq-1) with its own KV history.
+ *
+ * Flow: eng_model_load -> eng_ctx_new -> eng_seq_new -> eng_prefill ->
+ *       eng_decode (many sequences per step) -> eng_seq_free -> eng_ctx_free ->
+ *       eng_model_free.  eng_generate / eng_generate_batch wrap that loop with
+ *       the tokenizer and a sampler.
+ *
+ * Errors: every function that can fail returns enum eng_err (ENG_OK == 0) and
+ * fills out-params; eng_strerror names the code. The engine never prints or
+ * exits. A longer human-readable detail for the last error of a model/context
+ * is available through eng_model_errmsg / eng_ctx_errmsg.
+ */
+#ifndef BRIEFING_ENGINE_H
+#define BRIEFING_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* New codes are only ever appended. */
+enum eng_err {
+	ENG_OK = 0,
+	ENG_ERR_NOMEM,             /* allocation failed */
+	ENG_ERR_IO,                /* open/read/mmap failed (see errno) */
+	ENG_ERR_FORMAT,            /* not a GGUF file, bad magic, corrupt structure */
+	ENG_ERR_TRUNCATED,         /* an offset or size points past the end of the file */
+	ENG_ERR_VERSION,           /* GGUF version not 2 or 3 */
+	ENG_ERR_UNSUPPORTED_ARCH,  /* general.architecture not llama/qwen2 */
+	ENG_ERR_UNSUPPORTED_TYPE,  /* tensor type not F32/F16/BF16/Q8_0/Q4_0/Q4_1/Q5_0/Q5_1/Q4_K/Q5_K/Q6_K */
+	ENG_ERR_MISSING_KEY,       /* a required metadata key is absent */
+	ENG_ERR_MISSING_TENSOR,    /* a required tensor is absent */
+	ENG_ERR_SHAPE,             /* a tensor or key has the wrong shape/type/value */
+	ENG_ERR_CONTEXT_FULL,      /* sequence would exceed the context length */
+	ENG_ERR_INVALID_ARG,       /* bad argument (NULL, out of range, unknown seq) */
+	ENG_ERR_NO_SEQ,            /* all sequence slots of the context are in use */
+	ENG_ERR_TOKENIZER,         /* tokenizer metadata missing/invalid or text not encodable */
+	ENG_ERR_TEMPLATE,          /* chat template unknown / not recognised */
+	ENG_ERR_THREAD,            /* thread creation failed */
+	ENG_ERR_CANCELLED,         /* a callback asked to stop */
+	ENG_ERR_NOT_FOUND,         /* key/tensor lookup failed (non-fatal queries) */
+	ENG_ERR_WRITE,             /* writing a file failed */
+	ENG_ERR__COUNT
+};
+
+const char *eng_strerror(enum eng_err e);
+
+typedef struct eng_model eng_model;
+typedef struct eng_ctx eng_ctx;
+
+/* ---- model ------------------------------------------------------------- */
+
+/* Load progress: called with 0..1 while mapping/validating tensors. */
+typedef void (*eng_progress_fn)(void *ud, float fraction);
+
+struct eng_model_params {
+	eng_progress_fn progress;   /* may be NULL */
+	void *progress_ud;
+	int prefault;               /* 1: touch every weight page at load (MAP_POPULATE) */
+};
+
+/* Opens and validates PATH. On success *out owns the mapping; free with
+ * eng_model_free. On failure *out is NULL; if errbuf is not NULL a
+ * human-readable reason (naming what is supported) is written there. */
+enum eng_err eng_model_load(const char *path, const struct eng_model_params *p,
+			    eng_model **out, char *errbuf, size_t errlen);
+void eng_model_free(eng_model *m);
+
+enum eng_arch { ENG_ARCH_LLAMA = 0, ENG_ARCH_QWEN2 = 1 };
+
+/* Hyperparameters as read from the file (borrowed strings live as long as m). */
+struct eng_model_info {
+	enum eng_arch arch;
+	const char *arch_name;       /* "llama" / "qwen2" */
+	const char *name;            /* general.name or "" */
+	int n_vocab, n_embd, n_layer, n_head, n_head_kv, head_dim, n_ff;
+	int n_ctx_train;
+	float rms_eps, rope_base;
+	int rope_neox;               /* 1: NeoX pairing (x[i], x[i+d/2]) */
+	int has_rope_freqs;          /* rope_freqs tensor (Llama 3.1 scaling) present */
+	int tied_output;             /* output head = token_embd */
+	int file_type;               /* general.file_type or -1 */
+	uint64_t file_size;          /* bytes */
+	uint64_t n_params;           /* number of weights */
+	uint64_t weight_bytes;       /* bytes of tensor data */
+	const char *chat_template;   /* tokenizer.chat_template or NULL */
+	int32_t bos, eos, eot;       /* -1 when absent */
+};
+void eng_model_get_info(const eng_model *m, struct eng_model_info *out);
+
+/* Bytes of KV cache for n_ctx positions x n_seq sequences (kv_f32: 4-byte cells). */
+uint64_t eng_model_kv_bytes(const eng_model *m, int n_ctx, int n_seq, int kv_f32);
+
+/* ---- context and sequences ---------------------------------------------- */
+
+struct eng_ctx_params {
+	int n_ctx;        /* positions per sequence; 0 -> min(n_ctx_train, 4096) */
+	int n_seq;        /* sequence slots; 0 -> 1 */
+	int n_threads;    /* 0 -> all cores */
+	int n_batch;      /* prefill chunk size in tokens; 0 -> 256 */
+	int kv_f32;       /* 0: F16 KV cache (llama.cpp default), 1: F32 */
+};
+
+/* Creates a context on m (m must outlive it). Free with eng_ctx_free. */
+enum eng_err eng_ctx_new(eng_model *m, const struct eng_ctx_params *p, eng_ctx **out);
+void eng_ctx_free(eng_ctx *c);
+/* Detail for the last error returned on c (static buffer inside c). */
+const char *eng_ctx_errmsg(const eng_ctx *c);
+int eng_ctx_n_ctx(const eng_ctx *c);
+int eng_ctx_n_vocab(const eng_ctx *c);
+
+/* Takes a free sequence slot (empty history). ENG_ERR_NO_SEQ when full. */
+enum eng_err eng_seq_new(eng_ctx *c, int *seq_out);
+/* Releases the slot; its KV cells become free for a new sequence. */
+void eng_seq_free(eng_ctx *c, int seq);
+/* Number of positions already in the sequence's KV cache. */
+int eng_seq_pos(const eng_ctx *c, int seq);
+
+/* Feeds n tokens to sequence seq (in chunks of n_batch, matrix-matrix).
+ * logits: NULL, or n_vocab floats receiving the logits after the last token
+ * (caller owns). ENG_ERR_CONTEXT_FULL if pos + n > n_ctx (nothing is fed). */
+enum eng_err eng_prefill(eng_ctx *c, int seq, const int32_t *tokens, int n, float *logits);
+
+/* One batched decode step: sequence seqs[i] advances by tokens[i] for
+ * i < n (distinct seqs). Each weight row is read once for all n.
+ * logits: NULL or n * n_vocab floats, row i for seqs[i] (caller owns). */
+enum eng_err eng_decode(eng_ctx *c, int n, const int *seqs, const int32_t *tokens, float *logits);
+
+/* ---- sampling ------------------------------------------------------------ */
+
+struct eng_sampling {
+	float temperature;       /* <= 0: greedy (ties -> lowest id) */
+	int top_k;               /* <= 0: off */
+	float top_p;             /* >= 1: off */
+	float min_p;             /* <= 0: off */
+	float repeat_penalty;    /* 1: off (llama.cpp style: divide positive logits, multiply negative) */
+	float presence_penalty;  /* 0: off (subtract once per seen token) */
+	int penalty_last_n;      /* window of recent tokens for penalties; 0 -> 64 */
+	uint64_t seed;
+};
+/* Sensible defaults: greedy, penalties off, seed 0. */
+void eng_sampling_default(struct eng_sampling *s);
+
+typedef struct eng_sampler eng_sampler;
+/* Caller frees with eng_sampler_free. NULL on allocation failure. */
+eng_sampler *eng_sampler_new(const struct eng_sampling *s, int n_vocab);
+void eng_sampler_free(eng_sampler *s);
+/* Remembers tok for the penalties. */
+void eng_sampler_accept(eng_sampler *s, int32_t tok);
+/* Picks a token from logits (n_vocab floats; not modified). */
+int32_t eng_sampler_sample(eng_sampler *s, const float *logits);
+/* Greedy argmax, lowest id on ties. */
+int32_t eng_argmax(const float *logits, int n);
+
+/* ---- text and generation -------------------------------------------------- */
+
+/* Tokenizes text with the model's tokenizer (add_bos per metadata when
+ * add_special; special-token text parsed when parse_special). *ids_out is
+ * malloc'd (caller frees). */
+enum eng_err eng_tokenize(const eng_model *m, const char *text, size_t len, int add_special,
+			  int parse_special, int32_t **ids_out, int *n_out);
+/* True for end-of-generation tokens (eos, eot, im_end, ...). */
+int eng_token_is_eog(const eng_model *m, int32_t tok);
+
+/* Streaming callback: piece is the newly completed UTF-8 text (never half a
+ * character, may be empty), for sequence index i of the batch. Return
+ * nonzero to stop that sequence. */
+typedef int (*eng_token_fn)(void *ud, int i, int32_t tok, const char *piece, size_t len);
+
+struct eng_gen_params {
+	struct eng_sampling sampling;
+	int max_tokens;              /* <= 0: until context is full or EOG */
+	const char *const *stop;     /* stop strings (not included in the output) */
+	int n_stop;
+	int chat;                    /* 1: wrap the prompt with the model's chat template */
+	const char *system;          /* system message for chat (may be NULL) */
+	eng_token_fn on_token;       /* may be NULL */
+	void *ud;
+};
+void eng_gen_default(struct eng_gen_params *g);
+
+/* Generates for n prompts at once (batched decode; each prompt gets its own
+ * sequence slot, the context must have >= n free slots or generation runs in
+ * waves). texts_out: NULL, or n pointers receiving malloc'd NUL-terminated
+ * outputs (caller frees each). */
+enum eng_err eng_generate_batch(eng_ctx *c, int n, const char *const *prompts,
+				const struct eng_gen_params *g, char **texts_out);
+/* Single prompt convenience wrapper. *text_out malloc'd (may pass NULL). */
+enum eng_err eng_generate(eng_ctx *c, const char *prompt, const struct eng_gen_params *g,
+			  char **text_out);
+
+#endif
