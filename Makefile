@@ -104,6 +104,9 @@ $(R)/tests/%: $(R)/tests/unit/%.o $(APP_LIB_R) $(ENGINE_LIB_R)
 $(A)/tests/%: $(A)/tests/unit/%.o $(APP_LIB_A) $(ENGINE_LIB_A)
 	$(CC) -g $(SAN) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LIBS)
 
+# The bundled feed list is embedded with .incbin.
+$(R)/src/cli/common.o $(A)/src/cli/common.o: feeds/default.opml
+
 # ---- tests -----------------------------------------------------------------
 
 check: deps

@@ -32,6 +32,9 @@ int cli_feed_resolve(struct store *st, const char *arg, int64_t *id);
  * (untrusted text from feeds). */
 void cli_print_safe(FILE *f, const char *s);
 
+/* Write s as a JSON string literal (null for NULL). */
+void cli_json_string(FILE *f, const char *s);
+
 /* Simple option helpers: is arg "--name" or "--name=value"? Returns the
  * value (from argv[*i+1] or after '='), advancing *i; NULL if not this
  * option. Prints an error and sets *bad when the value is missing. */

@@ -1,0 +1,79 @@
+/* briefing doctor: check the config, the database and the feeds, and say
+ * what is wrong in words a user can act on. Exit 0 when all is well. */
+#include <curl/curl.h>
+#include <libxml/xmlversion.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli_int.h"
+#include "store/store.h"
+#include "util/util.h"
+
+int cli_doctor_main(const struct cli_global *g, int argc, char **argv)
+{
+	char *cfg_path = g->config_path ? util_strdup(g->config_path) : util_path_config("config");
+	char *db_path = g->db_path ? util_strdup(g->db_path) : util_path_data("briefing.db");
+	struct util_config *cfg = NULL;
+	struct store_feed *f = NULL;
+	struct store *st = NULL;
+	char *err = NULL;
+	size_t n = 0, failing = 0;
+	int problems = 0;
+
+	if (argc > 1) {
+		fprintf(stderr, "usage: briefing doctor\n");
+		free(cfg_path);
+		free(db_path);
+		return CLI_EXIT_USAGE;
+	}
+	printf("briefing doctor\n");
+	printf("  libraries: libcurl %s, libxml2 %s, sqlite %s%s\n",
+	       curl_version_info(CURLVERSION_NOW)->version, LIBXML_DOTTED_VERSION,
+	       sqlite3_libversion(), sqlite3_compileoption_used("ENABLE_FTS5") ? " (FTS5)" : " (no FTS5!)");
+	if (!sqlite3_compileoption_used("ENABLE_FTS5"))
+		problems++;
+
+	printf("  config:    %s: ", cfg_path ? cfg_path : "(no path: HOME unset?)");
+	if (cfg_path && util_config_load(cfg_path, &cfg, &err) == 0) {
+		printf("ok\n");
+	} else {
+		printf("%s\n", err ? err : "cannot be read");
+		problems++;
+	}
+	printf("  database:  %s: ", db_path ? db_path : "(no path: HOME unset?)");
+	if (cli_store_open(g, &st) != CLI_EXIT_OK) {
+		printf("cannot be opened\n");
+		problems++;
+	} else {
+		printf("ok, schema version %d\n", store_schema_version(st));
+		if (store_feed_list(st, &f, &n) == STORE_OK) {
+			for (size_t i = 0; i < n; i++)
+				if (f[i].last_error)
+					failing++;
+			printf("  feeds:     %zu, %zu failing at their last fetch\n", n, failing);
+			for (size_t i = 0; i < n; i++) {
+				if (!f[i].last_error)
+					continue;
+				printf("    %lld ", (long long)f[i].id);
+				cli_print_safe(stdout, f[i].url);
+				fputs(": ", stdout);
+				cli_print_safe(stdout, f[i].last_error);
+				putchar('\n');
+			}
+			if (n == 0) {
+				printf("    no feeds: add some with 'briefing feeds add URL'\n");
+				problems++;
+			}
+			store_feeds_free(f, n);
+		}
+		store_close(st);
+	}
+	printf("%s\n", problems ? "Problems found." : "All good.");
+	util_config_free(cfg);
+	free(err);
+	free(cfg_path);
+	free(db_path);
+	return problems ? CLI_EXIT_FAIL : CLI_EXIT_OK;
+}
