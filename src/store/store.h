@@ -37,7 +37,7 @@ int store_commit(struct store *st);
 int store_rollback(struct store *st);
 
 /* Key/value metadata ("default_feeds_imported", ...). get: *out malloc'd or
- * NULL if absent. */
+ * NULL if absent. set: value NULL deletes the key. */
 int store_meta_get(struct store *st, const char *key, char **out);
 int store_meta_set(struct store *st, const char *key, const char *value);
 
@@ -72,9 +72,13 @@ int store_feed_find_url(struct store *st, const char *url, struct store_feed *ou
 int store_feed_list(struct store *st, struct store_feed **out, size_t *n); /* by id */
 
 /* After a fetch attempt. Fields: url (new URL on permanent redirect, NULL =
- * unchanged), title/site_url (NULL = unchanged), etag/last_modified
- * (replaced, NULL clears only when clear_validators), status, error (NULL =
- * success: failures reset), next_fetch, fetched time. */
+ * unchanged; STORE_ERR_EXISTS if another feed has it), title/site_url (NULL =
+ * unchanged), etag/last_modified (replaced, NULL clears, unless
+ * keep_validators), status (-> last_status), error (NULL = success: failures
+ * reset to 0, last_error cleared, last_success = fetched; else last_error =
+ * error and failures = u->failures when > 0, else the stored count + 1),
+ * next_fetch, fetched (-> last_fetch; 0 = now). STORE_ERR_NOT_FOUND if no
+ * feed has the id. */
 struct store_feed_update {
 	const char *url;
 	const char *title;
@@ -84,7 +88,7 @@ struct store_feed_update {
 	int keep_validators;  /* 1: leave etag/last_modified as they are */
 	int status;
 	const char *error;
-	int failures;
+	int failures;         /* new count on error; 0 = stored count + 1 */
 	int64_t next_fetch;
 	int64_t fetched;
 };
@@ -114,9 +118,16 @@ void store_items_free(struct store_item *it, size_t n);
 
 enum store_upsert { STORE_ITEM_NEW = 1, STORE_ITEM_UPDATED, STORE_ITEM_UNCHANGED };
 /* Insert or update: matched by (feed, guid); else (feed, normalised URL);
- * else (feed, hash of title+published). An item that reappears changed is
- * updated in place (FTS kept in step). it->hash is computed if NULL. The
- * item's id is written to *id (may be NULL). Outcome in *outcome. */
+ * else (feed, hash of title+published). When the new item has a guid, the
+ * URL and hash rules only match rows without one (two guids are never
+ * merged; a row without a guid takes the new one). An item that reappears
+ * with any of title, url, author, summary, content, published changed is
+ * updated in place (FTS kept in step; fetched and read kept, updated set);
+ * otherwise it is left alone. it->hash is computed if NULL. "Now" is
+ * it->fetched, or util_time_now() when 0: a new row gets fetched = updated =
+ * now; it->updated is ignored. Atomic (its own transaction, or a savepoint
+ * inside the caller's). The item's id is written to *id (may be NULL).
+ * Outcome in *outcome (may be NULL). STORE_ERR_NOT_FOUND: no such feed. */
 int store_item_upsert(struct store *st, const struct store_item *it,
 		      int64_t *id, enum store_upsert *outcome);
 int store_item_get(struct store *st, int64_t id, struct store_item *out);
@@ -126,7 +137,8 @@ struct store_item_query {
 	int64_t since;        /* published >= since (0 = any) */
 	int64_t until;        /* published < until (0 = any) */
 	int64_t feed_id;      /* 0 = any */
-	const char *search;   /* FTS5 query (user words; quoted safely), NULL = none */
+	const char *search;   /* user words, quoted by store_fts_query; NULL or
+			       * blank = none; no searchable word = no rows */
 	int unread_only;
 	size_t limit;         /* 0 = no limit */
 	size_t offset;
@@ -135,10 +147,12 @@ struct store_item_query {
  * store_items_free. */
 int store_item_query(struct store *st, const struct store_item_query *q,
 		     struct store_item **out, size_t *n);
-int store_item_count(struct store *st, int64_t feed_id, int64_t *n);
+int store_item_count(struct store *st, int64_t feed_id, int64_t *n); /* feed 0 = all */
 
 /* Normalise a user's search words into a safe FTS5 query (each word quoted,
- * implicit AND; a trailing * kept as prefix search). Caller frees. */
+ * internal quotes doubled, implicit AND; a trailing * kept as prefix search;
+ * words of ASCII punctuation only dropped). NULL when nothing searchable is
+ * left (or out of memory). Caller frees. */
 char *store_fts_query(const char *user);
 
 #endif
