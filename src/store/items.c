@@ -77,7 +77,10 @@ static int find_by(struct store *st, const char *sql, int64_t feed_id, const cha
 	if (!s)
 		return err;
 	sqlite3_bind_int64(s, 1, feed_id);
-	if (!(err = store_bind_text(s, 2, key)) && !(err = store_bind_text(s, 3, guid ? guid : ""))) {
+	err = store_bind_text(s, 2, key);
+	if (!err && sqlite3_bind_parameter_count(s) >= 3)
+		err = store_bind_text(s, 3, guid ? guid : "");
+	if (!err) {
 		int rc = sqlite3_step(s);
 		if (rc == SQLITE_ROW)
 			*id = sqlite3_column_int64(s, 0);
