@@ -105,7 +105,7 @@ const char *store_errmsg(struct store *st)
 {
 	if (!st || !st->db)
 		return "no database";
-	return sqlite3_errmsg(st->db);
+	return st->kept ? st->kept_msg : sqlite3_errmsg(st->db);
 }
 
 int store_rc(int rc)
@@ -137,6 +137,7 @@ int store_rc(int rc)
 
 sqlite3_stmt *store_stmt(struct store *st, const char *sql, int *err)
 {
+	st->kept = 0;
 	for (size_t i = 0; i < st->nstmts; i++) {
 		if (strcmp(st->stmts[i].sql, sql) == 0) {
 			sqlite3_stmt *s = st->stmts[i].stmt;
@@ -452,23 +453,24 @@ int store_unit_begin(struct store *st, int *outer)
 
 int store_unit_end(struct store *st, int outer, int ok)
 {
-	if (outer) {
-		if (ok)
-			return run_simple(st, "RELEASE store_unit");
-		int err = run_simple(st, "ROLLBACK TO store_unit");
-		int err2 = run_simple(st, "RELEASE store_unit");
-		return err ? err : err2;
-	}
+	char msg[sizeof st->kept_msg];
+	int err = STORE_OK;
 	if (ok) {
-		int err = run_simple(st, "COMMIT");
-		if (err && !sqlite3_get_autocommit(st->db))
-			run_simple(st, "ROLLBACK");
-		return err;
+		err = run_simple(st, outer ? "RELEASE store_unit" : "COMMIT");
+		if (!err)
+			return STORE_OK;
 	}
-	/* A failed statement may already have rolled the transaction back. */
-	if (sqlite3_get_autocommit(st->db))
-		return STORE_OK;
-	return run_simple(st, "ROLLBACK");
+	snprintf(msg, sizeof msg, "%s", sqlite3_errmsg(st->db));
+	if (outer) {
+		run_simple(st, "ROLLBACK TO store_unit");
+		run_simple(st, "RELEASE store_unit");
+	} else if (!sqlite3_get_autocommit(st->db)) {
+		/* (a failed statement may already have ended the transaction) */
+		run_simple(st, "ROLLBACK");
+	}
+	memcpy(st->kept_msg, msg, sizeof msg);
+	st->kept = 1;
+	return err;
 }
 
 /* ---- meta ------------------------------------------------------------------ */

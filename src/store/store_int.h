@@ -18,6 +18,10 @@ struct store {
 	struct store_stmt_slot *stmts; /* (nstmts) */
 	size_t nstmts;
 	size_t capstmts;
+	/* The message of an error that an internal rollback would otherwise
+	 * overwrite; store_errmsg prefers it until the next statement runs. */
+	char kept_msg[256];
+	int kept;
 };
 
 /* A cached statement for sql, reset and with bindings cleared; NULL on error

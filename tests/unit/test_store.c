@@ -361,6 +361,8 @@ static void test_feed_remove_cascades(void **state)
 	/* an item for a feed that is gone */
 	struct store_item orphan = { .feed_id = a, .title = "t", .published = 1 };
 	assert_int_equal(store_item_upsert(f->st, &orphan, NULL, NULL), STORE_ERR_NOT_FOUND);
+	/* the message is sqlite's, not that of the rollback that followed */
+	assert_non_null(strstr(store_errmsg(f->st), "FOREIGN KEY"));
 	orphan.feed_id = 0;
 	assert_int_equal(store_item_upsert(f->st, &orphan, NULL, NULL), STORE_ERR_ARG);
 }
