@@ -45,6 +45,7 @@ int util_buf_reserve(struct util_buf *b, size_t extra)
 		return -1;
 	b->data = p;
 	b->cap = cap;
+	b->data[b->len] = '\0';
 	return 0;
 }
 
@@ -124,11 +125,9 @@ int util_buf_put_utf8(struct util_buf *b, uint32_t cp)
 
 const char *util_buf_cstr(struct util_buf *b)
 {
-	if (!b->data) {
-		if (util_buf_reserve(b, 0) < 0)
-			return "";
-		b->data[0] = '\0';
-	}
+	if (!b->data && util_buf_reserve(b, 0) < 0)
+		return "";
+	b->data[b->len] = '\0';
 	return b->data;
 }
 

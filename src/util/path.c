@@ -126,6 +126,7 @@ int util_file_read(const char *path, size_t max, char **out, size_t *len)
 	}
 	close(fd);
 	util_buf_cstr(&b);
+	b.data[b.len] = '\0';
 	if (len)
 		*len = b.len;
 	*out = util_buf_steal(&b);

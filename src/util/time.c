@@ -223,9 +223,10 @@ static void skip_ws(const char **p)
 		(*p)++;
 }
 
-/* Numeric zone "+hh", "+hhmm", "+hh:mm" at *p (sign included). Strict:
- * hours <= 23, minutes <= 59. Advances *p; 0 ok, -1 bad. */
-static int scan_numeric_zone(const char **p, int *off)
+/* Numeric zone "+hhmm" or "+hh:mm" at *p (sign included); with short_ok
+ * also "+h" and "+hh". Strict: hours <= 23, minutes <= 59. Advances *p;
+ * 0 ok, -1 bad. */
+static int scan_numeric_zone(const char **p, int *off, int short_ok)
 {
 	const char *s = *p;
 	int sign = *s == '-' ? -1 : 1;
@@ -240,8 +241,11 @@ static int scan_numeric_zone(const char **p, int *off)
 		scan_digits(&s, 2, &h);
 		if (*s == ':') {
 			s++;
-			if (scan_digits(&s, 2, &m) != 2 || isdigit((unsigned char)*s))
+			if ((nd != 2 && !short_ok) || scan_digits(&s, 2, &m) != 2 ||
+			    isdigit((unsigned char)*s))
 				return -1;
+		} else if (!short_ok) {
+			return -1;
 		}
 	} else {
 		return -1;
@@ -302,7 +306,7 @@ static int iso_time_zone(const char *p, struct tm_fields *f)
 	if (*p == 'Z' || *p == 'z') {
 		p++;
 	} else if (*p == '+' || *p == '-') {
-		if (scan_numeric_zone(&p, &f->off) < 0)
+		if (scan_numeric_zone(&p, &f->off, 1) < 0)
 			return -1;
 	} else {
 		const char *w = p;
@@ -510,7 +514,7 @@ static int rfc_time(const char *w, size_t n, struct tm_fields *f, int *have_zone
 		return 0;
 	if (*p == '+' || *p == '-') {
 		const char *q = p;
-		if (scan_numeric_zone(&q, &f->off) < 0 || q != end)
+		if (scan_numeric_zone(&q, &f->off, 0) < 0 || q != end)
 			return -1;
 	} else if (zone_lookup(p, (size_t)(end - p), &f->off) < 0) {
 		return -1;
@@ -535,6 +539,14 @@ static int parse_rfc(const char *s, int64_t *out)
 			p++;
 		if (!*p)
 			break;
+		if (*p == '(') {
+			/* RFC 822 comment, e.g. "+0000 (UTC)" */
+			const char *close = strchr(p, ')');
+			if (!close)
+				return -1;
+			p = close + 1;
+			continue;
+		}
 		const char *w = p;
 		while (*p && *p != ' ' && *p != '\t' && *p != ',' && *p != '\n' && *p != '\r')
 			p++;
@@ -568,7 +580,7 @@ static int parse_rfc(const char *s, int64_t *out)
 		}
 		if ((c0 == '+' || c0 == '-') && n > 1) {
 			const char *q = w;
-			if (have_zone || scan_numeric_zone(&q, &f.off) < 0 || q != p)
+			if (have_zone || scan_numeric_zone(&q, &f.off, 0) < 0 || q != p)
 				return -1;
 			have_zone = 1;
 			continue;
@@ -590,6 +602,9 @@ static int parse_rfc(const char *s, int64_t *out)
 			ampm = tolower(c0) == 'p';
 			continue;
 		}
+		int ignored;
+		if (have_zone && zone_lookup(w, wn, &ignored) == 0)
+			continue; /* "-0500 EST": the numeric zone wins */
 		if (!have_zone) {
 			/* "GMT-01:01", "UTC+2" */
 			size_t zl = 0;
@@ -598,7 +613,7 @@ static int parse_rfc(const char *s, int64_t *out)
 			if (zone_lookup(w, zl, &f.off) == 0) {
 				if (zl < wn) {
 					const char *q = w + zl;
-					if ((*q != '+' && *q != '-') || scan_numeric_zone(&q, &f.off) < 0 ||
+					if ((*q != '+' && *q != '-') || scan_numeric_zone(&q, &f.off, 1) < 0 ||
 					    q != w + wn)
 						return -1;
 				}
