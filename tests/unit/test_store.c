@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "store/store.h"
@@ -890,6 +891,50 @@ static void test_two_handles(void **state)
 	store_close(other);
 }
 
+/* Several processes open a fresh database at once (each racing to run the
+ * migrations) and write to it: every one succeeds, nothing is lost. */
+static void test_concurrent_processes(void **state)
+{
+	struct fx *f = *state;
+	char path[600];
+	snprintf(path, sizeof path, "%s/race/fresh.db", f->dir);
+	enum { NPROC = 4, NITEMS = 25 };
+	pid_t pids[NPROC];
+	for (int p = 0; p < NPROC; p++) {
+		pids[p] = fork();
+		assert_true(pids[p] >= 0);
+		if (pids[p] == 0) {
+			struct store *st = NULL;
+			int bad = store_open(path, &st, NULL) != STORE_OK;
+			char url[64];
+			snprintf(url, sizeof url, "https://p%d.example/feed", p);
+			int64_t fid = 0;
+			bad = bad || store_feed_add(st, url, NULL, NULL, NULL, &fid) != STORE_OK;
+			for (int i = 0; i < NITEMS && !bad; i++) {
+				char guid[32];
+				snprintf(guid, sizeof guid, "%d-%d", p, i);
+				struct store_item it = { .feed_id = fid, .guid = guid, .title = guid, .published = i };
+				bad = store_item_upsert(st, &it, NULL, NULL) != STORE_OK;
+			}
+			store_close(st);
+			_exit(bad);
+		}
+	}
+	for (int p = 0; p < NPROC; p++) {
+		int status = 0;
+		assert_int_equal(waitpid(pids[p], &status, 0), pids[p]);
+		assert_true(WIFEXITED(status));
+		assert_int_equal(WEXITSTATUS(status), 0);
+	}
+	struct store *st = NULL;
+	assert_int_equal(store_open(path, &st, NULL), STORE_OK);
+	assert_int_equal(store_schema_version(st), store_schema_latest());
+	int64_t n = 0;
+	assert_int_equal(store_item_count(st, 0, &n), STORE_OK);
+	assert_int_equal(n, NPROC * NITEMS);
+	store_close(st);
+}
+
 #define BOTH(t) cmocka_unit_test_setup_teardown(t, setup_file, teardown), \
 		cmocka_unit_test_setup_teardown(t, setup_mem, teardown)
 #define FILE_ONLY(t) cmocka_unit_test_setup_teardown(t, setup_file, teardown)
@@ -919,6 +964,7 @@ int main(void)
 		BOTH(test_meta),
 		cmocka_unit_test(test_strerror),
 		FILE_ONLY(test_two_handles),
+		FILE_ONLY(test_concurrent_processes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
