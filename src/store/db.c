@@ -1,5 +1,6 @@
 /* db.c — open, pragmas, migrations, transactions, metadata, errors, and the
  * prepared-statement cache the other store files use. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -353,7 +354,7 @@ int store_open(const char *path, struct store **out, char **errmsg)
 	int memory = strcmp(path, ":memory:") == 0;
 	if (!memory && strchr(path, '/') && util_mkdir_parent(path) != 0) {
 		err = STORE_ERR_OPEN;
-		msg = fmt_msg("cannot create the directory for %s", path);
+		msg = fmt_msg("cannot create the directory for %s: %s", path, strerror(errno));
 		goto fail;
 	}
 	st = calloc(1, sizeof *st);

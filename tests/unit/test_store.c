@@ -259,6 +259,14 @@ static void test_open_errors(void **state)
 	assert_null(st);
 	assert_non_null(msg);
 	free(msg);
+	msg = NULL;
+	/* a parent that cannot be created (a file is in the way) */
+	snprintf(path, sizeof path, "%s/junk.db/sub/x.db", f->dir);
+	assert_int_equal(store_open(path, &st, &msg), STORE_ERR_OPEN);
+	assert_null(st);
+	assert_non_null(msg);
+	assert_non_null(strstr(msg, "directory"));
+	free(msg);
 }
 
 static void test_wal_and_pragmas(void **state)
