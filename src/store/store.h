@@ -27,7 +27,7 @@ struct store;
  * message the caller frees. */
 int store_open(const char *path, struct store **out, char **errmsg);
 void store_close(struct store *st);
-const char *store_errmsg(struct store *st);          /* last sqlite message */
+const char *store_errmsg(struct store *st);          /* last sqlite message (store owns it) */
 int store_schema_version(struct store *st);          /* PRAGMA user_version */
 int store_schema_latest(void);
 
@@ -67,6 +67,8 @@ void store_feeds_free(struct store_feed *f, size_t n);
 int store_feed_add(struct store *st, const char *url, const char *title,
 		   const char *site_url, const char *category, int64_t *id);
 int store_feed_remove(struct store *st, int64_t id);  /* removes its items too */
+/* get/find_url fill *out (caller frees with store_feed_clear); list gives a
+ * malloc'd array (store_feeds_free). STORE_ERR_NOT_FOUND when absent. */
 int store_feed_get(struct store *st, int64_t id, struct store_feed *out);
 int store_feed_find_url(struct store *st, const char *url, struct store_feed *out);
 int store_feed_list(struct store *st, struct store_feed **out, size_t *n); /* by id */
@@ -130,6 +132,7 @@ enum store_upsert { STORE_ITEM_NEW = 1, STORE_ITEM_UPDATED, STORE_ITEM_UNCHANGED
  * Outcome in *outcome (may be NULL). STORE_ERR_NOT_FOUND: no such feed. */
 int store_item_upsert(struct store *st, const struct store_item *it,
 		      int64_t *id, enum store_upsert *outcome);
+/* Fills *out (with feed_title); caller frees with store_item_clear. */
 int store_item_get(struct store *st, int64_t id, struct store_item *out);
 int store_item_set_read(struct store *st, int64_t id, int read);
 
