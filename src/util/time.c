@@ -569,6 +569,18 @@ static int parse_rfc(const char *s, int64_t *out)
 			have_ymd = 1;
 			continue;
 		}
+		if (isdigit(c0) && memchr(w, '.', n)) {
+			/* DD.MM.YYYY (German and others) */
+			const char *q = w;
+			if (have_ymd || f.mon || scan_digits(&q, 2, &f.day) < 1 || *q++ != '.' ||
+			    scan_digits(&q, 2, &f.mon) < 1 || *q++ != '.' || count_digits(q) != 4)
+				return -1;
+			scan_digits(&q, 4, &f.year);
+			if (q != p)
+				return -1;
+			have_ymd = 1;
+			continue;
+		}
 		if (isdigit(c0)) {
 			const char *q = w;
 			int nd = count_digits(q);
@@ -585,6 +597,8 @@ static int parse_rfc(const char *s, int64_t *out)
 			have_zone = 1;
 			continue;
 		}
+		if (!f.has_time && (word_eq(w, n, "-") || word_eq(w, n, "@") || word_eq(w, n, "at")))
+			continue; /* "February 21, 2026 at 7:00 PM", "21 Feb 2026 - 19:00" */
 		if (!is_word_byte(c0))
 			return -1;
 		/* a word: strip a trailing '.' ("Jan.", "Tue.") */

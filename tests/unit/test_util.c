@@ -449,6 +449,13 @@ static void test_time_parse_forms(void **state)
 		{"2026", util_time_from_civil(2026, 1, 1, 0, 0, 0)},
 		{"2026-052", base - 19 * 3600}, /* ordinal day 52 */
 		{"2026/02/21 19:00:00", base},
+		{"21.02.2026 20:00 +0100", base},
+		{"21.02.2026", base - 19 * 3600},
+		{"February 21, 2026 at 7:00 PM", base},
+		{"Saturday, February 21, 2026 - 19:00 UTC", base},
+		{"Sat, 21 Feb 2026 21:00:00 EET", base},
+		{"Sat, 22 Feb 2026 04:00:00 JST", base},
+		{"Sat, 21 Feb 2026 19:00:00 Etc/UTC", base},
 		{"Sat, 21 Feb 2026 21:00:00 UTC+2", base},
 		{"Sat, 21 Feb 2026 21:00:00 GMT+02:00", base},
 		{"2026-02-21T21:00:00+02", base},
@@ -470,7 +477,9 @@ static void test_time_parse_forms(void **state)
 		"2026-02-21T19:00:00+25:00", "2026-02-21T19:00:00 junk", "2026-02-21T",
 		"2026-02-21T19", "Sat, 21 Feb 2026 10:00:00 +1", "1700000000", "2026-02-21T19:00:00.Z",
 		"Sat, 21 Feb 2026 10:00:00 GMT 2027", "Sat, 21 Feb 2026 10:00:00 GMT+zz",
-		"2026-366", "2026-000",
+		"2026-366", "2026-000", "Sat, 21 Feb 2026 19:00:00 J", "Sat, 21 Feb 2026 19:00:00 XYZ",
+		"21.13.2026", "21.02.26", "Sat, 21 Feb 2026 19:00:00 - -", "31/12/2026",
+		"Sat, 21 Feb 2026 19:00:00 +01:0", "Sat, 21 Feb 2026 19:00:00 +123",
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		int64_t t = 0;
