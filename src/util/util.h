@@ -44,17 +44,24 @@ int util_parse_long(const char *s, long min, long max, long *out);
 
 /* ---- UTF-8 and sanitising (text.c) -------------------------------------- */
 /* Decode one code point at s (n bytes available). Returns bytes consumed
- * (>=1); on an invalid sequence sets *cp = 0xFFFD and consumes 1 byte. */
+ * (>=1 when n > 0, 0 when n == 0); on an invalid sequence (overlong,
+ * surrogate, > U+10FFFF, truncated) sets *cp = 0xFFFD and consumes 1 byte. */
 size_t util_utf8_decode(const char *s, size_t n, uint32_t *cp);
 int util_utf8_valid(const char *s, size_t n);
 /* Copy with every invalid UTF-8 sequence replaced by U+FFFD. Caller frees. */
 char *util_utf8_repair(const char *s, size_t n);
-/* Text safe for a terminal: valid UTF-8; no C0/C1 controls (tab and newline
- * kept when keep_newlines, else turned into spaces), no ESC sequences (CSI,
- * OSC, DCS... dropped whole), no bidi overrides/isolates (U+202A-202E,
- * U+2066-2069), no U+FEFF. Caller frees. */
+/* Text safe for a terminal: valid UTF-8 (invalid bytes -> U+FFFD); no C0/C1
+ * controls or DEL (tab and newline kept when keep_newlines, else turned into
+ * spaces; \r\n and lone \r become \n, as do U+2028/2029); no escape
+ * sequences (CSI, OSC, DCS/SOS/PM/APC, nF and two-byte ESC x, and their
+ * 8-bit C1 forms, all dropped whole); no bidi controls (U+202A-202E,
+ * U+2066-2069, U+200E/200F, U+061C) and no U+FEFF. s may be NULL when n is 0.
+ * Returns a NUL-terminated string the caller frees; NULL only on ENOMEM. */
 char *util_text_sanitize(const char *s, size_t n, int keep_newlines);
-/* Display width of a UTF-8 string in terminal columns (wcwidth rules). */
+/* Display width of a UTF-8 string in terminal columns, locale-independent
+ * (wcwidth rules from a built-in Unicode 14 table): combining marks and
+ * format characters 0, East Asian Wide/Fullwidth and emoji-presentation
+ * characters 2, controls 0, everything else 1. NULL -> 0. */
 size_t util_text_width(const char *s);
 
 /* ---- time (time.c) ------------------------------------------------------ */
@@ -66,8 +73,9 @@ size_t util_text_width(const char *s);
 int util_time_parse(const char *s, int64_t *out);
 /* "2026-02-21T19:00:00Z" into buf (at least 21 bytes). Returns buf. */
 char *util_time_iso(int64_t t, char *buf, size_t size);
-/* Parse a user's --since: ISO date/time, or relative "2h", "3d", "1w", "30m".
- * now is the reference time. 0 ok, -1 bad. */
+/* Parse a user's --since: relative "<n><unit>" (s, m, h, d, w, also spelt
+ * out: "12 hours"), "now", "today"/"yesterday" (local midnight), or any
+ * date util_time_parse accepts. now is the reference time. 0 ok, -1 bad. */
 int util_time_parse_since(const char *s, int64_t now, int64_t *out);
 int64_t util_time_now(void);                         /* time(NULL), or BRIEFING_NOW env for tests */
 /* days from civil date (proleptic Gregorian) — shared by parsers */
@@ -85,14 +93,20 @@ char *util_path_data(const char *name);
 char *util_path_config(const char *name);
 int util_mkdir_p(const char *dir);                   /* 0 ok, -1 errno set */
 int util_mkdir_parent(const char *file);             /* mkdir -p dirname(file) */
-/* Read a whole file; caller frees *out. 0 ok, -1 errno set. max = 0: no cap. */
+/* Read a whole file; caller frees *out (NUL-terminated; len excludes the
+ * NUL; len may be NULL). 0 ok, -1 errno set (EFBIG when larger than max).
+ * max = 0: no cap. */
 int util_file_read(const char *path, size_t max, char **out, size_t *len);
-/* Write atomically (temp file + rename). 0 ok, -1 errno set. */
+/* Write atomically (temp file in the same directory, fsync, rename). Keeps
+ * an existing file's permissions, else 0644. 0 ok, -1 errno set. */
 int util_file_write(const char *path, const void *data, size_t len);
 
 /* ---- config (config.c) -------------------------------------------------- *
- * INI: [section], key = value, # and ; comments. Keys are looked up as
- * "section.key" (top-level keys have no section). */
+ * INI: [section], key = value, # and ; comments (whole-line, or inline after
+ * whitespace), values optionally in "..." (\" \\ \n \t escapes) or '...'.
+ * Keys and section names: [A-Za-z0-9_.-]. A repeated key: the last wins.
+ * Keys are looked up as "section.key" (top-level keys have no section).
+ * Strings returned by util_config_get belong to the config. */
 struct util_config;
 /* Missing file -> empty config (returns 0). Syntax error -> -1 with *err
  * ("path:line: message", caller frees). */
@@ -104,7 +118,10 @@ long util_config_get_long(const struct util_config *c, const char *key, long def
 int util_config_set(struct util_config *c, const char *key, const char *value);
 
 /* ---- logging (log.c) ---------------------------------------------------- *
- * For the CLI and UI only: libraries return errors instead. */
+ * For the CLI and UI only: libraries return errors instead. Writes
+ * "briefing: error: ...", "briefing: warning: ...", "briefing: ..." (info),
+ * "briefing: debug: ..." to stderr for levels up to the one set (default
+ * UTIL_LOG_WARN). A trailing newline in fmt is not doubled. */
 enum util_log_level { UTIL_LOG_ERROR, UTIL_LOG_WARN, UTIL_LOG_INFO, UTIL_LOG_DEBUG };
 void util_log_set_level(enum util_log_level lvl);
 void util_log(enum util_log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
