@@ -1,0 +1,188 @@
+/* quant.h — ggml tensor types: block layouts, per-type traits, fp16/bf16.
+ *
+ * Block layouts are bit-exact with ggml (ggml-common.h) and shared with the
+ * CUDA code of part 2, so this header is plain C with fixed-size fields
+ * and _Static_assert on every block size. All data is little-endian.
+ *
+ * Per-type behaviour goes through one table (eng_quant_traits): block size,
+ * bytes per block, dequantize row, quantize row, and vec_dot of a weight row
+ * with an activation row of the type's vec_dot_type — the pairing and the
+ * activation quantisers follow ggml's CPU backend, which is what the corpus
+ * references were made with:
+ *   F32  x F32;  F16 x F16;  BF16 x BF16;
+ *   Q4_0, Q5_0, Q8_0 x Q8_0 (d = amax/127 as fp16, q = rne(x * 127/amax));
+ *   Q4_1, Q5_1 x Q8_1 (as Q8_0 plus s = fp16(d * sum(q)));
+ *   Q4_K, Q5_K, Q6_K x Q8_K (per 256: iscale = -127/x[argmax|x|],
+ *                            q = min(127, rne(x * iscale)), d = 1/iscale, bsums).
+ * Every vec_dot and dequantize has a scalar reference (eng_quant_traits_ref);
+ * eng_quant_traits returns the fastest variant this CPU supports (AVX2/FMA,
+ * chosen at run time), which tests compare against the reference.
+ */
+#ifndef BRIEFING_ENGINE_QUANT_H
+#define BRIEFING_ENGINE_QUANT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* ggml type ids (as stored in GGUF tensor records). Same values as
+ * ENG_T_* in engine_int.h. */
+enum eng_type {
+	ENG_TYPE_F32 = 0,
+	ENG_TYPE_F16 = 1,
+	ENG_TYPE_Q4_0 = 2,
+	ENG_TYPE_Q4_1 = 3,
+	ENG_TYPE_Q5_0 = 6,
+	ENG_TYPE_Q5_1 = 7,
+	ENG_TYPE_Q8_0 = 8,
+	ENG_TYPE_Q8_1 = 9,
+	ENG_TYPE_Q4_K = 12,
+	ENG_TYPE_Q5_K = 13,
+	ENG_TYPE_Q6_K = 14,
+	ENG_TYPE_Q8_K = 15,
+	ENG_TYPE_BF16 = 30,
+	ENG_TYPE_COUNT = 40          /* table size (ggml ids go up to 39) */
+};
+
+/* ---- block layouts (ggml-common.h) --------------------------------------- */
+
+#define ENG_QK4_0 32
+#define ENG_QK4_1 32
+#define ENG_QK5_0 32
+#define ENG_QK5_1 32
+#define ENG_QK8_0 32
+#define ENG_QK8_1 32
+#define ENG_QK_K 256
+#define ENG_K_SCALE_SIZE 12
+
+typedef uint16_t eng_fp16;   /* IEEE binary16 bits */
+typedef uint16_t eng_bf16;   /* bfloat16 bits */
+
+struct eng_block_q4_0 {
+	eng_fp16 d;                    /* delta */
+	uint8_t qs[ENG_QK4_0 / 2];     /* nibbles: low = elements 0..15, high = 16..31 */
+};
+_Static_assert(sizeof(struct eng_block_q4_0) == 2 + 16, "q4_0 block size");
+
+struct eng_block_q4_1 {
+	eng_fp16 d;                    /* delta */
+	eng_fp16 m;                    /* min */
+	uint8_t qs[ENG_QK4_1 / 2];
+};
+_Static_assert(sizeof(struct eng_block_q4_1) == 4 + 16, "q4_1 block size");
+
+struct eng_block_q5_0 {
+	eng_fp16 d;
+	uint8_t qh[4];                 /* 5th bits, bit j = element j */
+	uint8_t qs[ENG_QK5_0 / 2];
+};
+_Static_assert(sizeof(struct eng_block_q5_0) == 2 + 4 + 16, "q5_0 block size");
+
+struct eng_block_q5_1 {
+	eng_fp16 d;
+	eng_fp16 m;
+	uint8_t qh[4];
+	uint8_t qs[ENG_QK5_1 / 2];
+};
+_Static_assert(sizeof(struct eng_block_q5_1) == 4 + 4 + 16, "q5_1 block size");
+
+struct eng_block_q8_0 {
+	eng_fp16 d;
+	int8_t qs[ENG_QK8_0];
+};
+_Static_assert(sizeof(struct eng_block_q8_0) == 2 + 32, "q8_0 block size");
+
+struct eng_block_q8_1 {
+	eng_fp16 d;                    /* delta */
+	eng_fp16 s;                    /* d * sum(qs) */
+	int8_t qs[ENG_QK8_1];
+};
+_Static_assert(sizeof(struct eng_block_q8_1) == 4 + 32, "q8_1 block size");
+
+/* 8 sub-blocks of 32: scales/mins 6-bit packed in scales[12]; x = d*sc*q - dmin*m */
+struct eng_block_q4_K {
+	eng_fp16 d;                    /* super-block scale for quantized scales */
+	eng_fp16 dmin;                 /* super-block scale for quantized mins */
+	uint8_t scales[ENG_K_SCALE_SIZE];
+	uint8_t qs[ENG_QK_K / 2];      /* 4-bit quants */
+};
+_Static_assert(sizeof(struct eng_block_q4_K) == 4 + 12 + 128, "q4_K block size");
+
+struct eng_block_q5_K {
+	eng_fp16 d;
+	eng_fp16 dmin;
+	uint8_t scales[ENG_K_SCALE_SIZE];
+	uint8_t qh[ENG_QK_K / 8];      /* high bits */
+	uint8_t qs[ENG_QK_K / 2];      /* low 4 bits */
+};
+_Static_assert(sizeof(struct eng_block_q5_K) == 4 + 12 + 32 + 128, "q5_K block size");
+
+/* 16 sub-blocks of 16, 8-bit signed scales; x = d * scale * (q - 32) */
+struct eng_block_q6_K {
+	uint8_t ql[ENG_QK_K / 2];      /* low 4 bits */
+	uint8_t qh[ENG_QK_K / 4];      /* high 2 bits */
+	int8_t scales[ENG_QK_K / 16];
+	eng_fp16 d;
+};
+_Static_assert(sizeof(struct eng_block_q6_K) == 128 + 64 + 16 + 2, "q6_K block size");
+
+/* Activation type of the K-quants (never stored in files). */
+struct eng_block_q8_K {
+	float d;
+	int8_t qs[ENG_QK_K];
+	int16_t bsums[ENG_QK_K / 16];  /* sums of groups of 16 */
+};
+_Static_assert(sizeof(struct eng_block_q8_K) == 4 + 256 + 32, "q8_K block size");
+
+/* ---- traits -------------------------------------------------------------- */
+
+/* y[0..n) = values of row x (n a multiple of blck_size). */
+typedef void (*eng_dequantize_fn)(const void *x, float *y, int64_t n);
+/* x[0..n) -> row y of this type (n a multiple of blck_size). */
+typedef void (*eng_quantize_fn)(const float *x, void *y, int64_t n);
+/* *s = dot(row w of this type, row a of vec_dot_type), n values. */
+typedef void (*eng_vec_dot_fn)(int64_t n, float *s, const void *w, const void *a);
+
+struct eng_quant_traits {
+	const char *name;            /* "Q4_K" ... */
+	uint32_t type;               /* ENG_TYPE_* */
+	int64_t blck_size;           /* elements per block */
+	size_t type_size;            /* bytes per block */
+	int is_quantized;
+	uint32_t vec_dot_type;       /* activation type vec_dot pairs with */
+	eng_dequantize_fn dequantize;
+	/* weight quantiser (llama.cpp's quantize_row_*_ref); for Q8_0/Q8_1/Q8_K
+	 * and the float types it is the activation quantiser described above */
+	eng_quantize_fn quantize;
+	eng_vec_dot_fn vec_dot;      /* NULL for pure activation types */
+};
+
+/* Traits of TYPE with the fastest kernels this CPU runs; NULL when the
+ * type is unknown or not supported (not one of the types listed above). */
+const struct eng_quant_traits *eng_quant_traits(uint32_t type);
+/* Same with the scalar reference kernels only. */
+const struct eng_quant_traits *eng_quant_traits_ref(uint32_t type);
+/* "F32", ..., or NULL for ids without a name we know. */
+const char *eng_type_name(uint32_t type);
+/* 1 if TYPE may appear as a weight tensor in a model file we load. */
+int eng_type_supported(uint32_t type);
+/* "F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K" */
+const char *eng_type_supported_list(void);
+/* Bytes of a row of n elements of TYPE (0 if n is not a multiple of the
+ * block size or the type is unsupported). */
+size_t eng_type_row_bytes(uint32_t type, int64_t n);
+/* "avx512", "avx2", or "scalar": what eng_quant_traits dispatches to. */
+const char *eng_quant_simd_name(void);
+
+/* ---- fp16 / bf16 (exact: subnormals, inf, nan preserved) ---------------- */
+
+float eng_fp16_to_f32(eng_fp16 h);
+eng_fp16 eng_f32_to_fp16(float f);          /* round to nearest even */
+float eng_bf16_to_f32(eng_bf16 h);
+eng_bf16 eng_f32_to_bf16(float f);          /* RNE, nan kept quiet (as ggml) */
+
+void eng_fp16_to_f32_row(const eng_fp16 *x, float *y, int64_t n);
+void eng_f32_to_fp16_row(const float *x, eng_fp16 *y, int64_t n);
+void eng_bf16_to_f32_row(const eng_bf16 *x, float *y, int64_t n);
+void eng_f32_to_bf16_row(const float *x, eng_bf16 *y, int64_t n);
+
+#endif
