@@ -8,12 +8,14 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <wchar.h>
 
 #include "util/util.h"
 
@@ -356,9 +358,51 @@ static void test_width(void **state)
 	assert_int_equal(util_text_width("\xE0\xA4\x95\xE0\xA5\x8D"), 1); /* Devanagari ka + virama */
 	assert_int_equal(util_text_width("\xF0\xA0\x80\x80"), 2);       /* CJK ext B */
 	assert_int_equal(util_text_width("\xC2\xAD"), 1);               /* soft hyphen */
+	assert_int_equal(util_text_width("\xD8\x80"), 1);               /* U+0600 number sign */
+	assert_int_equal(util_text_width("\xE4\xB7\x80"), 2);           /* U+4DC0 hexagram */
 	assert_int_equal(util_text_width("\xFF"), 1);                   /* invalid: shown as U+FFFD */
 	/* mixed: "AI 芯片 🚀" = 2 + 1 + 4 + 1 + 2 */
 	assert_int_equal(util_text_width("AI \xE8\x8A\xAF\xE7\x89\x87 \xF0\x9F\x9A\x80"), 10);
+}
+
+/* Our locale-free table against glibc's wcwidth in C.UTF-8, code point by
+ * code point. glibc's Unicode version differs between systems, so a few
+ * disagreements are tolerated (none with the glibc this was written on). */
+static void test_width_vs_glibc(void **state)
+{
+	(void)state;
+	char *old = util_strdup(setlocale(LC_CTYPE, NULL));
+	if (!setlocale(LC_CTYPE, "C.UTF-8") && !setlocale(LC_CTYPE, "C.utf8")) {
+		free(old);
+		print_message("skipping: no C.UTF-8 locale\n");
+		skip();
+	}
+	int compared = 0, differ = 0;
+	for (uint32_t cp = 0xA0; cp < 0x40000; cp++) {
+		if (cp >= 0xD800 && cp <= 0xDFFF)
+			continue;
+		int g = wcwidth((wchar_t)cp);
+		if (g < 0)
+			continue; /* unassigned in glibc's tables */
+		char enc[8];
+		struct util_buf b;
+		util_buf_init(&b);
+		assert_int_equal(util_buf_put_utf8(&b, cp), 0);
+		memcpy(enc, b.data, b.len + 1);
+		util_buf_free(&b);
+		compared++;
+		if ((int)util_text_width(enc) != g) {
+			if (differ < 10)
+				print_message("width U+%04X: glibc %d, ours %zu\n", (unsigned)cp, g,
+					      util_text_width(enc));
+			differ++;
+		}
+	}
+	setlocale(LC_CTYPE, old ? old : "C");
+	free(old);
+	print_message("width: %d of %d code points differ from glibc\n", differ, compared);
+	assert_true(compared > 100000);
+	assert_true(differ * 1000 <= compared);
 }
 
 /* ---- time ------------------------------------------------------------------ */
@@ -948,6 +992,7 @@ int main(void)
 		cmocka_unit_test(test_sanitize_bidi),
 		cmocka_unit_test(test_sanitize_random),
 		cmocka_unit_test(test_width),
+		cmocka_unit_test(test_width_vs_glibc),
 		cmocka_unit_test(test_time_civil),
 		cmocka_unit_test(test_time_parse_forms),
 		cmocka_unit_test(test_time_dates_tsv),
