@@ -2,6 +2,7 @@
 #include "util/util.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,7 +53,7 @@ long util_config_get_long(const struct util_config *c, const char *key, long def
 {
 	long v;
 	const char *s = util_config_get(c, key);
-	if (!s || util_parse_long(s, -0x7fffffffL - 1, 0x7fffffffL, &v) < 0)
+	if (!s || util_parse_long(s, LONG_MIN, LONG_MAX, &v) < 0)
 		return def;
 	return v;
 }
