@@ -71,6 +71,12 @@ struct feed_doc {
  * On success *out is a new doc (free with feed_doc_free). */
 int feed_parse_buffer(const char *buf, size_t len, const char *base_url,
 		      const char *http_charset, struct feed_doc **out);
+/* The same, and when the result is FEED_ERR_PARSE or FEED_ERR_NOT_FEED,
+ * *errmsg (if errmsg is non-NULL) gets a message saying why ("line 1:
+ * Start tag expected, '<' not found", "root element <html> is not rss,
+ * rdf:RDF or feed"); caller frees. */
+int feed_parse_buffer_ex(const char *buf, size_t len, const char *base_url,
+			 const char *http_charset, struct feed_doc **out, char **errmsg);
 void feed_doc_free(struct feed_doc *doc);
 
 /* ---- HTML to text (html.c) ----------------------------------------------

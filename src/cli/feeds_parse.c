@@ -1,0 +1,314 @@
+/* briefing feeds parse FILE|URL [--json] — parse one feed and show what the
+ * parser made of it: a debugging aid, and the way tests hold the parser to
+ * the corpus. Needs no database. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cli/cli_int.h"
+#include "feed/feed.h"
+#include "util/util.h"
+
+#define MAX_FEED_FILE (64u * 1024 * 1024)
+
+static void parse_usage(FILE *f)
+{
+	fprintf(f, "usage: briefing feeds parse FILE|URL [--json]\n");
+}
+
+/* A JSON string literal (null for NULL); s is valid UTF-8. */
+static void json_str(FILE *f, const char *s)
+{
+	if (!s) {
+		fputs("null", f);
+		return;
+	}
+	fputc('"', f);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		switch (*p) {
+		case '"': fputs("\\\"", f); break;
+		case '\\': fputs("\\\\", f); break;
+		case '\n': fputs("\\n", f); break;
+		case '\r': fputs("\\r", f); break;
+		case '\t': fputs("\\t", f); break;
+		default:
+			if (*p < 0x20 || *p == 0x7F)
+				fprintf(f, "\\u%04x", *p);
+			else
+				fputc(*p, f);
+		}
+	}
+	fputc('"', f);
+}
+
+static void json_time(FILE *f, int64_t t)
+{
+	char buf[40];
+	if (!t) {
+		fputs("null", f);
+		return;
+	}
+	json_str(f, util_time_iso(t, buf, sizeof(buf)));
+}
+
+static void print_json(FILE *f, const struct feed_doc *d)
+{
+	fputs("{\"title\": ", f);
+	json_str(f, d->title);
+	fputs(", \"link\": ", f);
+	json_str(f, d->link);
+	fputs(", \"format\": ", f);
+	json_str(f, feed_format_name(d->format));
+	fputs(", \"encoding\": ", f);
+	json_str(f, d->encoding);
+	fprintf(f, ", \"well_formed\": %s, \"error\": ", d->well_formed ? "true" : "false");
+	json_str(f, d->error);
+	fputs(", \"entries\": [", f);
+	for (size_t i = 0; i < d->n_entries; i++) {
+		const struct feed_entry *e = &d->entries[i];
+		fputs(i ? ",\n  {\"guid\": " : "\n  {\"guid\": ", f);
+		json_str(f, e->guid);
+		fputs(", \"link\": ", f);
+		json_str(f, e->link);
+		fputs(", \"title\": ", f);
+		json_str(f, e->title);
+		fputs(", \"author\": ", f);
+		json_str(f, e->author);
+		fputs(", \"published\": ", f);
+		json_time(f, e->published);
+		fputs(", \"updated\": ", f);
+		json_time(f, e->updated);
+		fputs(", \"summary\": ", f);
+		json_str(f, e->summary);
+		fputs(", \"content\": ", f);
+		json_str(f, e->content);
+		fputc('}', f);
+	}
+	fputs(d->n_entries ? "\n]}\n" : "]}\n", f);
+}
+
+static void field(FILE *f, const char *indent, const char *name, const char *v)
+{
+	fprintf(f, "%s%-12s ", indent, name);
+	if (v)
+		cli_print_safe(f, v);
+	else
+		fputs("-", f);
+	fputc('\n', f);
+}
+
+static void time_field(FILE *f, const char *indent, const char *name, int64_t t)
+{
+	char buf[40];
+	field(f, indent, name, t ? util_time_iso(t, buf, sizeof(buf)) : NULL);
+}
+
+/* Multi-line text, each line indented. */
+static void block(FILE *f, const char *name, const char *v)
+{
+	if (!v)
+		return;
+	fprintf(f, "    %s:\n", name);
+	char *clean = util_text_sanitize(v, strlen(v), 1);
+	if (!clean)
+		return;
+	for (char *line = clean, *next; line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = 0;
+		fprintf(f, "%s%s\n", *line ? "      " : "", line);
+	}
+	free(clean);
+}
+
+static void print_text(FILE *f, const struct feed_doc *d)
+{
+	field(f, "", "title:", d->title);
+	field(f, "", "link:", d->link);
+	field(f, "", "format:", feed_format_name(d->format));
+	field(f, "", "encoding:", d->encoding);
+	field(f, "", "well_formed:", d->well_formed ? "yes" : "no");
+	field(f, "", "error:", d->error);
+	fprintf(f, "%-12s %zu\n", "entries:", d->n_entries);
+	for (size_t i = 0; i < d->n_entries; i++) {
+		const struct feed_entry *e = &d->entries[i];
+		fprintf(f, "\n[%zu] ", i + 1);
+		cli_print_safe(f, e->title ? e->title : "(no title)");
+		fputc('\n', f);
+		field(f, "    ", "guid:", e->guid);
+		field(f, "    ", "link:", e->link);
+		field(f, "    ", "author:", e->author);
+		time_field(f, "    ", "published:", e->published);
+		time_field(f, "    ", "updated:", e->updated);
+		block(f, "summary", e->summary);
+		block(f, "content", e->content);
+	}
+}
+
+/* ---- getting the bytes ------------------------------------------------- */
+
+struct fetched {
+	int done;
+	int err;
+	char *error;
+	char *body;
+	size_t len;
+	char *charset;
+	char *final_url;
+};
+
+static void on_fetched(void *ctx, const struct feed_fetch_req *req,
+		       const struct feed_fetch_result *res)
+{
+	struct fetched *f = ctx;
+	(void)req;
+	f->done = 1;
+	f->err = res->err;
+	f->error = util_strdup(res->error);
+	if (res->body) {
+		f->body = malloc(res->body_len + 1);
+		if (f->body) {
+			memcpy(f->body, res->body, res->body_len);
+			f->body[res->body_len] = 0;
+			f->len = res->body_len;
+		}
+	}
+	f->charset = util_strdup(res->charset);
+	f->final_url = util_strdup(res->final_url);
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9') return c - '0';
+	if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+	return -1;
+}
+
+/* file:///path or file://localhost/path -> /path (percent-decoded). */
+static char *file_url_path(const char *url)
+{
+	const char *p = url + 7;
+	if (!strncasecmp(p, "localhost", 9))
+		p += 9;
+	if (*p != '/')
+		return NULL;
+	char *out = malloc(strlen(p) + 1);
+	if (!out)
+		return NULL;
+	size_t k = 0;
+	for (; *p && *p != '?' && *p != '#'; p++) {
+		int a, b;
+		if (*p == '%' && (a = hexval(p[1])) >= 0 && (b = hexval(p[2])) >= 0) {
+			out[k++] = (char)(a * 16 + b);
+			p += 2;
+		} else {
+			out[k++] = *p;
+		}
+	}
+	out[k] = 0;
+	return out;
+}
+
+int cli_feeds_parse_main(const struct cli_global *g, int argc, char **argv)
+{
+	(void)g;
+	const char *src = NULL;
+	int json = 0;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json")) {
+			json = 1;
+		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			parse_usage(stdout);
+			return CLI_EXIT_OK;
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			fprintf(stderr, "briefing: feeds parse: unknown option '%s'\n", argv[i]);
+			parse_usage(stderr);
+			return CLI_EXIT_USAGE;
+		} else if (src) {
+			fprintf(stderr, "briefing: feeds parse: one FILE or URL only\n");
+			parse_usage(stderr);
+			return CLI_EXIT_USAGE;
+		} else {
+			src = argv[i];
+		}
+	}
+	if (!src) {
+		parse_usage(stderr);
+		return CLI_EXIT_USAGE;
+	}
+
+	char *body = NULL, *charset = NULL, *base = NULL, *path = NULL;
+	size_t len = 0;
+	int rc = CLI_EXIT_OK;
+	if (!strncasecmp(src, "http://", 7) || !strncasecmp(src, "https://", 8)) {
+		struct feed_fetch_req req = { .id = 1, .url = src };
+		struct feed_fetch_opts opts;
+		struct fetched f = { 0 };
+		feed_fetch_opts_default(&opts);
+		int frc = feed_fetch_run(&req, 1, &opts, on_fetched, &f);
+		if (frc != FEED_OK || !f.done || f.err != FEED_OK || !f.body) {
+			fprintf(stderr, "briefing: cannot fetch %s: %s\n", src,
+				f.error ? f.error : feed_strerror(frc != FEED_OK ? frc : f.done ? f.err : FEED_ERR_IO));
+			free(f.error);
+			free(f.body);
+			free(f.charset);
+			free(f.final_url);
+			return CLI_EXIT_FAIL;
+		}
+		free(f.error);
+		body = f.body;
+		len = f.len;
+		charset = f.charset;
+		base = f.final_url ? f.final_url : util_strdup(src);
+	} else {
+		if (!strncasecmp(src, "file://", 7)) {
+			path = file_url_path(src);
+			if (!path) {
+				fprintf(stderr, "briefing: cannot read %s: not a local file URL\n", src);
+				return CLI_EXIT_IO;
+			}
+		}
+		if (util_file_read(path ? path : src, MAX_FEED_FILE, &body, &len) != 0) {
+			fprintf(stderr, "briefing: cannot read %s: %s\n", src, strerror(errno));
+			free(path);
+			return CLI_EXIT_IO;
+		}
+		if (path)
+			base = util_strdup(src);
+	}
+
+	struct feed_doc *doc = NULL;
+	char *why = NULL;
+	int prc = feed_parse_buffer_ex(body, len, base, charset, &doc, &why);
+	if (prc == FEED_ERR_PARSE || prc == FEED_ERR_NOT_FEED) {
+		fprintf(stderr, "briefing: %s: not a feed: ", src);
+		cli_print_safe(stderr, why ? why : feed_strerror(prc));
+		fputc('\n', stderr);
+		rc = CLI_EXIT_FAIL;
+	} else if (prc != FEED_OK) {
+		fprintf(stderr, "briefing: %s: %s\n", src, feed_strerror(prc));
+		rc = CLI_EXIT_FAIL;
+	} else {
+		if (json)
+			print_json(stdout, doc);
+		else
+			print_text(stdout, doc);
+		if (!doc->well_formed && doc->error && !json) {
+			fprintf(stderr, "briefing: %s: not well-formed, recovered %zu entries: ", src, doc->n_entries);
+			cli_print_safe(stderr, doc->error);
+			fputc('\n', stderr);
+		}
+		if (fflush(stdout) != 0)
+			rc = CLI_EXIT_IO;
+	}
+	feed_doc_free(doc);
+	free(why);
+	free(body);
+	free(charset);
+	free(base);
+	free(path);
+	return rc;
+}

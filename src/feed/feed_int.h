@@ -1,0 +1,25 @@
+/* feed internals shared by parse.c, html.c and opml.c. */
+#ifndef BRIEFING_FEED_INT_H
+#define BRIEFING_FEED_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/util.h"
+
+/* Look up an HTML5 named character reference by name (no '&', no ';').
+ * Returns 1 and the code point(s) (*cp2 = 0 if just one), 0 if unknown. */
+int feed_html_entity(const char *name, size_t len, uint32_t *cp1, uint32_t *cp2);
+
+/* Append the code point of a numeric reference as HTML5 maps it: 0,
+ * surrogates and values past U+10FFFF become U+FFFD, 0x80-0x9F are read as
+ * windows-1252. Returns 0, -1 on allocation failure. */
+int feed_html_put_numeric(struct util_buf *b, uint32_t cp);
+
+/* Plain text (already entity-decoded) made safe and tidy: sanitised, and
+ * when single_line, newlines turned into spaces and whitespace squeezed;
+ * otherwise runs of spaces collapsed and ends trimmed. Returns a new
+ * string (caller frees) or NULL; "" becomes NULL. */
+char *feed_text_tidy(const char *s, size_t len, int single_line);
+
+#endif

@@ -1,0 +1,284 @@
+/* opml.c — read OPML 1.0/2.0 subscription lists (nested outlines flattened,
+ * the enclosing outline naming the category) and write OPML 2.0. Parsed
+ * with the same libxml2 settings as feeds: no network, no entities. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <libxml/xmlerror.h>
+
+#include "feed/feed.h"
+#include "feed/feed_int.h"
+#include "util/util.h"
+
+struct list {
+	struct feed_opml_entry *e;
+	size_t n, cap;
+	int nomem;
+};
+
+static char *attr(xmlNodePtr n, const char *name)
+{
+	xmlChar *v = xmlGetProp(n, (const xmlChar *)name);
+	if (!v)
+		return NULL;
+	char *t = feed_text_tidy((const char *)v, strlen((const char *)v), 1);
+	xmlFree(v);
+	return t; /* NULL when empty */
+}
+
+static int is_named(xmlNodePtr n, const char *name)
+{
+	return n->type == XML_ELEMENT_NODE && n->name && !strcasecmp((const char *)n->name, name);
+}
+
+static void walk(struct list *l, xmlNodePtr parent, const char *category, int depth)
+{
+	for (xmlNodePtr k = parent->children; k && !l->nomem; k = k->next) {
+		if (!is_named(k, "outline"))
+			continue;
+		char *url = attr(k, "xmlUrl");
+		if (!url)
+			url = attr(k, "xmlurl");
+		if (url) {
+			if (l->n == l->cap) {
+				size_t nc = l->cap ? l->cap * 2 : 16;
+				struct feed_opml_entry *ne = realloc(l->e, nc * sizeof(*ne));
+				if (!ne) {
+					free(url);
+					l->nomem = 1;
+					return;
+				}
+				l->e = ne;
+				l->cap = nc;
+			}
+			struct feed_opml_entry *e = &l->e[l->n++];
+			memset(e, 0, sizeof(*e));
+			e->url = url;
+			e->title = attr(k, "title");
+			if (!e->title)
+				e->title = attr(k, "text");
+			e->site = attr(k, "htmlUrl");
+			if (category) {
+				e->category = util_strdup(category);
+			} else {
+				/* OPML 2.0 category attribute: "a,b" or "/a/b" */
+				char *cat = attr(k, "category");
+				if (cat) {
+					char *comma = strchr(cat, ',');
+					if (comma)
+						*comma = 0;
+					char *p = cat;
+					while (*p == '/')
+						p++;
+					e->category = *p ? util_strdup(p) : NULL;
+					free(cat);
+				}
+			}
+			/* a feed outline may still hold outlines (rare): they
+			 * belong to the same category */
+			if (depth < 64)
+				walk(l, k, category, depth + 1);
+			continue;
+		}
+		/* a folder: newsboat and most readers name it by text first */
+		char *name = attr(k, "text");
+		if (!name)
+			name = attr(k, "title");
+		if (depth < 64)
+			walk(l, k, name ? name : category, depth + 1);
+		free(name);
+	}
+}
+
+static void silent_serror(void *user, xmlErrorPtr e)
+{
+	(void)user;
+	(void)e;
+}
+
+static void silent_generic(void *ctx, const char *msg, ...)
+{
+	(void)ctx;
+	(void)msg;
+}
+
+int feed_opml_parse(const char *buf, size_t len, struct feed_opml_entry **out, size_t *n)
+{
+	if (out)
+		*out = NULL;
+	if (n)
+		*n = 0;
+	if (!out || !n || (!buf && len) || len > (size_t)INT32_MAX)
+		return FEED_ERR_ARG;
+	char *text = util_utf8_repair(buf ? buf : "", len);
+	if (!text)
+		return FEED_ERR_NOMEM;
+	/* blank lines or a BOM before the declaration */
+	const char *start = text;
+	for (;;) {
+		if (*start == ' ' || *start == '\t' || *start == '\r' || *start == '\n')
+			start++;
+		else if (!strncmp(start, "\xEF\xBB\xBF", 3))
+			start += 3;
+		else
+			break;
+	}
+	xmlInitParser();
+	xmlParserCtxtPtr pc = xmlNewParserCtxt();
+	if (!pc) {
+		free(text);
+		return FEED_ERR_NOMEM;
+	}
+	if (pc->sax) {
+		pc->sax->initialized = XML_SAX2_MAGIC;
+		pc->sax->serror = silent_serror;
+	}
+	xmlGenericErrorFunc old_generic = xmlGenericError;
+	void *old_ctx = xmlGenericErrorContext;
+	xmlSetGenericErrorFunc(NULL, silent_generic);
+	xmlDocPtr doc = xmlCtxtReadMemory(pc, start, (int)strlen(start), NULL, "UTF-8",
+					  XML_PARSE_NONET | XML_PARSE_RECOVER | XML_PARSE_IGNORE_ENC |
+					  XML_PARSE_NOWARNING | XML_PARSE_NOERROR);
+	xmlSetGenericErrorFunc(old_ctx, old_generic);
+	xmlFreeParserCtxt(pc);
+	free(text);
+
+	int rc = FEED_OK;
+	xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
+	xmlNodePtr body = NULL;
+	if (root && is_named(root, "opml"))
+		for (xmlNodePtr k = root->children; k; k = k->next)
+			if (is_named(k, "body")) {
+				body = k;
+				break;
+			}
+	struct list l = { 0 };
+	if (!body) {
+		rc = FEED_ERR_PARSE;
+	} else {
+		walk(&l, body, NULL, 0);
+		if (l.nomem) {
+			feed_opml_free(l.e, l.n);
+			rc = FEED_ERR_NOMEM;
+		} else {
+			*out = l.e;
+			*n = l.n;
+		}
+	}
+	if (doc)
+		xmlFreeDoc(doc);
+	return rc;
+}
+
+void feed_opml_free(struct feed_opml_entry *e, size_t n)
+{
+	if (!e)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		free(e[i].url);
+		free(e[i].title);
+		free(e[i].site);
+		free(e[i].category);
+	}
+	free(e);
+}
+
+/* An XML attribute value: markup characters escaped, characters XML 1.0
+ * cannot hold dropped, invalid UTF-8 repaired first. */
+static void put_attr(struct util_buf *b, const char *s, int *bad)
+{
+	char *t = util_utf8_repair(s ? s : "", s ? strlen(s) : 0);
+	if (!t) {
+		*bad = 1;
+		return;
+	}
+	for (const char *p = t; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+		int r;
+		switch (c) {
+		case '&': r = util_buf_puts(b, "&amp;"); break;
+		case '<': r = util_buf_puts(b, "&lt;"); break;
+		case '>': r = util_buf_puts(b, "&gt;"); break;
+		case '"': r = util_buf_puts(b, "&quot;"); break;
+		case '\n': r = util_buf_puts(b, "&#10;"); break;
+		case '\t': r = util_buf_puts(b, "&#9;"); break;
+		case '\r': r = util_buf_puts(b, "&#13;"); break;
+		default:
+			r = c < 0x20 ? 0 : util_buf_putc(b, (char)c);
+			break;
+		}
+		if (r < 0)
+			*bad = 1;
+	}
+	free(t);
+}
+
+static void put_entry(struct util_buf *b, const struct feed_opml_entry *e, const char *indent, int *bad)
+{
+	const char *title = e->title && *e->title ? e->title : e->url;
+	*bad |= util_buf_printf(b, "%s<outline type=\"rss\" text=\"", indent) < 0;
+	put_attr(b, title, bad);
+	*bad |= util_buf_puts(b, "\" title=\"") < 0;
+	put_attr(b, title, bad);
+	*bad |= util_buf_puts(b, "\" xmlUrl=\"") < 0;
+	put_attr(b, e->url, bad);
+	*bad |= util_buf_puts(b, "\"") < 0;
+	if (e->site && *e->site) {
+		*bad |= util_buf_puts(b, " htmlUrl=\"") < 0;
+		put_attr(b, e->site, bad);
+		*bad |= util_buf_puts(b, "\"") < 0;
+	}
+	*bad |= util_buf_puts(b, "/>\n") < 0;
+}
+
+static int same_cat(const char *a, const char *b)
+{
+	if (!a || !*a)
+		return !b || !*b;
+	return b && !strcmp(a, b);
+}
+
+char *feed_opml_write(const struct feed_opml_entry *e, size_t n, const char *title)
+{
+	struct util_buf b;
+	util_buf_init(&b);
+	int bad = 0;
+	bad |= util_buf_puts(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+			     "<opml version=\"2.0\">\n  <head>\n    <title>") < 0;
+	/* element content: the same escaping serves */
+	put_attr(&b, title ? title : "briefing feeds", &bad);
+	bad |= util_buf_puts(&b, "</title>\n  </head>\n  <body>\n") < 0;
+	/* uncategorised first, then each category in order of first use */
+	for (size_t i = 0; i < n; i++)
+		if (e[i].url && (!e[i].category || !*e[i].category))
+			put_entry(&b, &e[i], "    ", &bad);
+	for (size_t i = 0; i < n; i++) {
+		if (!e[i].url || !e[i].category || !*e[i].category)
+			continue;
+		size_t j;
+		for (j = 0; j < i; j++)
+			if (e[j].url && same_cat(e[j].category, e[i].category))
+				break;
+		if (j < i)
+			continue; /* category already written */
+		bad |= util_buf_puts(&b, "    <outline text=\"") < 0;
+		put_attr(&b, e[i].category, &bad);
+		bad |= util_buf_puts(&b, "\" title=\"") < 0;
+		put_attr(&b, e[i].category, &bad);
+		bad |= util_buf_puts(&b, "\">\n") < 0;
+		for (size_t k = i; k < n; k++)
+			if (e[k].url && same_cat(e[k].category, e[i].category))
+				put_entry(&b, &e[k], "      ", &bad);
+		bad |= util_buf_puts(&b, "    </outline>\n") < 0;
+	}
+	bad |= util_buf_puts(&b, "  </body>\n</opml>\n") < 0;
+	if (bad) {
+		util_buf_free(&b);
+		return NULL;
+	}
+	return util_buf_steal(&b);
+}

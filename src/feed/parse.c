@@ -1,0 +1,1359 @@
+/* parse.c — RSS 0.90/0.91/0.92/0.94/1.0/2.0 and Atom 0.3/1.0 into the
+ * format-neutral struct feed_doc.
+ *
+ * The bytes are first turned into valid UTF-8 here (http_charset, BOM, XML
+ * declaration; invalid sequences repaired), HTML named entities the XML
+ * cannot know are rewritten as numeric references and bare '&' escaped;
+ * then libxml2 builds a tree with XML_PARSE_NONET | XML_PARSE_RECOVER and
+ * no entity substitution or DTD loading, errors going to a structured
+ * handler on the parser context. The tree walk maps elements by namespace
+ * and local name onto our fields. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <libxml/encoding.h>
+#include <libxml/entities.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <libxml/xmlerror.h>
+
+#include "feed/feed.h"
+#include "feed/feed_int.h"
+#include "util/util.h"
+
+const char *feed_strerror(int err)
+{
+	switch (err) {
+	case FEED_OK: return "success";
+	case FEED_ERR_NOMEM: return "out of memory";
+	case FEED_ERR_NOT_FEED: return "not a feed (no rss, rdf:RDF or feed element)";
+	case FEED_ERR_PARSE: return "cannot parse (not XML, or required elements missing)";
+	case FEED_ERR_IO: return "input/output error";
+	case FEED_ERR_HTTP: return "HTTP error";
+	case FEED_ERR_TOO_BIG: return "response too big";
+	case FEED_ERR_ARG: return "bad argument";
+	case FEED_ERR_STORE: return "store error";
+	case FEED_ERR_CANCELLED: return "cancelled";
+	}
+	return "unknown error";
+}
+
+const char *feed_format_name(enum feed_format f)
+{
+	switch (f) {
+	case FEED_FMT_RSS090: return "rss090";
+	case FEED_FMT_RSS091: return "rss091";
+	case FEED_FMT_RSS092: return "rss092";
+	case FEED_FMT_RSS094: return "rss094";
+	case FEED_FMT_RSS20: return "rss20";
+	case FEED_FMT_RSS10: return "rss10";
+	case FEED_FMT_ATOM03: return "atom03";
+	case FEED_FMT_ATOM10: return "atom10";
+	case FEED_FMT_UNKNOWN: break;
+	}
+	return "unknown";
+}
+
+/* ---- parse state --------------------------------------------------------- */
+
+/* Internal entities declared in the document are expanded (one level, their
+ * literal replacement text) up to this many bytes per document; nothing is
+ * ever expanded recursively, so entity bombs stay small. */
+#define ENTITY_BUDGET (64 * 1024)
+
+struct ctx {
+	struct feed_doc *doc;
+	const char *base_url;
+	xmlDocPtr xdoc;
+	int atom;             /* the feed is Atom (core elements in the Atom namespaces) */
+	size_t ent_budget;
+	int err_line;         /* line of the first error, 0 = none */
+	char *err;            /* "line N: message" */
+	int nomem;
+};
+
+static void note_error(struct ctx *c, int line, const char *msg)
+{
+	if (c->err && (line <= 0 || c->err_line <= line))
+		return;
+	size_t n = strlen(msg);
+	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+		n--;
+	char *m = util_strndup(msg, n);
+	char *e = m ? util_strfmt("line %d: %s", line > 0 ? line : 1, m) : NULL;
+	free(m);
+	if (!e) {
+		c->nomem = 1;
+		return;
+	}
+	free(c->err);
+	c->err = e;
+	c->err_line = line > 0 ? line : 1;
+}
+
+static void on_xml_error(void *user, xmlErrorPtr e)
+{
+	xmlParserCtxtPtr pc = user;
+	struct ctx *c = pc ? pc->_private : NULL;
+	if (!c || !e || e->level < XML_ERR_ERROR)
+		return;
+	note_error(c, e->line, e->message ? e->message : "XML error");
+}
+
+static void silent_generic(void *ctx, const char *msg, ...)
+{
+	(void)ctx;
+	(void)msg;
+}
+
+/* ---- encoding: everything becomes UTF-8 before libxml2 sees it ---------- */
+
+static int label_is(const char *label, const char *const *names)
+{
+	for (; *names; names++)
+		if (!strcasecmp(label, *names))
+			return 1;
+	return 0;
+}
+
+static const char *const utf8_labels[] = { "utf-8", "utf8", "unicode-1-1-utf-8", NULL };
+/* WHATWG: these labels all mean windows-1252, a superset of Latin-1 whose
+ * 0x80-0x9F are printable (curly quotes, dashes) rather than controls. */
+static const char *const cp1252_labels[] = {
+	"iso-8859-1", "iso8859-1", "latin1", "l1", "iso_8859-1", "cp1252",
+	"windows-1252", "x-cp1252", "ascii", "us-ascii", "iso-ir-100", "cp819",
+	"ibm819", "ansi_x3.4-1968", NULL,
+};
+
+/* Encoding label from the XML declaration at the start of s; "" if none. */
+static void declared_encoding(const char *s, size_t n, char *out, size_t size)
+{
+	out[0] = 0;
+	size_t lim = n < 512 ? n : 512;
+	if (lim < 6 || memcmp(s, "<?xml", 5) != 0)
+		return;
+	const char *end = NULL;
+	for (size_t i = 5; i + 1 < lim; i++)
+		if (s[i] == '?' && s[i + 1] == '>') {
+			end = s + i;
+			break;
+		}
+	if (!end)
+		return;
+	const char *p = s + 5;
+	while (p + 8 <= end && memcmp(p, "encoding", 8) != 0)
+		p++;
+	if (p + 8 > end)
+		return;
+	p += 8;
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+		p++;
+	if (p >= end || *p != '=')
+		return;
+	p++;
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+		p++;
+	if (p >= end || (*p != '"' && *p != '\''))
+		return;
+	char q = *p++;
+	size_t k = 0;
+	while (p < end && *p != q && k + 1 < size) {
+		if (!isalnum((unsigned char)*p) && !strchr("-_.:()", *p))
+			break;
+		out[k++] = *p++;
+	}
+	out[k] = 0;
+}
+
+/* Strip quotes and blanks from an HTTP charset parameter. */
+static void clean_label(const char *in, char *out, size_t size)
+{
+	size_t k = 0;
+	for (; in && *in && k + 1 < size; in++)
+		if (!strchr("\"' \t", *in))
+			out[k++] = *in;
+	out[k] = 0;
+}
+
+static const uint16_t cp1252_hi[32] = {
+	0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
+	0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0x008D, 0x017D, 0x008F,
+	0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
+	0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178,
+};
+
+static char *from_cp1252(const char *s, size_t n, size_t *out_len)
+{
+	struct util_buf b;
+	util_buf_init(&b);
+	if (util_buf_reserve(&b, n + n / 2 + 1) < 0)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		uint32_t cp = ch >= 0x80 && ch < 0xA0 ? cp1252_hi[ch - 0x80] : ch;
+		if (util_buf_put_utf8(&b, cp) < 0) {
+			util_buf_free(&b);
+			return NULL;
+		}
+	}
+	*out_len = b.len;
+	util_buf_cstr(&b);
+	return util_buf_steal(&b);
+}
+
+/* Convert with a libxml2 encoding handler; bytes it cannot convert become
+ * U+FFFD. Returns NULL on allocation failure. */
+static char *from_handler(xmlCharEncodingHandlerPtr h, const char *s, size_t n, size_t *out_len)
+{
+	if (n > (size_t)INT32_MAX / 4)
+		return NULL;
+	xmlBufferPtr in = xmlBufferCreateSize(n + 1);
+	xmlBufferPtr out = xmlBufferCreateSize(n * 2 + 16);
+	char *res = NULL;
+	if (!in || !out || xmlBufferAdd(in, (const xmlChar *)s, (int)n) != 0)
+		goto done;
+	while (xmlBufferLength(in) > 0) {
+		int before = xmlBufferLength(in);
+		int r = xmlCharEncInFunc(h, out, in);
+		if (xmlBufferLength(in) == 0)
+			break;
+		if (r < 0 || xmlBufferLength(in) == before) {
+			/* undecodable byte: skip it */
+			xmlBufferShrink(in, 1);
+			if (xmlBufferAdd(out, (const xmlChar *)"\xEF\xBF\xBD", 3) != 0)
+				goto done;
+		}
+	}
+	*out_len = (size_t)xmlBufferLength(out);
+	res = util_strndup((const char *)xmlBufferContent(out), *out_len);
+done:
+	if (in)
+		xmlBufferFree(in);
+	if (out)
+		xmlBufferFree(out);
+	return res;
+}
+
+/* Decode buf into valid UTF-8 (caller frees) and name the encoding used. */
+static char *to_utf8(struct ctx *c, const char *buf, size_t len, const char *http_charset,
+		     size_t *out_len)
+{
+	const unsigned char *u = (const unsigned char *)buf;
+	char label[64] = "";
+	char used[64] = "UTF-8";
+	size_t skip = 0;
+
+	if (http_charset && *http_charset)
+		clean_label(http_charset, label, sizeof(label));
+	if (!label[0]) {
+		if (len >= 3 && u[0] == 0xEF && u[1] == 0xBB && u[2] == 0xBF) {
+			snprintf(label, sizeof(label), "UTF-8");
+			skip = 3;
+		} else if (len >= 2 && u[0] == 0xFF && u[1] == 0xFE) {
+			snprintf(label, sizeof(label), "UTF-16LE");
+		} else if (len >= 2 && u[0] == 0xFE && u[1] == 0xFF) {
+			snprintf(label, sizeof(label), "UTF-16BE");
+		} else if (len >= 4 && u[0] == '<' && u[1] == 0 && u[2] == '?' && u[3] == 0) {
+			snprintf(label, sizeof(label), "UTF-16LE");
+		} else if (len >= 4 && u[0] == 0 && u[1] == '<' && u[2] == 0 && u[3] == '?') {
+			snprintf(label, sizeof(label), "UTF-16BE");
+		} else {
+			size_t i = 0;
+			while (i < len && i < 4096 && strchr(" \t\r\n", buf[i]) && buf[i])
+				i++;
+			declared_encoding(buf + i, len - i, label, sizeof(label));
+			/* a UTF-16 label on 8-bit bytes is a lie; read as UTF-8 */
+			if (!strncasecmp(label, "utf-16", 6) || !strncasecmp(label, "utf-32", 6) ||
+			    !strcasecmp(label, "ucs-2") || !strcasecmp(label, "ucs-4"))
+				label[0] = 0;
+		}
+	}
+	char *res = NULL;
+	if (!label[0] || label_is(label, utf8_labels)) {
+		res = util_utf8_repair(buf + skip, len - skip);
+		if (res)
+			*out_len = strlen(res);
+	} else if (label_is(label, cp1252_labels)) {
+		res = from_cp1252(buf, len, out_len);
+		snprintf(used, sizeof(used), "%s", !strcasecmp(label, "us-ascii") || !strcasecmp(label, "ascii")
+			 ? "US-ASCII" : (!strncasecmp(label, "iso", 3) || !strncasecmp(label, "latin", 5) ||
+					 !strcasecmp(label, "l1")) ? "ISO-8859-1" : "windows-1252");
+	} else {
+		xmlCharEncodingHandlerPtr h = xmlFindCharEncodingHandler(label);
+		if (!h) {
+			char msg[128];
+			snprintf(msg, sizeof(msg), "unknown encoding '%s', read as UTF-8", label);
+			note_error(c, 1, msg);
+			res = util_utf8_repair(buf, len);
+			if (res)
+				*out_len = strlen(res);
+		} else {
+			res = from_handler(h, buf, len, out_len);
+			xmlCharEncCloseFunc(h);
+			snprintf(used, sizeof(used), "%s", label);
+			for (char *p = used; *p; p++)
+				*p = (char)toupper((unsigned char)*p);
+		}
+	}
+	if (res && *out_len != strlen(res)) {
+		/* an embedded NUL would cut the document short in C strings below */
+		for (size_t i = 0; i < *out_len; i++)
+			if (!res[i])
+				res[i] = ' ';
+	}
+	if (res) {
+		c->doc->encoding = util_strdup(used);
+		if (!c->doc->encoding) {
+			free(res);
+			res = NULL;
+		}
+	}
+	return res;
+}
+
+/* ---- entity pre-pass ----------------------------------------------------- */
+
+static int is_xml_name_start(unsigned char ch)
+{
+	return isalpha(ch) || ch == '_' || ch == ':' || ch >= 0x80;
+}
+
+static int is_xml_name_char(unsigned char ch)
+{
+	return is_xml_name_start(ch) || isdigit(ch) || ch == '-' || ch == '.';
+}
+
+/* Names declared with <!ENTITY name ...> in the internal subset. */
+static int entity_declared(const char *s, size_t n, const char *name, size_t nl)
+{
+	const char *p = s, *end = s + n;
+	while (p < end) {
+		const char *q = memmem(p, (size_t)(end - p), "<!ENTITY", 8);
+		if (!q)
+			return 0;
+		q += 8;
+		while (q < end && isspace((unsigned char)*q))
+			q++;
+		if ((size_t)(end - q) > nl && !memcmp(q, name, nl) && !is_xml_name_char((unsigned char)q[nl]))
+			return 1;
+		p = q;
+	}
+	return 0;
+}
+
+/* Rewrite what libxml2 would lose: HTML named references (&nbsp; &eacute;)
+ * become numeric references, and a bare '&' becomes &amp;. CDATA sections
+ * and comments are copied untouched. Records the first problem (unless the
+ * document has an external DTD that could declare the names). Returns a
+ * new buffer, or NULL when nothing needed changing or on ENOMEM (then
+ * c->nomem is set). */
+static char *fix_entities(struct ctx *c, const char *s, size_t n, size_t *out_len)
+{
+	if (!memchr(s, '&', n))
+		return NULL;
+	/* the prolog: an internal subset may declare names; an external DTD
+	 * or parameter entity makes undeclared names legal (a warning) */
+	size_t prolog = n;
+	const char *dt = memmem(s, n, "<!DOCTYPE", 9);
+	int external = 0;
+	if (dt) {
+		const char *close = memchr(dt, '[', (size_t)(s + n - dt));
+		const char *gt = memchr(dt, '>', (size_t)(s + n - dt));
+		if (close && gt && close < gt) {
+			const char *e = memmem(close, (size_t)(s + n - close), "]>", 2);
+			prolog = e ? (size_t)(e - s) : n;
+		} else {
+			prolog = gt ? (size_t)(gt - s) : n;
+		}
+		size_t dl = prolog - (size_t)(dt - s);
+		if (memmem(dt, dl, "PUBLIC", 6) || memmem(dt, dl, "SYSTEM", 6) || memchr(dt, '%', dl))
+			external = 1;
+	} else {
+		prolog = 0;
+	}
+	struct util_buf b;
+	util_buf_init(&b);
+	int changed = 0, line = 1;
+	size_t i = 0, copied = 0;
+	while (i < n) {
+		char ch = s[i];
+		if (ch == '\n') {
+			line++;
+			i++;
+			continue;
+		}
+		if (ch == '<' && i + 9 <= n && !memcmp(s + i, "<![CDATA[", 9)) {
+			const char *e = memmem(s + i, n - i, "]]>", 3);
+			size_t to = e ? (size_t)(e - s) + 3 : n;
+			for (; i < to; i++)
+				line += s[i] == '\n';
+			continue;
+		}
+		if (ch == '<' && i + 4 <= n && !memcmp(s + i, "<!--", 4)) {
+			const char *e = memmem(s + i + 4, n - i - 4, "-->", 3);
+			size_t to = e ? (size_t)(e - s) + 3 : n;
+			for (; i < to; i++)
+				line += s[i] == '\n';
+			continue;
+		}
+		if (ch != '&') {
+			i++;
+			continue;
+		}
+		size_t j = i + 1;
+		if (j < n && s[j] == '#') {
+			j++;
+			int hex = j < n && (s[j] == 'x' || s[j] == 'X');
+			j += hex;
+			size_t st = j;
+			while (j < n && (hex ? isxdigit((unsigned char)s[j]) : isdigit((unsigned char)s[j])))
+				j++;
+			if (j > st && j < n && s[j] == ';') {
+				i = j + 1;
+				continue;
+			}
+		} else if (j < n && is_xml_name_start((unsigned char)s[j])) {
+			while (j < n && j - i < 64 && is_xml_name_char((unsigned char)s[j]))
+				j++;
+			if (j < n && s[j] == ';') {
+				const char *name = s + i + 1;
+				size_t nl = j - i - 1;
+				static const char *const predefined[] = { "amp", "lt", "gt", "quot", "apos" };
+				int known = 0;
+				for (size_t k = 0; k < 5; k++)
+					if (strlen(predefined[k]) == nl && !memcmp(name, predefined[k], nl))
+						known = 1;
+				uint32_t a, bb;
+				if (known || (prolog && entity_declared(s, prolog, name, nl)) ||
+				    !feed_html_entity(name, nl, &a, &bb) || i < prolog) {
+					i = j + 1;
+					continue;
+				}
+				changed = 1;
+				if (!external && !c->err) {
+					char msg[128];
+					snprintf(msg, sizeof(msg), "Entity '%.*s' not defined", (int)(nl > 40 ? 40 : nl), name);
+					note_error(c, line, msg);
+				}
+				c->nomem |= util_buf_append(&b, s + copied, i - copied) < 0;
+				c->nomem |= util_buf_printf(&b, "&#x%X;", (unsigned)a) < 0;
+				if (bb)
+					c->nomem |= util_buf_printf(&b, "&#x%X;", (unsigned)bb) < 0;
+				copied = i = j + 1;
+				continue;
+			}
+		}
+		/* a bare '&' */
+		if (i < prolog) {
+			i++;
+			continue;
+		}
+		changed = 1;
+		if (!c->err)
+			note_error(c, line, "unescaped '&' (xmlParseEntityRef: no name)");
+		c->nomem |= util_buf_append(&b, s + copied, i - copied) < 0;
+		c->nomem |= util_buf_puts(&b, "&amp;") < 0;
+		copied = ++i;
+	}
+	if (!changed || c->nomem) {
+		util_buf_free(&b);
+		return NULL;
+	}
+	c->nomem |= util_buf_append(&b, s + copied, n - copied) < 0;
+	if (c->nomem) {
+		util_buf_free(&b);
+		return NULL;
+	}
+	*out_len = b.len;
+	return util_buf_steal(&b);
+}
+
+/* ---- namespaces and nodes ------------------------------------------------ */
+
+enum ns {
+	NS_NONE, NS_RSS, NS_RSS090, NS_ATOM10, NS_ATOM03, NS_DC, NS_DCTERMS,
+	NS_CONTENT, NS_XHTML, NS_RDF, NS_OTHER,
+};
+
+static const struct {
+	const char *uri;
+	enum ns ns;
+} known_ns[] = {
+	{ "http://purl.org/rss/1.0/", NS_RSS },
+	{ "http://my.netscape.com/rdf/simple/0.9/", NS_RSS090 },
+	{ "http://backend.userland.com/rss2", NS_RSS },
+	{ "http://backend.userland.com/rss", NS_RSS },
+	{ "http://blogs.law.harvard.edu/tech/rss", NS_RSS },
+	{ "http://purl.org/net/rss1.1#", NS_RSS },
+	{ "http://www.w3.org/2005/Atom", NS_ATOM10 },
+	{ "http://purl.org/atom/ns#", NS_ATOM03 },
+	{ "http://purl.org/dc/elements/1.1/", NS_DC },
+	{ "http://purl.org/dc/elements/1.0/", NS_DC },
+	{ "http://purl.org/dc/terms/", NS_DCTERMS },
+	{ "http://purl.org/rss/1.0/modules/content/", NS_CONTENT },
+	{ "http://www.w3.org/1999/xhtml", NS_XHTML },
+	{ "http://www.w3.org/1999/02/22-rdf-syntax-ns#", NS_RDF },
+};
+
+/* Undeclared prefixes (recovered documents) keep "prefix:local" as the
+ * name; the usual prefixes are taken at their word. */
+static const struct {
+	const char *prefix;
+	enum ns ns;
+} known_prefix[] = {
+	{ "atom", NS_ATOM10 }, { "dc", NS_DC }, { "dcterms", NS_DCTERMS },
+	{ "content", NS_CONTENT }, { "xhtml", NS_XHTML }, { "rdf", NS_RDF },
+};
+
+static enum ns node_ns(xmlNodePtr n, const char **local)
+{
+	const char *name = (const char *)n->name;
+	*local = name ? name : "";
+	if (n->ns && n->ns->href) {
+		const char *h = (const char *)n->ns->href;
+		for (size_t i = 0; i < sizeof(known_ns) / sizeof(known_ns[0]); i++)
+			if (!strcmp(h, known_ns[i].uri))
+				return known_ns[i].ns;
+		return NS_OTHER;
+	}
+	const char *colon = name ? strchr(name, ':') : NULL;
+	if (colon) {
+		*local = colon + 1;
+		size_t pl = (size_t)(colon - name);
+		for (size_t i = 0; i < sizeof(known_prefix) / sizeof(known_prefix[0]); i++)
+			if (strlen(known_prefix[i].prefix) == pl && !strncmp(name, known_prefix[i].prefix, pl))
+				return known_prefix[i].ns;
+		return NS_OTHER;
+	}
+	return NS_NONE;
+}
+
+/* Is n a "core" element of the feed's own vocabulary named name? */
+static int is_core(const struct ctx *c, xmlNodePtr n, const char *name)
+{
+	if (n->type != XML_ELEMENT_NODE)
+		return 0;
+	const char *local;
+	enum ns ns = node_ns(n, &local);
+	if (strcmp(local, name) != 0)
+		return 0;
+	if (c->atom)
+		return ns == NS_NONE || ns == NS_ATOM10 || ns == NS_ATOM03;
+	return ns == NS_NONE || ns == NS_RSS || ns == NS_RSS090;
+}
+
+static int is_el(xmlNodePtr n, enum ns want, const char *name)
+{
+	if (n->type != XML_ELEMENT_NODE)
+		return 0;
+	const char *local;
+	enum ns ns = node_ns(n, &local);
+	if (want == NS_ATOM10 && ns == NS_ATOM03)
+		ns = NS_ATOM10;
+	return ns == want && !strcmp(local, name);
+}
+
+static char *get_attr(xmlNodePtr n, const char *name)
+{
+	xmlChar *v = xmlGetProp(n, (const xmlChar *)name);
+	if (!v) {
+		/* attributes in a namespace (rdf:about) or an undeclared prefix */
+		for (xmlAttrPtr a = n->properties; a; a = a->next) {
+			const char *an = (const char *)a->name;
+			const char *colon = strchr(an, ':');
+			if (!strcmp(an, name) || (colon && !strcmp(colon + 1, name))) {
+				v = xmlNodeGetContent((xmlNodePtr)a);
+				break;
+			}
+		}
+	}
+	if (!v)
+		return NULL;
+	char *s = util_strdup((const char *)v);
+	xmlFree(v);
+	return s;
+}
+
+/* ---- text collection ------------------------------------------------------ */
+
+static void put_entity(struct ctx *c, struct util_buf *b, xmlNodePtr n, int escape)
+{
+	xmlEntityPtr ent = xmlGetDocEntity(c->xdoc, n->name);
+	if (!ent || ent->etype != XML_INTERNAL_GENERAL_ENTITY || !ent->content)
+		return; /* external entities are never read */
+	size_t len = strlen((const char *)ent->content);
+	if (len > c->ent_budget)
+		return;
+	c->ent_budget -= len;
+	if (escape) {
+		for (const char *p = (const char *)ent->content; *p; p++) {
+			if (*p == '<')
+				c->nomem |= util_buf_puts(b, "&lt;") < 0;
+			else if (*p == '&' && !strchr(p, ';'))
+				c->nomem |= util_buf_puts(b, "&amp;") < 0;
+			else
+				c->nomem |= util_buf_putc(b, *p) < 0;
+		}
+	} else {
+		c->nomem |= util_buf_append(b, ent->content, len) < 0;
+	}
+}
+
+/* All character data below n (not entering entity content). */
+static void collect_text(struct ctx *c, xmlNodePtr n, struct util_buf *b)
+{
+	for (xmlNodePtr k = n->children; k; k = k->next) {
+		switch (k->type) {
+		case XML_TEXT_NODE:
+		case XML_CDATA_SECTION_NODE:
+			if (k->content)
+				c->nomem |= util_buf_puts(b, (const char *)k->content) < 0;
+			break;
+		case XML_ENTITY_REF_NODE:
+			put_entity(c, b, k, 0);
+			break;
+		case XML_ELEMENT_NODE:
+			collect_text(c, k, b);
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+static void put_escaped(struct ctx *c, struct util_buf *b, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '<': c->nomem |= util_buf_puts(b, "&lt;") < 0; break;
+		case '>': c->nomem |= util_buf_puts(b, "&gt;") < 0; break;
+		case '&': c->nomem |= util_buf_puts(b, "&amp;") < 0; break;
+		default: c->nomem |= util_buf_putc(b, *s) < 0; break;
+		}
+	}
+}
+
+/* Serialise the children of n as HTML: element names only (attributes
+ * would be dropped by the text conversion anyway), text escaped. */
+static void serialize_children(struct ctx *c, xmlNodePtr n, struct util_buf *b, int depth)
+{
+	for (xmlNodePtr k = n->children; k; k = k->next) {
+		switch (k->type) {
+		case XML_TEXT_NODE:
+		case XML_CDATA_SECTION_NODE:
+			if (k->content)
+				put_escaped(c, b, (const char *)k->content);
+			break;
+		case XML_ENTITY_REF_NODE:
+			put_entity(c, b, k, 1);
+			break;
+		case XML_ELEMENT_NODE: {
+			const char *local;
+			(void)node_ns(k, &local);
+			c->nomem |= util_buf_printf(b, "<%s>", local) < 0;
+			if (depth < 200)
+				serialize_children(c, k, b, depth + 1);
+			c->nomem |= util_buf_printf(b, "</%s>", local) < 0;
+			break;
+		}
+		default:
+			break;
+		}
+	}
+}
+
+static int has_element_child(xmlNodePtr n)
+{
+	for (xmlNodePtr k = n->children; k; k = k->next)
+		if (k->type == XML_ELEMENT_NODE)
+			return 1;
+	return 0;
+}
+
+/* The raw text of n, trimmed; NULL when empty. */
+static char *node_text(struct ctx *c, xmlNodePtr n)
+{
+	struct util_buf b;
+	util_buf_init(&b);
+	collect_text(c, n, &b);
+	char *s = util_buf_steal(&b);
+	if (!s)
+		return NULL;
+	util_str_trim(s);
+	if (!*s) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+/* The text of n as one tidy line (ids, guids); NULL when empty. */
+static char *text_line(struct ctx *c, xmlNodePtr n)
+{
+	char *t = node_text(c, n);
+	if (!t)
+		return NULL;
+	char *r = feed_text_tidy(t, strlen(t), 1);
+	free(t);
+	return r;
+}
+
+static char *finish_text(char *t, int single_line)
+{
+	if (t && single_line) {
+		char *one = feed_text_tidy(t, strlen(t), 1);
+		free(t);
+		return one;
+	}
+	if (t && !*t) {
+		free(t);
+		return NULL;
+	}
+	return t;
+}
+
+static char *html_text(const char *html, int single_line)
+{
+	return finish_text(feed_html_to_text(html, strlen(html)), single_line);
+}
+
+/* How to read an element's content. */
+enum ctype { CT_TEXT, CT_HTML, CT_XHTML, CT_GUESS, CT_SKIP };
+
+static char *base64_decode(const char *s, size_t *out_len)
+{
+	size_t n = strlen(s);
+	char *out = malloc(n / 4 * 3 + 4);
+	if (!out)
+		return NULL;
+	uint32_t acc = 0;
+	int bits = 0;
+	size_t k = 0;
+	for (; *s; s++) {
+		int v;
+		char ch = *s;
+		if (ch >= 'A' && ch <= 'Z') v = ch - 'A';
+		else if (ch >= 'a' && ch <= 'z') v = ch - 'a' + 26;
+		else if (ch >= '0' && ch <= '9') v = ch - '0' + 52;
+		else if (ch == '+' || ch == '-') v = 62;
+		else if (ch == '/' || ch == '_') v = 63;
+		else continue;
+		acc = (acc << 6) | (uint32_t)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			out[k++] = (char)((acc >> bits) & 0xFF);
+		}
+	}
+	out[k] = 0;
+	*out_len = k;
+	return out;
+}
+
+/* Text of an element read as ct; plain text, sanitised; NULL if empty. */
+static char *content_of(struct ctx *c, xmlNodePtr n, enum ctype ct, int single_line, int b64)
+{
+	if (ct == CT_SKIP)
+		return NULL;
+	if (ct == CT_XHTML || ((ct == CT_GUESS || ct == CT_HTML) && has_element_child(n))) {
+		struct util_buf b;
+		util_buf_init(&b);
+		serialize_children(c, n, &b, 0);
+		char *html = util_buf_steal(&b);
+		if (!html)
+			return NULL;
+		char *t = html_text(html, single_line);
+		free(html);
+		return t;
+	}
+	char *raw = node_text(c, n);
+	if (!raw)
+		return NULL;
+	if (b64) {
+		size_t dl;
+		char *d = base64_decode(raw, &dl);
+		free(raw);
+		if (!d)
+			return NULL;
+		raw = util_utf8_repair(d, dl);
+		free(d);
+		if (!raw)
+			return NULL;
+	}
+	char *t;
+	if (ct == CT_HTML || (ct == CT_GUESS && feed_html_looks_like(raw)))
+		t = html_text(raw, single_line);
+	else
+		t = feed_text_tidy(raw, strlen(raw), single_line);
+	free(raw);
+	return t;
+}
+
+/* Atom's type (and Atom 0.3's mode) attributes. */
+static enum ctype atom_ctype(xmlNodePtr n, int *b64)
+{
+	char *type = get_attr(n, "type");
+	char *mode = get_attr(n, "mode");
+	enum ctype ct = CT_TEXT;
+	*b64 = 0;
+	if (type) {
+		util_str_trim(type);
+		char *semi = strchr(type, ';');
+		if (semi)
+			*semi = 0;
+		if (!strcasecmp(type, "html") || !strcasecmp(type, "text/html"))
+			ct = CT_HTML;
+		else if (!strcasecmp(type, "xhtml") || !strcasecmp(type, "application/xhtml+xml"))
+			ct = CT_XHTML;
+		else if (!strcasecmp(type, "text") || !strncasecmp(type, "text/", 5) || !*type)
+			ct = CT_TEXT;
+		else if (strstr(type, "xml"))
+			ct = CT_XHTML;
+		else
+			ct = CT_SKIP; /* images, audio, ... */
+	}
+	if (mode) {
+		if (!strcasecmp(mode, "escaped"))
+			ct = ct == CT_TEXT && !type ? CT_HTML : ct == CT_XHTML ? CT_HTML : ct;
+		else if (!strcasecmp(mode, "base64"))
+			*b64 = 1;
+		else if (!strcasecmp(mode, "xml") && ct == CT_TEXT && type && strcasecmp(type, "text/plain"))
+			ct = CT_XHTML;
+	}
+	if (ct == CT_TEXT && has_element_child(n))
+		ct = CT_XHTML; /* markup where text was promised: read it anyway */
+	free(type);
+	free(mode);
+	return ct;
+}
+
+/* ---- links and dates --------------------------------------------------- */
+
+/* xml:base in scope at n, resolved against the feed URL. Caller frees. */
+static char *node_base(struct ctx *c, xmlNodePtr n)
+{
+	xmlChar *bases[64];
+	int k = 0;
+	for (xmlNodePtr p = n; p && p->type == XML_ELEMENT_NODE; p = p->parent) {
+		xmlChar *b = xmlGetNsProp(p, (const xmlChar *)"base", XML_XML_NAMESPACE);
+		if (b) {
+			if (k < 64)
+				bases[k++] = b;
+			else
+				xmlFree(b);
+		}
+	}
+	char *cur = util_strdup(c->base_url);
+	for (int i = k - 1; i >= 0; i--) {
+		char *next = feed_url_resolve(cur, (const char *)bases[i]);
+		xmlFree(bases[i]);
+		free(cur);
+		cur = next;
+	}
+	return cur;
+}
+
+static char *resolve_at(struct ctx *c, xmlNodePtr n, const char *ref)
+{
+	if (!ref)
+		return NULL;
+	char *base = node_base(c, n);
+	char *r = feed_url_resolve(base, ref);
+	free(base);
+	if (r) {
+		char *t = feed_text_tidy(r, strlen(r), 1);
+		free(r);
+		r = t;
+	}
+	return r;
+}
+
+static char *link_text(struct ctx *c, xmlNodePtr n)
+{
+	char *t = node_text(c, n);
+	if (!t)
+		return NULL;
+	char *r = resolve_at(c, n, t);
+	free(t);
+	return r;
+}
+
+static int64_t node_date(struct ctx *c, xmlNodePtr n)
+{
+	char *t = node_text(c, n);
+	int64_t v = 0;
+	if (t && util_time_parse(t, &v) != 0)
+		v = 0;
+	free(t);
+	return v;
+}
+
+/* Score an Atom link as the "alternate" one: -1 not an alternate. */
+static int link_score(xmlNodePtr n)
+{
+	char *rel = get_attr(n, "rel");
+	char *type = get_attr(n, "type");
+	int score = -1;
+	if (!rel || !strcasecmp(rel, "alternate") ||
+	    !strcasecmp(rel, "http://www.iana.org/assignments/relation/alternate")) {
+		score = 1;
+		if (!type || !strncasecmp(type, "text/html", 9) || !strncasecmp(type, "application/xhtml+xml", 21))
+			score = 2;
+	}
+	free(rel);
+	free(type);
+	return score;
+}
+
+/* Best Atom alternate link among the children of parent. */
+static char *atom_link(struct ctx *c, xmlNodePtr parent)
+{
+	xmlNodePtr best = NULL;
+	int best_score = -1;
+	for (xmlNodePtr k = parent->children; k; k = k->next) {
+		if (!is_el(k, NS_ATOM10, "link") && !(c->atom && is_core(c, k, "link")))
+			continue;
+		int s = link_score(k);
+		if (s > best_score) {
+			char *href = get_attr(k, "href");
+			if (href && !util_str_empty(href)) {
+				best = k;
+				best_score = s;
+			}
+			free(href);
+		}
+	}
+	if (!best)
+		return NULL;
+	char *href = get_attr(best, "href");
+	char *r = resolve_at(c, best, href);
+	free(href);
+	return r;
+}
+
+static void set_once(char **field, char *value)
+{
+	if (!*field)
+		*field = value;
+	else
+		free(value);
+}
+
+/* Atom person: name, else email. */
+static char *atom_person(struct ctx *c, xmlNodePtr n)
+{
+	char *name = NULL, *email = NULL;
+	for (xmlNodePtr k = n->children; k; k = k->next) {
+		if (is_el(k, NS_ATOM10, "name") || is_el(k, NS_NONE, "name"))
+			set_once(&name, content_of(c, k, CT_TEXT, 1, 0));
+		else if (is_el(k, NS_ATOM10, "email") || is_el(k, NS_NONE, "email"))
+			set_once(&email, content_of(c, k, CT_TEXT, 1, 0));
+	}
+	if (!name && !email && !has_element_child(n))
+		name = content_of(c, n, CT_TEXT, 1, 0); /* <author>Name</author> */
+	if (name) {
+		free(email);
+		return name;
+	}
+	return email;
+}
+
+/* ---- entries ------------------------------------------------------------- */
+
+static int grow_entries(struct ctx *c, size_t *cap)
+{
+	struct feed_doc *d = c->doc;
+	if (d->n_entries < *cap)
+		return 0;
+	size_t nc = *cap ? *cap * 2 : 16;
+	struct feed_entry *e = realloc(d->entries, nc * sizeof(*e));
+	if (!e)
+		return -1;
+	d->entries = e;
+	*cap = nc;
+	return 0;
+}
+
+static void entry_atom(struct ctx *c, xmlNodePtr item, struct feed_entry *e, const char *feed_author)
+{
+	for (xmlNodePtr k = item->children; k; k = k->next) {
+		if (k->type != XML_ELEMENT_NODE)
+			continue;
+		int b64;
+		if (is_core(c, k, "title")) {
+			enum ctype ct = atom_ctype(k, &b64);
+			set_once(&e->title, content_of(c, k, ct, 1, b64));
+		} else if (is_core(c, k, "id")) {
+			set_once(&e->guid, text_line(c, k));
+		} else if (is_core(c, k, "author")) {
+			set_once(&e->author, atom_person(c, k));
+		} else if (is_core(c, k, "summary")) {
+			enum ctype ct = atom_ctype(k, &b64);
+			set_once(&e->summary, content_of(c, k, ct, 0, b64));
+		} else if (is_core(c, k, "content")) {
+			char *src = get_attr(k, "src");
+			enum ctype ct = atom_ctype(k, &b64);
+			if (!src)
+				set_once(&e->content, content_of(c, k, ct, 0, b64));
+			free(src);
+		} else if (is_core(c, k, "published") || is_core(c, k, "issued") ||
+			   is_el(k, NS_DCTERMS, "issued") || is_el(k, NS_DC, "date")) {
+			if (!e->published)
+				e->published = node_date(c, k);
+		} else if (is_core(c, k, "created") || is_el(k, NS_DCTERMS, "created")) {
+			if (!e->published)
+				e->published = node_date(c, k);
+		} else if (is_core(c, k, "updated") || is_core(c, k, "modified") ||
+			   is_el(k, NS_DCTERMS, "modified")) {
+			if (!e->updated)
+				e->updated = node_date(c, k);
+		} else if (is_el(k, NS_DC, "creator")) {
+			set_once(&e->author, content_of(c, k, CT_GUESS, 1, 0));
+		}
+	}
+	e->link = atom_link(c, item);
+	if (!e->author && feed_author)
+		e->author = util_strdup(feed_author);
+}
+
+static void entry_rss(struct ctx *c, xmlNodePtr item, struct feed_entry *e)
+{
+	int permalink = 1;
+	char *creator = NULL;
+	int64_t dc_date = 0;
+	for (xmlNodePtr k = item->children; k; k = k->next) {
+		if (k->type != XML_ELEMENT_NODE)
+			continue;
+		if (is_core(c, k, "title")) {
+			set_once(&e->title, content_of(c, k, CT_GUESS, 1, 0));
+		} else if (is_core(c, k, "link")) {
+			set_once(&e->link, link_text(c, k));
+		} else if (is_core(c, k, "guid")) {
+			char *pl = get_attr(k, "isPermaLink");
+			if (pl && !strcasecmp(util_str_trim(pl), "false"))
+				permalink = 0;
+			free(pl);
+			set_once(&e->guid, text_line(c, k));
+		} else if (is_core(c, k, "description")) {
+			set_once(&e->summary, content_of(c, k, CT_GUESS, 0, 0));
+		} else if (is_el(k, NS_CONTENT, "encoded")) {
+			set_once(&e->content, content_of(c, k, CT_HTML, 0, 0));
+		} else if (is_el(k, NS_XHTML, "body") || is_el(k, NS_XHTML, "div")) {
+			struct util_buf b;
+			util_buf_init(&b);
+			serialize_children(c, k, &b, 0);
+			char *html = util_buf_steal(&b);
+			if (html)
+				set_once(&e->content, html_text(html, 0));
+			free(html);
+		} else if (is_core(c, k, "author")) {
+			set_once(&e->author, content_of(c, k, CT_GUESS, 1, 0));
+		} else if (is_el(k, NS_DC, "creator") || is_el(k, NS_DC, "author")) {
+			set_once(&creator, content_of(c, k, CT_GUESS, 1, 0));
+		} else if (is_el(k, NS_ATOM10, "author")) {
+			set_once(&creator, atom_person(c, k));
+		} else if (is_core(c, k, "pubDate")) {
+			if (!e->published)
+				e->published = node_date(c, k);
+		} else if (is_el(k, NS_DC, "date") || is_el(k, NS_DCTERMS, "issued") ||
+			   is_el(k, NS_DCTERMS, "created") || is_el(k, NS_ATOM10, "published")) {
+			if (!dc_date)
+				dc_date = node_date(c, k);
+		} else if (is_el(k, NS_DCTERMS, "modified") || is_el(k, NS_ATOM10, "updated")) {
+			if (!e->updated)
+				e->updated = node_date(c, k);
+		} else if (is_el(k, NS_ATOM10, "summary")) {
+			int b64;
+			enum ctype ct = atom_ctype(k, &b64);
+			set_once(&e->summary, content_of(c, k, ct, 0, b64));
+		} else if (is_el(k, NS_ATOM10, "content")) {
+			int b64;
+			enum ctype ct = atom_ctype(k, &b64);
+			set_once(&e->content, content_of(c, k, ct, 0, b64));
+		} else if (is_el(k, NS_DC, "title")) {
+			if (!e->title)
+				e->title = content_of(c, k, CT_GUESS, 1, 0);
+		}
+	}
+	if (!e->published)
+		e->published = dc_date;
+	if (!e->author)
+		e->author = creator;
+	else
+		free(creator);
+	if (!e->link)
+		e->link = atom_link(c, item);
+	if (!e->guid) {
+		/* RSS 1.0 / 0.90 items are named by rdf:about */
+		char *about = get_attr(item, "about");
+		if (about && !util_str_empty(about)) {
+			e->guid = feed_text_tidy(about, strlen(about), 1);
+			permalink = 0;
+		}
+		free(about);
+	}
+	if (!e->link && e->guid && permalink)
+		e->link = resolve_at(c, item, e->guid);
+}
+
+/* ---- the feed ------------------------------------------------------------ */
+
+static void feed_atom(struct ctx *c, xmlNodePtr feed)
+{
+	struct feed_doc *d = c->doc;
+	size_t cap = 0;
+	char *author = NULL;
+	for (xmlNodePtr k = feed->children; k; k = k->next)
+		if (is_core(c, k, "author"))
+			set_once(&author, atom_person(c, k));
+	for (xmlNodePtr k = feed->children; k && !c->nomem; k = k->next) {
+		if (k->type != XML_ELEMENT_NODE)
+			continue;
+		int b64;
+		if (is_core(c, k, "title")) {
+			enum ctype ct = atom_ctype(k, &b64);
+			set_once(&d->title, content_of(c, k, ct, 1, b64));
+		} else if (is_core(c, k, "subtitle") || is_core(c, k, "tagline")) {
+			enum ctype ct = atom_ctype(k, &b64);
+			set_once(&d->description, content_of(c, k, ct, 0, b64));
+		} else if (is_core(c, k, "entry")) {
+			if (grow_entries(c, &cap) < 0) {
+				c->nomem = 1;
+				break;
+			}
+			struct feed_entry *e = &d->entries[d->n_entries++];
+			memset(e, 0, sizeof(*e));
+			entry_atom(c, k, e, author);
+		}
+	}
+	d->link = atom_link(c, feed);
+	free(author);
+}
+
+static void add_rss_items(struct ctx *c, xmlNodePtr parent, size_t *cap)
+{
+	struct feed_doc *d = c->doc;
+	for (xmlNodePtr k = parent->children; k && !c->nomem; k = k->next) {
+		if (!is_core(c, k, "item"))
+			continue;
+		if (grow_entries(c, cap) < 0) {
+			c->nomem = 1;
+			return;
+		}
+		struct feed_entry *e = &d->entries[d->n_entries++];
+		memset(e, 0, sizeof(*e));
+		entry_rss(c, k, e);
+	}
+}
+
+static void feed_rss(struct ctx *c, xmlNodePtr root)
+{
+	struct feed_doc *d = c->doc;
+	size_t cap = 0;
+	xmlNodePtr channel = NULL;
+	if (is_core(c, root, "channel"))
+		channel = root;
+	else
+		for (xmlNodePtr k = root->children; k; k = k->next)
+			if (is_core(c, k, "channel")) {
+				channel = k;
+				break;
+			}
+	if (channel) {
+		for (xmlNodePtr k = channel->children; k; k = k->next) {
+			if (k->type != XML_ELEMENT_NODE)
+				continue;
+			if (is_core(c, k, "title"))
+				set_once(&d->title, content_of(c, k, CT_GUESS, 1, 0));
+			else if (is_core(c, k, "link"))
+				set_once(&d->link, link_text(c, k));
+			else if (is_core(c, k, "description"))
+				set_once(&d->description, content_of(c, k, CT_GUESS, 0, 0));
+			else if (is_el(k, NS_DC, "title") && !d->title)
+				d->title = content_of(c, k, CT_GUESS, 1, 0);
+		}
+		if (!d->link)
+			d->link = atom_link(c, channel);
+		add_rss_items(c, channel, &cap);
+	}
+	if (channel != root)
+		add_rss_items(c, root, &cap); /* RDF: items are the channel's siblings */
+}
+
+/* ---- entry point ------------------------------------------------------------ */
+
+static enum feed_format detect_format(struct ctx *c, xmlNodePtr root)
+{
+	const char *local;
+	enum ns ns = node_ns(root, &local);
+	if (!strcmp(local, "feed")) {
+		c->atom = 1;
+		return ns == NS_ATOM03 ? FEED_FMT_ATOM03 : FEED_FMT_ATOM10;
+	}
+	if (!strcmp(local, "RDF") || !strcmp(local, "rdf")) {
+		for (xmlNodePtr k = root->children; k; k = k->next) {
+			const char *kl;
+			if (k->type == XML_ELEMENT_NODE && node_ns(k, &kl) == NS_RSS090)
+				return FEED_FMT_RSS090;
+		}
+		return FEED_FMT_RSS10;
+	}
+	if (!strcmp(local, "rss") || !strcmp(local, "channel")) {
+		char *v = get_attr(root, "version");
+		enum feed_format f = FEED_FMT_RSS20;
+		if (v) {
+			util_str_trim(v);
+			if (!strcmp(v, "0.91"))
+				f = FEED_FMT_RSS091;
+			else if (!strcmp(v, "0.92") || !strcmp(v, "0.93"))
+				f = FEED_FMT_RSS092;
+			else if (!strcmp(v, "0.94"))
+				f = FEED_FMT_RSS094;
+			else if (!strcmp(v, "0.90"))
+				f = FEED_FMT_RSS090;
+		}
+		free(v);
+		return f;
+	}
+	return FEED_FMT_UNKNOWN;
+}
+
+void feed_doc_free(struct feed_doc *d)
+{
+	if (!d)
+		return;
+	for (size_t i = 0; i < d->n_entries; i++) {
+		struct feed_entry *e = &d->entries[i];
+		free(e->guid);
+		free(e->link);
+		free(e->title);
+		free(e->author);
+		free(e->summary);
+		free(e->content);
+	}
+	free(d->entries);
+	free(d->title);
+	free(d->link);
+	free(d->description);
+	free(d->encoding);
+	free(d->error);
+	free(d);
+}
+
+int feed_parse_buffer_ex(const char *buf, size_t len, const char *base_url,
+			 const char *http_charset, struct feed_doc **out, char **errmsg)
+{
+	if (out)
+		*out = NULL;
+	if (errmsg)
+		*errmsg = NULL;
+	if ((!buf && len) || !out || len > (size_t)INT32_MAX)
+		return FEED_ERR_ARG;
+	if (!buf)
+		buf = "";
+	struct ctx c;
+	memset(&c, 0, sizeof(c));
+	c.base_url = base_url && *base_url ? base_url : NULL;
+	c.ent_budget = ENTITY_BUDGET;
+	c.doc = calloc(1, sizeof(*c.doc));
+	if (!c.doc)
+		return FEED_ERR_NOMEM;
+
+	int rc = FEED_OK;
+	size_t ulen = 0, flen = 0;
+	char *utf8 = to_utf8(&c, buf, len, http_charset, &ulen);
+	char *fixed = NULL;
+	xmlParserCtxtPtr pc = NULL;
+	if (!utf8) {
+		rc = FEED_ERR_NOMEM;
+		goto out;
+	}
+	/* a blank line (or a BOM) before the declaration is an error libxml2
+	 * will not recover from; drop it */
+	size_t start = 0;
+	for (;;) {
+		if (start < ulen && strchr(" \t\r\n", utf8[start]) && utf8[start]) {
+			start++;
+		} else if (start + 3 <= ulen && !memcmp(utf8 + start, "\xEF\xBB\xBF", 3)) {
+			start += 3;
+		} else {
+			break;
+		}
+	}
+	fixed = fix_entities(&c, utf8 + start, ulen - start, &flen);
+	if (c.nomem) {
+		rc = FEED_ERR_NOMEM;
+		goto out;
+	}
+	const char *text = fixed ? fixed : utf8 + start;
+	size_t tlen = fixed ? flen : ulen - start;
+
+	xmlInitParser();
+	pc = xmlNewParserCtxt();
+	if (!pc) {
+		rc = FEED_ERR_NOMEM;
+		goto out;
+	}
+	pc->_private = &c;
+	if (pc->sax) {
+		pc->sax->initialized = XML_SAX2_MAGIC;
+		pc->sax->serror = on_xml_error;
+	}
+	xmlGenericErrorFunc old_generic = xmlGenericError;
+	void *old_generic_ctx = xmlGenericErrorContext;
+	xmlSetGenericErrorFunc(NULL, silent_generic);
+	c.xdoc = xmlCtxtReadMemory(pc, text, (int)tlen, NULL, "UTF-8",
+				   XML_PARSE_NONET | XML_PARSE_RECOVER | XML_PARSE_IGNORE_ENC |
+				   XML_PARSE_NOWARNING | XML_PARSE_NOERROR | XML_PARSE_NOCDATA);
+	xmlSetGenericErrorFunc(old_generic_ctx, old_generic);
+	if (!pc->wellFormed && !c.err)
+		note_error(&c, pc->input ? pc->input->line : 1, "not well-formed");
+
+	xmlNodePtr root = c.xdoc ? xmlDocGetRootElement(c.xdoc) : NULL;
+	if (!root) {
+		rc = FEED_ERR_PARSE;
+		if (errmsg)
+			*errmsg = util_strdup(c.err ? c.err : "empty document");
+		goto out;
+	}
+	c.doc->format = detect_format(&c, root);
+	if (c.doc->format == FEED_FMT_UNKNOWN) {
+		rc = FEED_ERR_NOT_FEED;
+		if (errmsg)
+			*errmsg = util_strfmt("root element <%.60s> is not rss, rdf:RDF or feed",
+					      (const char *)root->name);
+		goto out;
+	}
+	if (c.atom)
+		feed_atom(&c, root);
+	else
+		feed_rss(&c, root);
+	if (c.nomem) {
+		rc = FEED_ERR_NOMEM;
+		goto out;
+	}
+	c.doc->well_formed = c.err == NULL;
+	c.doc->error = c.err;
+	c.err = NULL;
+	*out = c.doc;
+	c.doc = NULL;
+out:
+	if (c.xdoc)
+		xmlFreeDoc(c.xdoc);
+	if (pc)
+		xmlFreeParserCtxt(pc);
+	free(fixed);
+	free(utf8);
+	free(c.err);
+	feed_doc_free(c.doc);
+	return rc;
+}
+
+int feed_parse_buffer(const char *buf, size_t len, const char *base_url,
+		      const char *http_charset, struct feed_doc **out)
+{
+	return feed_parse_buffer_ex(buf, len, base_url, http_charset, out, NULL);
+}
