@@ -817,6 +817,21 @@ static void test_mkdir_and_files(void **state)
 	assert_int_equal(len, 3);
 	assert_string_equal(got, "new");
 	free(got);
+	/* replaced by rename: a reader holding the old file keeps the old bytes */
+	FILE *old = fopen(file, "r");
+	assert_non_null(old);
+	assert_int_equal(chmod(file, 0600), 0);
+	assert_int_equal(util_file_write(file, "newer", 5), 0);
+	char oldbuf[8] = "";
+	assert_int_equal(fread(oldbuf, 1, sizeof oldbuf - 1, old), 3);
+	assert_string_equal(oldbuf, "new");
+	fclose(old);
+	assert_int_equal(util_file_read(file, 0, &got, &len), 0);
+	assert_string_equal(got, "newer");
+	free(got);
+	assert_int_equal(stat(file, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600); /* permissions kept */
+	assert_int_equal(util_file_write(file, "new", 3), 0);
 	char *cmd = util_strfmt("test $(ls -A '%s/x/y' | wc -l) -eq 1", tmpdir);
 	assert_int_equal(system(cmd), 0);
 	free(cmd);
