@@ -71,6 +71,7 @@ int util_buf_putc(struct util_buf *b, int c)
 	return util_buf_append(b, &ch, 1);
 }
 
+__attribute__((format(printf, 2, 0)))
 static int buf_vprintf(struct util_buf *b, const char *fmt, va_list ap)
 {
 	va_list ap2;
