@@ -179,6 +179,7 @@ struct eng_gen_params {
 	int n_stop;
 	int chat;                    /* 1: wrap the prompt with the model's chat template */
 	const char *system;          /* system message for chat (may be NULL) */
+	const char *chat_template;   /* override: family name ("chatml", "llama3", ...) or NULL */
 	eng_token_fn on_token;       /* may be NULL */
 	void *ud;
 };

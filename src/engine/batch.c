@@ -1,0 +1,262 @@
+/* batch.c — contexts, sequence slots, prefill and batched decode.
+ *
+ * A forward pass runs a micro-batch of tokens through every layer; the
+ * weights of a layer are fetched once (eng_model_layer, the weight-access
+ * seam) and each weight row is multiplied against all tokens of the batch
+ * while it is in cache. Prefill feeds one sequence's prompt in chunks of
+ * n_batch tokens; a decode step feeds one token of each of several
+ * sequences, which may be at different positions, finish at different
+ * times, and be replaced by new ones. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/engine_int.h"
+
+void eng_ctx_set_err(struct eng_ctx *c, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(c->errmsg, sizeof c->errmsg, fmt, ap);
+	va_end(ap);
+}
+
+const char *eng_ctx_errmsg(const eng_ctx *c)
+{
+	return c ? c->errmsg : "";
+}
+
+int eng_ctx_n_ctx(const eng_ctx *c)
+{
+	return c->p.n_ctx;
+}
+
+int eng_ctx_n_vocab(const eng_ctx *c)
+{
+	return c->m->hp.n_vocab;
+}
+
+enum eng_err eng_ctx_new(eng_model *m, const struct eng_ctx_params *p, eng_ctx **out)
+{
+	struct eng_ctx *c;
+	enum eng_err e;
+
+	*out = NULL;
+	if (!m)
+		return ENG_ERR_INVALID_ARG;
+	c = calloc(1, sizeof *c);
+	if (!c)
+		return ENG_ERR_NOMEM;
+	c->m = m;
+	if (p)
+		c->p = *p;
+	if (c->p.n_ctx <= 0)
+		c->p.n_ctx = m->hp.n_ctx_train < 4096 ? m->hp.n_ctx_train : 4096;
+	if (c->p.n_ctx <= 0)
+		c->p.n_ctx = 2048;
+	if (c->p.n_seq <= 0)
+		c->p.n_seq = 1;
+	if (c->p.n_batch <= 0)
+		c->p.n_batch = 256;
+	if (c->p.n_threads <= 0)
+		c->p.n_threads = eng_pool_default_threads();
+	if (c->p.n_seq > 4096 || c->p.n_ctx > (1 << 24) || c->p.n_batch > 65536) {
+		free(c);
+		return ENG_ERR_INVALID_ARG;
+	}
+	c->max_ubatch = c->p.n_batch > c->p.n_seq ? c->p.n_batch : c->p.n_seq;
+	c->be = &eng_backend_cpu;
+	c->seq_used = calloc((size_t)c->p.n_seq, 1);
+	c->seq_pos = calloc((size_t)c->p.n_seq, sizeof(int));
+	if (!c->seq_used || !c->seq_pos) {
+		eng_ctx_free(c);
+		return ENG_ERR_NOMEM;
+	}
+	e = eng_pool_new(c->p.n_threads, &c->pool);
+	if (e == ENG_OK)
+		e = c->be->alloc(c);
+	if (e != ENG_OK) {
+		eng_ctx_free(c);
+		return e;
+	}
+	*out = c;
+	return ENG_OK;
+}
+
+void eng_ctx_free(eng_ctx *c)
+{
+	if (!c)
+		return;
+	if (c->be && c->be_state)
+		c->be->free(c);
+	eng_pool_free(c->pool);
+	free(c->seq_used);
+	free(c->seq_pos);
+	free(c);
+}
+
+enum eng_err eng_seq_new(eng_ctx *c, int *seq_out)
+{
+	for (int i = 0; i < c->p.n_seq; i++) {
+		if (!c->seq_used[i]) {
+			c->seq_used[i] = 1;
+			c->seq_pos[i] = 0;
+			*seq_out = i;
+			return ENG_OK;
+		}
+	}
+	eng_ctx_set_err(c, "all %d sequence slots are in use", c->p.n_seq);
+	return ENG_ERR_NO_SEQ;
+}
+
+void eng_seq_free(eng_ctx *c, int seq)
+{
+	if (!c || seq < 0 || seq >= c->p.n_seq)
+		return;
+	c->seq_used[seq] = 0;
+	c->seq_pos[seq] = 0;
+	if (c->be->seq_clear)
+		c->be->seq_clear(c, seq);
+}
+
+int eng_seq_pos(const eng_ctx *c, int seq)
+{
+	if (!c || seq < 0 || seq >= c->p.n_seq)
+		return -1;
+	return c->seq_pos[seq];
+}
+
+enum eng_err eng_forward(struct eng_ctx *c, const struct eng_ubatch *ub, float *logits)
+{
+	struct eng_model *m = c->m;
+	enum eng_err e;
+
+	c->be->embed(c, ub);
+	for (int il = 0; il < m->hp.n_layer; il++) {
+		const struct eng_layer_w *w = eng_model_layer(m, il);
+		e = c->be->upload(c, w, il);
+		if (e != ENG_OK)
+			return e;
+		c->be->layer(c, w, il, ub);
+	}
+	c->be->output(c, ub, logits);
+	c->be->sync(c);
+	return ENG_OK;
+}
+
+static int check_tokens(struct eng_ctx *c, const int32_t *tok, int n)
+{
+	for (int i = 0; i < n; i++) {
+		if (tok[i] < 0 || tok[i] >= c->m->hp.n_vocab) {
+			eng_ctx_set_err(c, "token id %d out of range (vocabulary has %d)", (int)tok[i],
+					c->m->hp.n_vocab);
+			return 0;
+		}
+	}
+	return 1;
+}
+
+enum eng_err eng_prefill(eng_ctx *c, int seq, const int32_t *tokens, int n, float *logits)
+{
+	enum eng_err e = ENG_OK;
+	int *seqv, *posv;
+	uint8_t *want;
+
+	if (!c || seq < 0 || seq >= c->p.n_seq || !c->seq_used[seq] || n < 0 || (n > 0 && !tokens)) {
+		if (c)
+			eng_ctx_set_err(c, "prefill: invalid sequence %d or tokens", seq);
+		return ENG_ERR_INVALID_ARG;
+	}
+	if (n == 0)
+		return ENG_OK;
+	if (n > c->p.n_ctx - c->seq_pos[seq]) {
+		eng_ctx_set_err(c, "context full: %d tokens already in sequence %d, %d more do not fit "
+				"in a context of %d", c->seq_pos[seq], seq, n, c->p.n_ctx);
+		return ENG_ERR_CONTEXT_FULL;
+	}
+	if (!check_tokens(c, tokens, n))
+		return ENG_ERR_INVALID_ARG;
+	seqv = malloc((size_t)c->p.n_batch * sizeof *seqv);
+	posv = malloc((size_t)c->p.n_batch * sizeof *posv);
+	want = calloc((size_t)c->p.n_batch, 1);
+	if (!seqv || !posv || !want) {
+		e = ENG_ERR_NOMEM;
+		goto out;
+	}
+	for (int i0 = 0; i0 < n; i0 += c->p.n_batch) {
+		int nb = n - i0 < c->p.n_batch ? n - i0 : c->p.n_batch;
+		for (int i = 0; i < nb; i++) {
+			seqv[i] = seq;
+			posv[i] = c->seq_pos[seq] + i;
+			want[i] = 0;
+		}
+		int last = i0 + nb == n;
+		if (last)
+			want[nb - 1] = logits != NULL;
+		struct eng_ubatch ub = { nb, tokens + i0, seqv, posv, want };
+		e = eng_forward(c, &ub, last ? logits : NULL);
+		if (e != ENG_OK)
+			goto out;
+		c->seq_pos[seq] += nb;
+	}
+out:
+	free(seqv);
+	free(posv);
+	free(want);
+	return e;
+}
+
+enum eng_err eng_decode(eng_ctx *c, int n, const int *seqs, const int32_t *tokens, float *logits)
+{
+	enum eng_err e = ENG_OK;
+	int *posv;
+	uint8_t *want;
+
+	if (!c || n < 0 || (n > 0 && (!seqs || !tokens)))
+		return ENG_ERR_INVALID_ARG;
+	if (n == 0)
+		return ENG_OK;
+	if (!check_tokens(c, tokens, n))
+		return ENG_ERR_INVALID_ARG;
+	for (int i = 0; i < n; i++) {
+		int s = seqs[i];
+		if (s < 0 || s >= c->p.n_seq || !c->seq_used[s]) {
+			eng_ctx_set_err(c, "decode: sequence %d is not active", s);
+			return ENG_ERR_INVALID_ARG;
+		}
+		for (int j = 0; j < i; j++) {
+			if (seqs[j] == s) {
+				eng_ctx_set_err(c, "decode: sequence %d appears twice in one step", s);
+				return ENG_ERR_INVALID_ARG;
+			}
+		}
+		if (c->seq_pos[s] >= c->p.n_ctx) {
+			eng_ctx_set_err(c, "context full: sequence %d has reached the context length %d",
+					s, c->p.n_ctx);
+			return ENG_ERR_CONTEXT_FULL;
+		}
+	}
+	posv = malloc((size_t)c->max_ubatch * sizeof *posv);
+	want = malloc((size_t)c->max_ubatch);
+	if (!posv || !want) {
+		free(posv);
+		free(want);
+		return ENG_ERR_NOMEM;
+	}
+	for (int i0 = 0; i0 < n && e == ENG_OK; i0 += c->max_ubatch) {
+		int nb = n - i0 < c->max_ubatch ? n - i0 : c->max_ubatch;
+		for (int i = 0; i < nb; i++) {
+			posv[i] = c->seq_pos[seqs[i0 + i]];
+			want[i] = logits != NULL;
+		}
+		struct eng_ubatch ub = { nb, tokens + i0, seqs + i0, posv, want };
+		e = eng_forward(c, &ub, logits ? logits + (size_t)i0 * c->m->hp.n_vocab : NULL);
+		if (e == ENG_OK)
+			for (int i = 0; i < nb; i++)
+				c->seq_pos[seqs[i0 + i]]++;
+	}
+	free(posv);
+	free(want);
+	return e;
+}

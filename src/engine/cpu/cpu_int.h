@@ -1,0 +1,29 @@
+/* cpu_int.h — CPU backend internals: the per-type "matmul row" seam. */
+#ifndef BRIEFING_ENGINE_CPU_INT_H
+#define BRIEFING_ENGINE_CPU_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* How to multiply by a weight row of one type: the activation is first
+ * converted to act_type (ggml's vec_dot_type), then vec_dot computes one
+ * dot product of a weight row (n values) with an activation row. */
+struct mm_type {
+	int weight_type;     /* ENG_T_* */
+	int act_type;        /* ENG_T_* of the converted activation */
+	/* x (n floats) -> y (activation row of act_type) */
+	void (*act_quantize)(const float *x, void *y, int64_t n);
+	/* *s = dot(weight row w, activation row a), n values */
+	void (*vec_dot)(int64_t n, float *s, const void *w, const void *a);
+	/* optional: rows [r0, r1) of w against n_tok activation rows;
+	 * out[t * ldo + r]. NULL: vec_dot per (row, token). */
+	void (*vec_dot_rows)(int64_t n, const void *w, size_t w_row_bytes, int64_t r0, int64_t r1,
+			     const void *act, size_t act_stride, int n_tok, float *out, int ldo);
+	/* weight row -> floats (token embedding lookup) */
+	void (*dequantize)(const void *w, float *y, int64_t n);
+};
+
+/* NULL when the CPU backend cannot multiply by that type. */
+const struct mm_type *eng_mm_type(int type);
+
+#endif

@@ -1,0 +1,529 @@
+/* forward.c — the CPU backend: per-layer forward pass of llama/qwen2.
+ *
+ * Numerics follow ggml's CPU backend (llama.cpp c392e50) so logits match its
+ * references closely:
+ *   - RMSNorm: sum of squares in double, y = x * (1/sqrtf(mean + eps)) * w.
+ *   - Matrix products: the activation (src1) of every product is first
+ *     converted to the weight type's "vec_dot type", exactly as ggml does:
+ *       F32 -> f32, F16 -> f16, BF16 -> bf16,
+ *       Q4_0/Q5_0/Q8_0 -> Q8_0 (32 values, d = amax/127 in fp16, q = rne(x/d)),
+ *       Q4_1/Q5_1 -> Q8_1 (as Q8_0 plus s = d * sum(q)),
+ *       Q4_K/Q5_K/Q6_K -> Q8_K (256 values, d = 1/iscale f32, iscale = -127/x[argmax|x|]),
+ *     and the dot product is then integer (or f16/bf16) against the raw
+ *     weight blocks. That is the "matmul row" seam: struct mm_type.
+ *   - RoPE: ggml's rope cache (theta multiplied by theta_scale per pair, then
+ *     divided by rope_freqs[i] when present), NORM (adjacent pairs) or NEOX
+ *     (i, i + n_rot/2) ordering.
+ *   - Attention with an F16 KV cache: K and V stored as f16; Q rounded to f16
+ *     for K.Q; scores scaled by 1/sqrt(head_dim); softmax in f32 with the sum
+ *     in double; probabilities rounded to f16 before the product with V.
+ *     With an F32 cache everything stays f32.
+ *   - SwiGLU: down(silu(gate x) * (up x)), silu(x) = x / (1 + expf(-x)).
+ *
+ * Work is split between threads by rows (matmuls) and by (token, head)
+ * (attention); a dot product is never split, so results do not depend on
+ * the thread count.
+ */
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/engine_int.h"
+#include "engine/cpu/cpu_int.h"
+
+/* ---- fp16 table ----------------------------------------------------------- */
+
+static float h2f_table[65536];
+static pthread_once_t h2f_once = PTHREAD_ONCE_INIT;
+
+static void h2f_init(void)
+{
+	for (uint32_t i = 0; i < 65536; i++)
+		h2f_table[i] = eng_h2f((uint16_t)i);
+}
+
+static inline float h2f(uint16_t h)
+{
+	return h2f_table[h];
+}
+
+/* ---- CPU backend state (per context) ------------------------------------- */
+
+struct cpu {
+	int M;              /* max tokens per forward */
+	int kv_f32;
+	int n_ctx, n_seq;
+	size_t kv_dim;      /* n_head_kv * head_dim */
+	/* KV cache: [layer][seq][pos][kv_dim], f16 or f32 */
+	void *k_cache, *v_cache;
+	size_t kv_elt;      /* 2 or 4 */
+	/* per-run scratch, M rows each */
+	float *x;           /* (M, n_embd) residual stream */
+	float *xn;          /* (M, n_embd) normed input of a block */
+	float *q;           /* (M, n_head*head_dim) */
+	float *k;           /* (M, kv_dim) */
+	float *v;           /* (M, kv_dim) */
+	float *att;         /* (M, n_head*head_dim) attention output */
+	float *g;           /* (M, n_ff) gate */
+	float *u;           /* (M, n_ff) up */
+	float *rope;        /* (M, n_rot) cos/sin pairs per token */
+	float *scores;      /* (n_threads, n_ctx) */
+	uint16_t *qh;       /* (n_threads, head_dim) q rounded to f16 */
+	void *act;          /* (M, act row bytes) quantised activations */
+	size_t act_stride;
+	const float *act_src;   /* which buffer/type act holds (cache) */
+	int act_type;
+	int act_rows;
+};
+
+static struct cpu *S(struct eng_ctx *c)
+{
+	return c->be_state;
+}
+
+static void cpu_free(struct eng_ctx *c)
+{
+	struct cpu *s = S(c);
+	if (!s)
+		return;
+	free(s->k_cache);
+	free(s->v_cache);
+	free(s->x);
+	free(s->xn);
+	free(s->q);
+	free(s->k);
+	free(s->v);
+	free(s->att);
+	free(s->g);
+	free(s->u);
+	free(s->rope);
+	free(s->scores);
+	free(s->qh);
+	free(s->act);
+	free(s);
+	c->be_state = NULL;
+}
+
+static enum eng_err cpu_alloc(struct eng_ctx *c)
+{
+	const struct eng_hparams *hp = &c->m->hp;
+	struct cpu *s;
+	size_t M, nt, qd, maxd;
+
+	pthread_once(&h2f_once, h2f_init);
+	s = calloc(1, sizeof *s);
+	if (!s)
+		return ENG_ERR_NOMEM;
+	c->be_state = s;
+	s->M = c->max_ubatch;
+	s->kv_f32 = c->p.kv_f32;
+	s->n_ctx = c->p.n_ctx;
+	s->n_seq = c->p.n_seq;
+	s->kv_dim = (size_t)hp->n_head_kv * hp->head_dim;
+	s->kv_elt = s->kv_f32 ? 4 : 2;
+	M = (size_t)s->M;
+	nt = (size_t)eng_pool_size(c->pool);
+	qd = (size_t)hp->n_head * hp->head_dim;
+	maxd = (size_t)hp->n_embd;
+	if (qd > maxd)
+		maxd = qd;
+	if ((size_t)hp->n_ff > maxd)
+		maxd = (size_t)hp->n_ff;
+
+	size_t kv_n = (size_t)hp->n_layer * s->n_seq * s->n_ctx * s->kv_dim;
+	/* zeroed like llama.cpp's buffer clear; never read before written */
+	s->k_cache = calloc(kv_n, s->kv_elt);
+	s->v_cache = calloc(kv_n, s->kv_elt);
+	s->x = malloc(M * hp->n_embd * sizeof(float));
+	s->xn = malloc(M * hp->n_embd * sizeof(float));
+	s->q = malloc(M * qd * sizeof(float));
+	s->k = malloc(M * s->kv_dim * sizeof(float));
+	s->v = malloc(M * s->kv_dim * sizeof(float));
+	s->att = malloc(M * qd * sizeof(float));
+	s->g = malloc(M * hp->n_ff * sizeof(float));
+	s->u = malloc(M * hp->n_ff * sizeof(float));
+	s->rope = malloc(M * (size_t)hp->n_rot * sizeof(float));
+	s->scores = malloc(nt * (size_t)s->n_ctx * sizeof(float));
+	s->qh = malloc(nt * (size_t)hp->head_dim * sizeof(uint16_t));
+	/* 4 bytes per value bounds every activation format (f32 is the largest) */
+	s->act_stride = (maxd * 4 + 63) & ~(size_t)63;
+	s->act = malloc(M * s->act_stride);
+	if (!s->k_cache || !s->v_cache || !s->x || !s->xn || !s->q || !s->k || !s->v ||
+	    !s->att || !s->g || !s->u || !s->rope || !s->scores || !s->qh || !s->act) {
+		cpu_free(c);
+		return ENG_ERR_NOMEM;
+	}
+	return ENG_OK;
+}
+
+static int cpu_supports(int type)
+{
+	return eng_mm_type(type) != NULL;
+}
+
+static enum eng_err cpu_upload(struct eng_ctx *c, const struct eng_layer_w *w, int il)
+{
+	(void)c; (void)w; (void)il;   /* weights are used in place from the mapping */
+	return ENG_OK;
+}
+
+static void cpu_sync(struct eng_ctx *c)
+{
+	(void)c;
+}
+
+static void cpu_seq_clear(struct eng_ctx *c, int seq)
+{
+	(void)c; (void)seq;   /* cells are overwritten before they are read */
+}
+
+/* ---- matmul ---------------------------------------------------------------- */
+
+/* Quantises n rows of x (row length dim, stride ldx floats) to the
+ * activation type act_type; cached while the source is unchanged. */
+static const void *prep_act(struct eng_ctx *c, const struct mm_type *mt, const float *x,
+			    int n, int dim, int ldx)
+{
+	struct cpu *s = S(c);
+	if (s->act_src == x && s->act_type == mt->act_type && s->act_rows == n)
+		return s->act;
+	for (int t = 0; t < n; t++)
+		mt->act_quantize(x + (size_t)t * ldx, (char *)s->act + (size_t)t * s->act_stride, dim);
+	s->act_src = x;
+	s->act_type = mt->act_type;
+	s->act_rows = n;
+	return s->act;
+}
+
+static void act_invalidate(struct eng_ctx *c)
+{
+	S(c)->act_src = NULL;
+}
+
+struct mm_job {
+	const struct mm_type *mt;
+	const struct eng_tensor *w;
+	const void *act;
+	size_t act_stride;
+	int n;              /* tokens */
+	float *out;         /* out[t * ldo + row] */
+	int ldo;
+	int rows_per_task;
+};
+
+/* The hot loop: each task owns a block of weight rows and runs every token
+ * against each row while that row is in cache (each weight row is read once
+ * per forward, however many tokens or sequences are in the batch). */
+static void mm_task(void *arg, int item, int tid)
+{
+	const struct mm_job *j = arg;
+	int64_t r0 = (int64_t)item * j->rows_per_task, r1 = r0 + j->rows_per_task;
+	(void)tid;
+	if (r1 > j->w->ne1)
+		r1 = j->w->ne1;
+	if (j->mt->vec_dot_rows && j->n > 1) {
+		j->mt->vec_dot_rows(j->w->ne0, j->w->data, j->w->row_bytes, r0, r1,
+				    j->act, j->act_stride, j->n, j->out, j->ldo);
+		return;
+	}
+	for (int64_t r = r0; r < r1; r++) {
+		const void *wr = (const char *)j->w->data + (size_t)r * j->w->row_bytes;
+		for (int t = 0; t < j->n; t++)
+			j->mt->vec_dot(j->w->ne0, &j->out[(size_t)t * j->ldo + r], wr,
+				       (const char *)j->act + (size_t)t * j->act_stride);
+	}
+}
+
+/* out[t][r] = W[r] . x[t] for t < n, r < W.ne1. */
+static void matmul(struct eng_ctx *c, const struct eng_tensor *w, const float *x, int ldx,
+		   int n, float *out, int ldo)
+{
+	const struct mm_type *mt = eng_mm_type(w->type);
+	struct mm_job j;
+	int nt = eng_pool_size(c->pool);
+	int64_t tasks;
+
+	j.mt = mt;
+	j.w = w;
+	j.act = prep_act(c, mt, x, n, (int)w->ne0, ldx);
+	j.act_stride = S(c)->act_stride;
+	j.n = n;
+	j.out = out;
+	j.ldo = ldo;
+	/* enough tasks for load balance, each a few rows */
+	j.rows_per_task = (int)(w->ne1 / ((int64_t)nt * 8));
+	if (j.rows_per_task < 4)
+		j.rows_per_task = 4;
+	j.rows_per_task = (j.rows_per_task + 3) & ~3;
+	tasks = (w->ne1 + j.rows_per_task - 1) / j.rows_per_task;
+	eng_pool_run(c->pool, mm_task, &j, (int)tasks);
+}
+
+/* ---- small ops -------------------------------------------------------------- */
+
+static void rmsnorm(float *y, const float *x, const float *w, int n, float eps)
+{
+	double sum = 0.0;
+	for (int i = 0; i < n; i++)
+		sum += (double)(x[i] * x[i]);
+	const float mean = (float)(sum / n);
+	const float scale = 1.0f / sqrtf(mean + eps);
+	for (int i = 0; i < n; i++)
+		y[i] = (x[i] * scale) * w[i];
+}
+
+/* ggml_rope_cache_init with freq_scale 1, ext_factor 0, mscale 1. */
+static void rope_cache(float *cache, int pos, int n_rot, float base, const float *freqs)
+{
+	const float theta_scale = powf(base, -2.0f / n_rot);
+	float theta = (float)pos;
+	for (int i0 = 0; i0 < n_rot; i0 += 2) {
+		const float ff = freqs ? freqs[i0 / 2] : 1.0f;
+		const float th = theta / ff;
+		cache[i0 + 0] = cosf(th);
+		cache[i0 + 1] = sinf(th);
+		theta *= theta_scale;
+	}
+}
+
+static void rope_apply(float *x, const float *cache, int head_dim, int n_rot, int neox)
+{
+	if (!neox) {
+		for (int i0 = 0; i0 < n_rot; i0 += 2) {
+			const float c0 = cache[i0], s0 = cache[i0 + 1];
+			const float x0 = x[i0], x1 = x[i0 + 1];
+			x[i0] = x0 * c0 - x1 * s0;
+			x[i0 + 1] = x0 * s0 + x1 * c0;
+		}
+	} else {
+		const int h = n_rot / 2;
+		for (int i0 = 0; i0 < n_rot; i0 += 2) {
+			const float c0 = cache[i0], s0 = cache[i0 + 1];
+			const int a = i0 / 2, b = i0 / 2 + h;
+			const float x0 = x[a], x1 = x[b];
+			x[a] = x0 * c0 - x1 * s0;
+			x[b] = x0 * s0 + x1 * c0;
+		}
+	}
+	(void)head_dim;   /* dims past n_rot pass through */
+}
+
+static inline float silu(float x)
+{
+	return x / (1.0f + expf(-x));
+}
+
+/* ---- attention ------------------------------------------------------------- */
+
+struct att_job {
+	struct eng_ctx *c;
+	const struct eng_ubatch *ub;
+	int il;
+};
+
+static size_t kv_off(const struct cpu *s, int il, int seq, int pos)
+{
+	return (((size_t)il * s->n_seq + seq) * s->n_ctx + pos) * s->kv_dim;
+}
+
+/* One (token, query head): softmax(q.K^T * scale) . V over the sequence's
+ * positions 0..pos. */
+static void att_task(void *arg, int item, int tid)
+{
+	const struct att_job *j = arg;
+	struct eng_ctx *c = j->c;
+	struct cpu *s = S(c);
+	const struct eng_hparams *hp = &c->m->hp;
+	const int hd = hp->head_dim;
+	const int t = item / hp->n_head, h = item % hp->n_head;
+	const int kvh = h / (hp->n_head / hp->n_head_kv);
+	const int seq = j->ub->seq[t], npos = j->ub->pos[t] + 1;
+	const float scale = 1.0f / sqrtf((float)hd);
+	const float *q = s->q + (size_t)t * hp->n_head * hd + (size_t)h * hd;
+	float *out = s->att + (size_t)t * hp->n_head * hd + (size_t)h * hd;
+	float *sc = s->scores + (size_t)tid * s->n_ctx;
+	const size_t base = kv_off(s, j->il, seq, 0) + (size_t)kvh * hd;
+	float maxv = -INFINITY;
+
+	if (s->kv_f32) {
+		const float *K = (const float *)s->k_cache + base;
+		for (int p = 0; p < npos; p++) {
+			const float *kr = K + (size_t)p * s->kv_dim;
+			float acc = 0.0f;
+			for (int d = 0; d < hd; d++)
+				acc += q[d] * kr[d];
+			sc[p] = acc * scale;
+			if (sc[p] > maxv)
+				maxv = sc[p];
+		}
+	} else {
+		const uint16_t *K = (const uint16_t *)s->k_cache + base;
+		float qf[512];
+		float *qq = hd <= 512 ? qf : NULL;
+		uint16_t *qh = s->qh + (size_t)tid * hd;
+		for (int d = 0; d < hd; d++)
+			qh[d] = eng_f2h(q[d]);
+		for (int p = 0; p < npos; p++) {
+			const uint16_t *kr = K + (size_t)p * s->kv_dim;
+			float acc = 0.0f;
+			if (qq) {
+				if (p == 0)
+					for (int d = 0; d < hd; d++)
+						qq[d] = h2f(qh[d]);
+				for (int d = 0; d < hd; d++)
+					acc += qq[d] * h2f(kr[d]);
+			} else {
+				for (int d = 0; d < hd; d++)
+					acc += h2f(qh[d]) * h2f(kr[d]);
+			}
+			sc[p] = acc * scale;
+			if (sc[p] > maxv)
+				maxv = sc[p];
+		}
+	}
+	double sum = 0.0;
+	for (int p = 0; p < npos; p++) {
+		const float e = expf(sc[p] - maxv);
+		sc[p] = e;
+		sum += (double)e;
+	}
+	const float inv = (float)(1.0 / sum);
+	for (int d = 0; d < hd; d++)
+		out[d] = 0.0f;
+	if (s->kv_f32) {
+		const float *V = (const float *)s->v_cache + base;
+		for (int p = 0; p < npos; p++) {
+			const float pr = sc[p] * inv;
+			const float *vr = V + (size_t)p * s->kv_dim;
+			for (int d = 0; d < hd; d++)
+				out[d] += pr * vr[d];
+		}
+	} else {
+		const uint16_t *V = (const uint16_t *)s->v_cache + base;
+		for (int p = 0; p < npos; p++) {
+			const float pr = h2f(eng_f2h(sc[p] * inv));
+			const uint16_t *vr = V + (size_t)p * s->kv_dim;
+			for (int d = 0; d < hd; d++)
+				out[d] += pr * h2f(vr[d]);
+		}
+	}
+}
+
+/* ---- layer ops --------------------------------------------------------------- */
+
+static void cpu_embed(struct eng_ctx *c, const struct eng_ubatch *ub)
+{
+	struct cpu *s = S(c);
+	const struct eng_model *m = c->m;
+	const struct eng_hparams *hp = &m->hp;
+	const struct eng_tensor *te = &m->w.token_embd;
+	const struct mm_type *mt = eng_mm_type(te->type);
+
+	for (int t = 0; t < ub->n; t++) {
+		const void *row = (const char *)te->data + (size_t)ub->tok[t] * te->row_bytes;
+		mt->dequantize(row, s->x + (size_t)t * hp->n_embd, hp->n_embd);
+		rope_cache(s->rope + (size_t)t * hp->n_rot, ub->pos[t], hp->n_rot, hp->rope_base,
+			   m->w.rope_freqs);
+	}
+	act_invalidate(c);
+}
+
+static void add_bias(float *y, const float *b, int n, int dim, int ld)
+{
+	if (!b)
+		return;
+	for (int t = 0; t < n; t++)
+		for (int i = 0; i < dim; i++)
+			y[(size_t)t * ld + i] += b[i];
+}
+
+static void cpu_layer(struct eng_ctx *c, const struct eng_layer_w *w, int il,
+		      const struct eng_ubatch *ub)
+{
+	struct cpu *s = S(c);
+	const struct eng_hparams *hp = &c->m->hp;
+	const int n = ub->n, E = hp->n_embd, hd = hp->head_dim;
+	const int qd = hp->n_head * hd, kvd = (int)s->kv_dim, F = hp->n_ff;
+
+	/* attention block */
+	for (int t = 0; t < n; t++)
+		rmsnorm(s->xn + (size_t)t * E, s->x + (size_t)t * E, w->attn_norm, E, hp->rms_eps);
+	act_invalidate(c);
+	matmul(c, &w->wq, s->xn, E, n, s->q, qd);
+	matmul(c, &w->wk, s->xn, E, n, s->k, kvd);
+	matmul(c, &w->wv, s->xn, E, n, s->v, kvd);
+	add_bias(s->q, w->bq, n, qd, qd);
+	add_bias(s->k, w->bk, n, kvd, kvd);
+	add_bias(s->v, w->bv, n, kvd, kvd);
+	for (int t = 0; t < n; t++) {
+		const float *rc = s->rope + (size_t)t * hp->n_rot;
+		for (int h = 0; h < hp->n_head; h++)
+			rope_apply(s->q + (size_t)t * qd + (size_t)h * hd, rc, hd, hp->n_rot, hp->rope_neox);
+		for (int h = 0; h < hp->n_head_kv; h++)
+			rope_apply(s->k + (size_t)t * kvd + (size_t)h * hd, rc, hd, hp->n_rot, hp->rope_neox);
+		/* store K and V of this token before any attention of the batch */
+		size_t off = kv_off(s, il, ub->seq[t], ub->pos[t]);
+		if (s->kv_f32) {
+			memcpy((float *)s->k_cache + off, s->k + (size_t)t * kvd, (size_t)kvd * 4);
+			memcpy((float *)s->v_cache + off, s->v + (size_t)t * kvd, (size_t)kvd * 4);
+		} else {
+			uint16_t *kc = (uint16_t *)s->k_cache + off, *vc = (uint16_t *)s->v_cache + off;
+			for (int i = 0; i < kvd; i++) {
+				kc[i] = eng_f2h(s->k[(size_t)t * kvd + i]);
+				vc[i] = eng_f2h(s->v[(size_t)t * kvd + i]);
+			}
+		}
+	}
+	struct att_job aj = { c, ub, il };
+	eng_pool_run(c->pool, att_task, &aj, n * hp->n_head);
+	act_invalidate(c);
+	matmul(c, &w->wo, s->att, qd, n, s->xn, E);
+	for (size_t i = 0; i < (size_t)n * E; i++)
+		s->x[i] += s->xn[i];
+
+	/* feed-forward block */
+	for (int t = 0; t < n; t++)
+		rmsnorm(s->xn + (size_t)t * E, s->x + (size_t)t * E, w->ffn_norm, E, hp->rms_eps);
+	act_invalidate(c);
+	matmul(c, &w->w_up, s->xn, E, n, s->u, F);
+	matmul(c, &w->w_gate, s->xn, E, n, s->g, F);
+	for (size_t i = 0; i < (size_t)n * F; i++)
+		s->g[i] = silu(s->g[i]) * s->u[i];
+	act_invalidate(c);
+	matmul(c, &w->w_down, s->g, F, n, s->xn, E);
+	for (size_t i = 0; i < (size_t)n * E; i++)
+		s->x[i] += s->xn[i];
+	act_invalidate(c);
+}
+
+static void cpu_output(struct eng_ctx *c, const struct eng_ubatch *ub, float *logits)
+{
+	struct cpu *s = S(c);
+	const struct eng_model *m = c->m;
+	const int E = m->hp.n_embd;
+	int k = 0;
+
+	for (int t = 0; t < ub->n; t++)
+		if (ub->want[t])
+			rmsnorm(s->xn + (size_t)k++ * E, s->x + (size_t)t * E, m->w.output_norm, E,
+				m->hp.rms_eps);
+	if (k == 0 || !logits)
+		return;
+	act_invalidate(c);
+	matmul(c, &m->w.output, s->xn, E, k, logits, m->hp.n_vocab);
+	act_invalidate(c);
+}
+
+const struct eng_backend eng_backend_cpu = {
+	.name = "cpu",
+	.supports = cpu_supports,
+	.alloc = cpu_alloc,
+	.free = cpu_free,
+	.upload = cpu_upload,
+	.embed = cpu_embed,
+	.layer = cpu_layer,
+	.output = cpu_output,
+	.sync = cpu_sync,
+	.seq_clear = cpu_seq_clear,
+};

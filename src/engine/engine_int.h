@@ -1,0 +1,224 @@
+/* engine_int.h — engine internals shared by model.c, batch.c, sampler.c,
+ * tool.c and the backends (cpu/ now, cuda/ in part 2). Not a public API.
+ *
+ * State is split by lifetime:
+ *   struct eng_hparams  : file hyperparameters (immutable after load)
+ *   struct eng_weights  : read-only tensors pointing into the mmap'd file
+ *   backend state       : per-context scratch and KV cache (cpu/forward.c)
+ *
+ * Two seams for part 2:
+ *   - weight access: the forward pass obtains layer weights only through
+ *     eng_model_layer(m, il) (so a streaming implementation can page them in);
+ *   - backend: struct eng_backend, a small vtable (alloc, upload, per-layer
+ *     ops, sync, supports).
+ */
+#ifndef BRIEFING_ENGINE_INT_H
+#define BRIEFING_ENGINE_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/engine.h"
+
+/* ggml type ids (bit-exact with GGUF). */
+enum {
+	ENG_T_F32 = 0, ENG_T_F16 = 1, ENG_T_Q4_0 = 2, ENG_T_Q4_1 = 3,
+	ENG_T_Q5_0 = 6, ENG_T_Q5_1 = 7, ENG_T_Q8_0 = 8, ENG_T_Q8_1 = 9,
+	ENG_T_Q4_K = 12, ENG_T_Q5_K = 13, ENG_T_Q6_K = 14, ENG_T_Q8_K = 15,
+	ENG_T_BF16 = 30,
+};
+
+/* ---- hyperparameters ---------------------------------------------------- */
+
+struct eng_hparams {
+	enum eng_arch arch;
+	int n_vocab;
+	int n_embd;        /* model width */
+	int n_layer;
+	int n_head;
+	int n_head_kv;
+	int head_dim;      /* n_embd / n_head unless key_length says otherwise */
+	int n_ff;
+	int n_ctx_train;
+	int n_rot;         /* rotary dims (rope.dimension_count, default head_dim) */
+	float rms_eps;
+	float rope_base;   /* default 10000 */
+	int rope_neox;     /* qwen2: 1 */
+};
+
+/* A 2-D weight matrix in ggml orientation: ne0 = row length (input
+ * features), ne1 = number of rows (output features). data points into the
+ * mapping (row r at data + r * row_bytes). */
+struct eng_tensor {
+	const void *data;
+	int type;            /* ENG_T_* */
+	int64_t ne0, ne1;
+	size_t row_bytes;
+};
+
+struct eng_layer_w {
+	const float *attn_norm;        /* (n_embd) */
+	struct eng_tensor wq;          /* (n_head*head_dim rows, n_embd) */
+	struct eng_tensor wk;          /* (n_head_kv*head_dim rows, n_embd) */
+	struct eng_tensor wv;          /* (n_head_kv*head_dim rows, n_embd) */
+	const float *bq, *bk, *bv;     /* qwen2 biases (rows) or NULL */
+	struct eng_tensor wo;          /* (n_embd rows, n_head*head_dim) */
+	const float *ffn_norm;         /* (n_embd) */
+	struct eng_tensor w_gate;      /* (n_ff rows, n_embd) */
+	struct eng_tensor w_up;        /* (n_ff rows, n_embd) */
+	struct eng_tensor w_down;      /* (n_embd rows, n_ff) */
+};
+
+struct eng_weights {
+	struct eng_tensor token_embd;  /* (n_vocab rows, n_embd) */
+	const float *output_norm;      /* (n_embd) */
+	struct eng_tensor output;      /* (n_vocab rows, n_embd); == token_embd when tied */
+	const float *rope_freqs;       /* (n_rot/2) frequency divisors or NULL */
+	struct eng_layer_w *layers;    /* (n_layer) */
+};
+
+struct eng_gguf;   /* gguf.h */
+struct eng_tok;    /* tokenizer.h */
+
+struct eng_model {
+	struct eng_hparams hp;
+	struct eng_weights w;
+	struct eng_gguf *gguf;           /* owns the mapping */
+	struct eng_tok *tok;             /* NULL if the file has no usable tokenizer */
+	char arch_name[16];
+	char name[128];
+	int file_type;
+	uint64_t file_size, n_params, weight_bytes;
+	const char *chat_template;       /* into gguf metadata, or NULL */
+	int32_t bos, eos, eot;
+	/* weight-access seam: layer il's weights, valid until the next call */
+	const struct eng_layer_w *(*layer)(struct eng_model *m, int il);
+};
+
+static inline const struct eng_layer_w *eng_model_layer(struct eng_model *m, int il)
+{
+	return m->layer(m, il);
+}
+
+/* ---- thread pool (cpu/pool.c) ------------------------------------------ */
+
+struct eng_pool;
+typedef void (*eng_pool_fn)(void *arg, int item, int tid);
+int eng_pool_default_threads(void);
+enum eng_err eng_pool_new(int n_threads, struct eng_pool **out);
+void eng_pool_free(struct eng_pool *p);
+int eng_pool_size(const struct eng_pool *p);
+/* Runs fn(arg, i, tid) for i in [0, n_items); returns when all are done. */
+void eng_pool_run(struct eng_pool *p, eng_pool_fn fn, void *arg, int n_items);
+
+/* ---- backends ------------------------------------------------------------ */
+
+/* A micro-batch: n tokens, each belonging to a sequence at a position.
+ * Prefill chunks are one sequence at consecutive positions; decode steps
+ * are one token of each of several sequences. Row i of the output logits
+ * is written for tokens with want[i] != 0, in order. */
+struct eng_ubatch {
+	int n;
+	const int32_t *tok;   /* (n) */
+	const int *seq;       /* (n) slot ids */
+	const int *pos;       /* (n) positions */
+	const uint8_t *want;  /* (n) 1: produce logits for this token */
+};
+
+struct eng_ctx;
+
+struct eng_backend {
+	const char *name;
+	/* 1 if the backend can multiply by weights of this type */
+	int (*supports)(int type);
+	/* allocate KV cache and scratch for the context */
+	enum eng_err (*alloc)(struct eng_ctx *c);
+	void (*free)(struct eng_ctx *c);
+	/* make layer il's weights usable (CPU: nothing; CUDA: copy/stream) */
+	enum eng_err (*upload)(struct eng_ctx *c, const struct eng_layer_w *w, int il);
+	/* per-layer ops */
+	void (*embed)(struct eng_ctx *c, const struct eng_ubatch *ub);
+	void (*layer)(struct eng_ctx *c, const struct eng_layer_w *w, int il,
+		      const struct eng_ubatch *ub);
+	void (*output)(struct eng_ctx *c, const struct eng_ubatch *ub, float *logits);
+	/* wait for queued work */
+	void (*sync)(struct eng_ctx *c);
+	/* forget the KV cells of a slot (optional) */
+	void (*seq_clear)(struct eng_ctx *c, int seq);
+};
+
+extern const struct eng_backend eng_backend_cpu;
+
+struct eng_ctx {
+	struct eng_model *m;
+	struct eng_ctx_params p;      /* resolved (no zeros) */
+	const struct eng_backend *be;
+	void *be_state;
+	struct eng_pool *pool;
+	int max_ubatch;               /* max tokens per forward: max(n_batch, n_seq) */
+	uint8_t *seq_used;            /* (n_seq) */
+	int *seq_pos;                 /* (n_seq) tokens in KV */
+	char errmsg[256];
+};
+
+/* Runs the forward pass for one micro-batch (n <= max_ubatch); the caller
+ * has checked positions. batch.c. */
+enum eng_err eng_forward(struct eng_ctx *c, const struct eng_ubatch *ub, float *logits);
+
+/* tokenizer glue (text.c): set up / release m->tok after the weights load */
+enum eng_err eng_model_tok_init(struct eng_model *m);
+void eng_model_tok_free(struct eng_model *m);
+
+/* errmsg helper (printf-like) */
+void eng_ctx_set_err(struct eng_ctx *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* fp16 helpers (bit-exact IEEE half, round to nearest even) */
+static inline float eng_h2f(uint16_t h)
+{
+	uint32_t sign = (uint32_t)(h & 0x8000) << 16;
+	uint32_t exp = (h >> 10) & 0x1f, man = h & 0x3ff, bits;
+	if (exp == 0) {
+		if (man == 0) {
+			bits = sign;
+		} else { /* subnormal */
+			int e = -1;
+			do { man <<= 1; e++; } while (!(man & 0x400));
+			man &= 0x3ff;
+			bits = sign | (uint32_t)(127 - 15 - e) << 23 | man << 13;
+		}
+	} else if (exp == 31) {
+		bits = sign | 0x7f800000u | man << 13;
+	} else {
+		bits = sign | (exp + 112) << 23 | man << 13;
+	}
+	union { uint32_t u; float f; } v = { bits };
+	return v.f;
+}
+
+static inline uint16_t eng_f2h(float f)
+{
+	union { float f; uint32_t u; } v = { f };
+	uint32_t x = v.u, sign = (x >> 16) & 0x8000;
+	uint32_t absx = x & 0x7fffffffu;
+	if (absx >= 0x7f800000u) /* inf/nan */
+		return (uint16_t)(sign | 0x7c00 | (absx > 0x7f800000u ? 0x200 : 0));
+	if (absx >= 0x477ff000u) /* overflow to inf after rounding */
+		return (uint16_t)(sign | 0x7c00);
+	if (absx < 0x38800000u) { /* subnormal half or zero */
+		if (absx < 0x33000000u)
+			return (uint16_t)sign;
+		uint32_t e = absx >> 23, m = (absx & 0x7fffff) | 0x800000;
+		uint32_t shift = 126 - e; /* 14 + (113 - e) - ... */
+		uint32_t hm = m >> (shift - 0 + 0);
+		/* value = m * 2^(e-150); half subnormal unit = 2^-24 -> hm = m >> (126 - e) */
+		uint32_t rem = m & ((1u << shift) - 1), half = 1u << (shift - 1);
+		if (rem > half || (rem == half && (hm & 1)))
+			hm++;
+		return (uint16_t)(sign | hm);
+	}
+	uint32_t r = absx + 0xfff + ((absx >> 13) & 1) - 0x38000000u;
+	return (uint16_t)(sign | (r >> 13));
+}
+
+#endif

@@ -1,0 +1,208 @@
+/* sampler.c — token selection: greedy, temperature, top-k, top-p, min-p,
+ * repetition and presence penalties, seeded RNG.
+ *
+ * Order (as llama.cpp's common sampler chain): penalties -> top-k -> top-p
+ * -> min-p -> temperature -> draw. With temperature <= 0 the choice is the
+ * argmax of the penalised logits (ties -> lowest id). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/engine_int.h"
+
+struct cand {
+	float logit;
+	int32_t id;
+};
+
+struct eng_sampler {
+	struct eng_sampling p;
+	int n_vocab;
+	uint64_t rng;
+	int32_t *recent;      /* ring of the last penalty_last_n tokens */
+	int n_recent, head;
+	float *work;          /* (n_vocab) penalised logits */
+	struct cand *cands;   /* (n_vocab) */
+	uint16_t *count;      /* (n_vocab) occurrences in the window */
+};
+
+void eng_sampling_default(struct eng_sampling *s)
+{
+	memset(s, 0, sizeof *s);
+	s->temperature = 0.0f;
+	s->top_k = 0;
+	s->top_p = 1.0f;
+	s->min_p = 0.0f;
+	s->repeat_penalty = 1.0f;
+	s->presence_penalty = 0.0f;
+	s->penalty_last_n = 64;
+	s->seed = 0;
+}
+
+int32_t eng_argmax(const float *logits, int n)
+{
+	int32_t best = 0;
+	for (int i = 1; i < n; i++)
+		if (logits[i] > logits[best])
+			best = i;
+	return best;
+}
+
+eng_sampler *eng_sampler_new(const struct eng_sampling *p, int n_vocab)
+{
+	struct eng_sampler *s;
+
+	if (n_vocab <= 0)
+		return NULL;
+	s = calloc(1, sizeof *s);
+	if (!s)
+		return NULL;
+	if (p)
+		s->p = *p;
+	else
+		eng_sampling_default(&s->p);
+	if (s->p.penalty_last_n <= 0)
+		s->p.penalty_last_n = 64;
+	s->n_vocab = n_vocab;
+	s->rng = s->p.seed ^ 0x9e3779b97f4a7c15ull;
+	s->recent = calloc((size_t)s->p.penalty_last_n, sizeof *s->recent);
+	s->work = malloc((size_t)n_vocab * sizeof *s->work);
+	s->cands = malloc((size_t)n_vocab * sizeof *s->cands);
+	s->count = calloc((size_t)n_vocab, sizeof *s->count);
+	if (!s->recent || !s->work || !s->cands || !s->count) {
+		eng_sampler_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void eng_sampler_free(eng_sampler *s)
+{
+	if (!s)
+		return;
+	free(s->recent);
+	free(s->work);
+	free(s->cands);
+	free(s->count);
+	free(s);
+}
+
+void eng_sampler_accept(eng_sampler *s, int32_t tok)
+{
+	if (!s || tok < 0 || tok >= s->n_vocab)
+		return;
+	if (s->n_recent == s->p.penalty_last_n) {
+		int32_t old = s->recent[s->head];
+		if (s->count[old])
+			s->count[old]--;
+	} else {
+		s->n_recent++;
+	}
+	s->recent[s->head] = tok;
+	s->head = (s->head + 1) % s->p.penalty_last_n;
+	if (s->count[tok] < UINT16_MAX)
+		s->count[tok]++;
+}
+
+/* splitmix64 -> uniform [0, 1) */
+static double rng_uniform(struct eng_sampler *s)
+{
+	uint64_t z = (s->rng += 0x9e3779b97f4a7c15ull);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	z ^= z >> 31;
+	return (double)(z >> 11) * (1.0 / 9007199254740992.0);
+}
+
+static int cand_cmp(const void *a, const void *b)
+{
+	const struct cand *x = a, *y = b;
+	if (x->logit > y->logit)
+		return -1;
+	if (x->logit < y->logit)
+		return 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+int32_t eng_sampler_sample(eng_sampler *s, const float *logits)
+{
+	const int V = s->n_vocab;
+	float *l = s->work;
+
+	memcpy(l, logits, (size_t)V * sizeof *l);
+	/* penalties over the recent window */
+	if (s->p.repeat_penalty != 1.0f || s->p.presence_penalty != 0.0f) {
+		for (int i = 0; i < s->n_recent; i++) {
+			int32_t t = s->recent[i];
+			if (s->count[t] == 0)
+				continue;
+			/* apply once per distinct token: mark by zeroing after use */
+			if (s->p.repeat_penalty != 1.0f && s->p.repeat_penalty > 0.0f)
+				l[t] = l[t] > 0 ? l[t] / s->p.repeat_penalty : l[t] * s->p.repeat_penalty;
+			l[t] -= s->p.presence_penalty;
+			s->count[t] |= 0x8000;   /* visited */
+		}
+		for (int i = 0; i < s->n_recent; i++)
+			s->count[s->recent[i]] &= 0x7fff;
+	}
+	if (s->p.temperature <= 0.0f)
+		return eng_argmax(l, V);
+
+	int n = V;
+	for (int i = 0; i < V; i++) {
+		s->cands[i].logit = l[i];
+		s->cands[i].id = i;
+	}
+	/* top-k first keeps the sort small */
+	int k = s->p.top_k > 0 && s->p.top_k < V ? s->p.top_k : V;
+	if (k < V) {
+		/* partial selection: sort only if small k, else full sort */
+		qsort(s->cands, (size_t)n, sizeof *s->cands, cand_cmp);
+		n = k;
+	} else {
+		qsort(s->cands, (size_t)n, sizeof *s->cands, cand_cmp);
+	}
+	/* softmax over the candidates (at temperature 1 for the filters) */
+	double maxl = s->cands[0].logit, sum = 0.0;
+	double *pr = malloc((size_t)n * sizeof *pr);
+	if (!pr)
+		return s->cands[0].id;
+	for (int i = 0; i < n; i++) {
+		pr[i] = exp((double)s->cands[i].logit - maxl);
+		sum += pr[i];
+	}
+	if (s->p.top_p > 0.0f && s->p.top_p < 1.0f) {
+		double cum = 0.0;
+		for (int i = 0; i < n; i++) {
+			cum += pr[i] / sum;
+			if (cum >= s->p.top_p) {
+				n = i + 1;
+				break;
+			}
+		}
+	}
+	if (s->p.min_p > 0.0f) {
+		double thr = (double)s->p.min_p * pr[0];
+		int m = 1;
+		while (m < n && pr[m] >= thr)
+			m++;
+		n = m;
+	}
+	/* temperature, then draw */
+	sum = 0.0;
+	for (int i = 0; i < n; i++) {
+		pr[i] = exp(((double)s->cands[i].logit - maxl) / s->p.temperature);
+		sum += pr[i];
+	}
+	double r = rng_uniform(s) * sum, acc = 0.0;
+	int32_t pick = s->cands[n - 1].id;
+	for (int i = 0; i < n; i++) {
+		acc += pr[i];
+		if (r < acc) {
+			pick = s->cands[i].id;
+			break;
+		}
+	}
+	free(pr);
+	return pick;
+}
