@@ -1,9 +1,12 @@
 /* libFuzzer target for util's parsers of untrusted bytes: the terminal
  * sanitiser (its output must be valid UTF-8 with no ESC or C1 control), the
- * display width, UTF-8 repair, and the date parser. */
+ * display width, UTF-8 repair, the date parser and the INI config parser
+ * (through a temporary file, as util_config_load reads files). */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "util/util.h"
 
@@ -47,5 +50,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)util_time_parse_since(z, 1771700400, &t);
 	(void)util_text_width(z);
 	free(z);
+
+	static char cfg_path[64];
+	if (!cfg_path[0])
+		snprintf(cfg_path, sizeof cfg_path, "/tmp/fuzz_util_%ld.conf", (long)getpid());
+	if (util_file_write(cfg_path, data, size) == 0) {
+		struct util_config *c = NULL;
+		char *err = NULL;
+		if (util_config_load(cfg_path, &c, &err) == 0) {
+			(void)util_config_get(c, "llm.backend");
+			(void)util_config_get_long(c, "fetch.timeout", 0);
+			util_config_free(c);
+		} else if (!err) {
+			abort(); /* a failed load always explains itself */
+		}
+		free(err);
+		unlink(cfg_path);
+	}
 	return 0;
 }
