@@ -584,6 +584,11 @@ static int parse_rfc(const char *s, int64_t *out)
 		if (isdigit(c0)) {
 			const char *q = w;
 			int nd = count_digits(q);
+			/* "21st", "2nd", "3rd", "4th" */
+			if (nd <= 2 && (size_t)nd + 2 == n &&
+			    (word_eq(w + nd, 2, "st") || word_eq(w + nd, 2, "nd") ||
+			     word_eq(w + nd, 2, "rd") || word_eq(w + nd, 2, "th")))
+				n = (size_t)nd;
 			if ((size_t)nd != n || nd > 4 || nnum == 4)
 				return -1;
 			scan_digits(&q, 4, &nums[nnum]);

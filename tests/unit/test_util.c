@@ -496,6 +496,8 @@ static void test_time_parse_forms(void **state)
 		{"21.02.2026 20:00 +0100", base},
 		{"21.02.2026", base - 19 * 3600},
 		{"February 21, 2026 at 7:00 PM", base},
+		{"February 21st, 2026 19:00 GMT", base},
+		{"Sat 21st Feb 2026 7pm", INT64_MIN}, /* "7pm" is no time: rejected */
 		{"Saturday, February 21, 2026 - 19:00 UTC", base},
 		{"Sat, 21 Feb 2026 21:00:00 EET", base},
 		{"Sat, 22 Feb 2026 04:00:00 JST", base},
@@ -523,7 +525,7 @@ static void test_time_parse_forms(void **state)
 		"Sat, 21 Feb 2026 10:00:00 GMT 2027", "Sat, 21 Feb 2026 10:00:00 GMT+zz",
 		"2026-366", "2026-000", "Sat, 21 Feb 2026 19:00:00 J", "Sat, 21 Feb 2026 19:00:00 XYZ",
 		"21.13.2026", "21.02.26", "Sat, 21 Feb 2026 19:00:00 - -", "31/12/2026",
-		"Sat, 21 Feb 2026 19:00:00 +01:0", "Sat, 21 Feb 2026 19:00:00 +123",
+		"Sat, 21 Feb 2026 19:00:00 +01:0", "Sat, 21 Feb 2026 19:00:00 +123", "21xx Feb 2026",
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		int64_t t = 0;
