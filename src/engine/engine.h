@@ -195,4 +195,11 @@ enum eng_err eng_generate_batch(eng_ctx *c, int n, const char *const *prompts,
 enum eng_err eng_generate(eng_ctx *c, const char *prompt, const struct eng_gen_params *g,
 			  char **text_out);
 
+/* ---- command-line tool (tool.c) ------------------------------------------ */
+
+/* The `model` command: argv[0] is the program/command name, argv[1] the
+ * subcommand (info, run, bench, synth). Prints to stdout/stderr (the one
+ * part of the engine that does); returns a process exit status. */
+int eng_tool_main(int argc, char **argv);
+
 #endif

@@ -1,0 +1,660 @@
+/* tool.c — the model tool: `briefing model ...` and the standalone
+ * `briefing-model ...` (same subcommands):
+ *   info FILE                      architecture, shapes, types, size, template, memory
+ *   run FILE -p PROMPT [options]   stream a generation to stdout
+ *   bench FILE [options]           pp/tg tokens per second, batch sizes 1, 4, 16
+ *   synth --shape S --type T --vocab-from FILE -o OUT   seeded random GGUF
+ * This is the one engine file that prints: it is a command-line front end. */
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine/engine_int.h"
+#include "engine/gguf.h"
+#include "engine/quant.h"
+#include "engine/tokenizer.h"
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static void progress_tty(void *ud, float f)
+{
+	(void)ud;
+	fprintf(stderr, "\rloading %3d%%", (int)(f * 100.0f + 0.5f));
+	if (f >= 1.0f)
+		fprintf(stderr, "\r            \r");
+	fflush(stderr);
+}
+
+static eng_model *open_model(const char *path)
+{
+	struct eng_model_params mp = { 0 };
+	char err[512];
+	eng_model *m = NULL;
+	if (isatty(2))
+		mp.progress = progress_tty;
+	enum eng_err e = eng_model_load(path, &mp, &m, err, sizeof err);
+	if (e != ENG_OK) {
+		fprintf(stderr, "briefing model: %s: %s%s%s\n", path, eng_strerror(e), err[0] ? ": " : "",
+			err);
+		return NULL;
+	}
+	return m;
+}
+
+static void human_bytes(char *buf, size_t n, uint64_t b)
+{
+	if (b >= (1ull << 30))
+		snprintf(buf, n, "%.2f GiB", (double)b / (1ull << 30));
+	else if (b >= (1ull << 20))
+		snprintf(buf, n, "%.2f MiB", (double)b / (1ull << 20));
+	else
+		snprintf(buf, n, "%.1f KiB", (double)b / 1024.0);
+}
+
+static const char *type_name(uint32_t t)
+{
+	const char *n = eng_type_name(t);
+	return n ? n : "?";
+}
+
+/* ---- info ------------------------------------------------------------------- */
+
+static int cmd_info(int argc, char **argv)
+{
+	if (argc < 2 || !strcmp(argv[1], "--help")) {
+		fprintf(argc < 2 ? stderr : stdout, "usage: model info FILE [-c N_CTX]\n");
+		return argc < 2 ? 2 : 0;
+	}
+	int n_ctx = 0;
+	for (int i = 2; i < argc; i++)
+		if (!strcmp(argv[i], "-c") && i + 1 < argc)
+			n_ctx = atoi(argv[++i]);
+	eng_model *m = open_model(argv[1]);
+	if (!m)
+		return 1;
+	struct eng_model_info in;
+	char b1[32], b2[32], b3[32];
+	eng_model_get_info(m, &in);
+	if (n_ctx <= 0)
+		n_ctx = in.n_ctx_train < 4096 ? in.n_ctx_train : 4096;
+	printf("file:           %s\n", argv[1]);
+	printf("name:           %s\n", in.name[0] ? in.name : "(none)");
+	printf("architecture:   %s (GGUF v%u)\n", in.arch_name, eng_gguf_version(m->gguf));
+	printf("layers:         %d\n", in.n_layer);
+	printf("embedding:      %d\n", in.n_embd);
+	printf("heads:          %d query, %d key/value (GQA %d:1), head dim %d\n", in.n_head,
+	       in.n_head_kv, in.n_head / in.n_head_kv, in.head_dim);
+	printf("feed-forward:   %d (SwiGLU)\n", in.n_ff);
+	printf("vocabulary:     %d\n", in.n_vocab);
+	printf("context:        %d (trained)\n", in.n_ctx_train);
+	printf("rope:           %s, base %g%s\n", in.rope_neox ? "NeoX" : "normal", in.rope_base,
+	       in.has_rope_freqs ? ", rope_freqs (Llama 3.1 scaling)" : "");
+	printf("rms eps:        %g\n", in.rms_eps);
+	printf("output head:    %s\n", in.tied_output ? "tied to token_embd" : "separate");
+	human_bytes(b1, sizeof b1, in.file_size);
+	human_bytes(b2, sizeof b2, in.weight_bytes);
+	printf("size:           %s file, %s weights, %.3f B parameters (%.2f bits/weight)\n", b1, b2,
+	       (double)in.n_params / 1e9, in.n_params ? 8.0 * in.weight_bytes / in.n_params : 0.0);
+	printf("file type:      %d\n", in.file_type);
+	/* tensor types */
+	uint64_t cnt[ENG_TYPE_COUNT] = { 0 }, byt[ENG_TYPE_COUNT] = { 0 };
+	for (size_t i = 0; i < eng_gguf_n_tensors(m->gguf); i++) {
+		const struct eng_gguf_tensor *t = eng_gguf_tensor(m->gguf, i);
+		if (t->type < ENG_TYPE_COUNT) {
+			cnt[t->type]++;
+			byt[t->type] += t->nbytes;
+		}
+	}
+	printf("tensor types:  ");
+	for (int t = 0; t < ENG_TYPE_COUNT; t++) {
+		if (!cnt[t])
+			continue;
+		human_bytes(b1, sizeof b1, byt[t]);
+		printf(" %s x%" PRIu64 " (%s)", type_name((uint32_t)t), cnt[t], b1);
+	}
+	printf("\n");
+	if (m->tok)
+		printf("tokenizer:      %s, pre-tokenizer %s, bos %d, eos %d, eot %d\n",
+		       eng_tok_type(m->tok) == ENG_TOK_BPE ? "BPE" : "SentencePiece",
+		       eng_tok_pre_name(m->tok), (int)eng_tok_bos(m->tok), (int)eng_tok_eos(m->tok),
+		       (int)eng_tok_eot(m->tok));
+	else
+		printf("tokenizer:      none\n");
+	if (in.chat_template) {
+		enum eng_chat_tmpl k = eng_chat_template_detect(in.chat_template);
+		printf("chat template:  %s (%zu bytes)\n", eng_chat_template_name(k), strlen(in.chat_template));
+	} else {
+		printf("chat template:  none\n");
+	}
+	uint64_t kv = eng_model_kv_bytes(m, n_ctx, 1, 0);
+	human_bytes(b1, sizeof b1, in.file_size);
+	human_bytes(b2, sizeof b2, kv);
+	human_bytes(b3, sizeof b3, in.file_size + kv);
+	printf("memory needed:  %s mapped + %s F16 KV cache for %d tokens = %s\n", b1, b2, n_ctx, b3);
+	printf("kernels:        %s\n", eng_quant_simd_name());
+	eng_model_free(m);
+	return 0;
+}
+
+/* ---- run -------------------------------------------------------------------- */
+
+static int on_token_print(void *ud, int i, int32_t tok, const char *piece, size_t len)
+{
+	(void)ud; (void)i; (void)tok;
+	if (len) {
+		fwrite(piece, 1, len, stdout);
+		fflush(stdout);
+	}
+	return 0;
+}
+
+static void run_usage(FILE *f)
+{
+	fprintf(f, "usage: model run FILE -p PROMPT [-n N] [--chat] [--system TEXT] [--template NAME]\n"
+		   "       [--temp T] [--top-k K] [--top-p P] [--min-p P] [--repeat-penalty R]\n"
+		   "       [--presence-penalty P] [--seed S] [--stop STR]... [-t THREADS] [-c N_CTX]\n");
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	struct eng_gen_params g;
+	const char *prompt = NULL, *stops[16];
+	int n_stop = 0, threads = 0, n_ctx = 0, verbose = 0;
+
+	eng_gen_default(&g);
+	if (argc < 2) {
+		run_usage(stderr);
+		return 2;
+	}
+	for (int i = 2; i < argc; i++) {
+		const char *a = argv[i];
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+#define NEEDV do { if (!v) { fprintf(stderr, "model run: %s needs a value\n", a); return 2; } i++; } while (0)
+		if (!strcmp(a, "-p") || !strcmp(a, "--prompt")) { NEEDV; prompt = v; }
+		else if (!strcmp(a, "-n")) { NEEDV; g.max_tokens = atoi(v); }
+		else if (!strcmp(a, "--chat")) g.chat = 1;
+		else if (!strcmp(a, "--system")) { NEEDV; g.system = v; }
+		else if (!strcmp(a, "--template")) { NEEDV; g.chat_template = v; g.chat = 1; }
+		else if (!strcmp(a, "--temp")) { NEEDV; g.sampling.temperature = strtof(v, NULL); }
+		else if (!strcmp(a, "--top-k")) { NEEDV; g.sampling.top_k = atoi(v); }
+		else if (!strcmp(a, "--top-p")) { NEEDV; g.sampling.top_p = strtof(v, NULL); }
+		else if (!strcmp(a, "--min-p")) { NEEDV; g.sampling.min_p = strtof(v, NULL); }
+		else if (!strcmp(a, "--repeat-penalty")) { NEEDV; g.sampling.repeat_penalty = strtof(v, NULL); }
+		else if (!strcmp(a, "--presence-penalty")) { NEEDV; g.sampling.presence_penalty = strtof(v, NULL); }
+		else if (!strcmp(a, "--seed")) { NEEDV; g.sampling.seed = strtoull(v, NULL, 10); }
+		else if (!strcmp(a, "--stop")) { NEEDV; if (n_stop < 16) stops[n_stop++] = v; }
+		else if (!strcmp(a, "-t") || !strcmp(a, "--threads")) { NEEDV; threads = atoi(v); }
+		else if (!strcmp(a, "-c") || !strcmp(a, "--ctx")) { NEEDV; n_ctx = atoi(v); }
+		else if (!strcmp(a, "-v")) verbose = 1;
+		else if (!strcmp(a, "--help")) { run_usage(stdout); return 0; }
+		else { fprintf(stderr, "model run: unknown option %s\n", a); run_usage(stderr); return 2; }
+#undef NEEDV
+	}
+	if (!prompt) {
+		run_usage(stderr);
+		return 2;
+	}
+	g.stop = stops;
+	g.n_stop = n_stop;
+	g.on_token = on_token_print;
+	eng_model *m = open_model(argv[1]);
+	if (!m)
+		return 1;
+	struct eng_ctx_params cp = { .n_ctx = n_ctx, .n_seq = 1, .n_threads = threads };
+	eng_ctx *c = NULL;
+	enum eng_err e = eng_ctx_new(m, &cp, &c);
+	if (e != ENG_OK) {
+		fprintf(stderr, "model run: %s\n", eng_strerror(e));
+		eng_model_free(m);
+		return 1;
+	}
+	double t0 = now_s();
+	char *out = NULL;
+	e = eng_generate(c, prompt, &g, &out);
+	double t1 = now_s();
+	printf("\n");
+	if (e != ENG_OK)
+		fprintf(stderr, "model run: %s: %s\n", eng_strerror(e), eng_ctx_errmsg(c));
+	if (verbose)
+		fprintf(stderr, "(%.2f s)\n", t1 - t0);
+	free(out);
+	eng_ctx_free(c);
+	eng_model_free(m);
+	return e == ENG_OK ? 0 : 1;
+}
+
+/* ---- bench ------------------------------------------------------------------ */
+
+static int cmd_bench(int argc, char **argv)
+{
+	int threads = 0, pp = 128, tg = 32, reps = 1;
+	int batches[8] = { 1, 4, 16 }, nb = 3;
+
+	if (argc < 2 || !strcmp(argv[1], "--help")) {
+		fprintf(argc < 2 ? stderr : stdout,
+			"usage: model bench FILE [-t THREADS] [-p PP] [-n TG] [-b 1,4,16] [-r REPS]\n");
+		return argc < 2 ? 2 : 0;
+	}
+	for (int i = 2; i < argc; i++) {
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (!v) {
+			fprintf(stderr, "model bench: %s needs a value\n", argv[i]);
+			return 2;
+		}
+		if (!strcmp(argv[i], "-t")) threads = atoi(v);
+		else if (!strcmp(argv[i], "-p")) pp = atoi(v);
+		else if (!strcmp(argv[i], "-n")) tg = atoi(v);
+		else if (!strcmp(argv[i], "-r")) reps = atoi(v);
+		else if (!strcmp(argv[i], "-b")) {
+			nb = 0;
+			for (char *s = argv[i + 1]; *s && nb < 8;) {
+				batches[nb++] = (int)strtol(s, &s, 10);
+				if (*s == ',')
+					s++;
+				else
+					break;
+			}
+		} else {
+			fprintf(stderr, "model bench: unknown option %s\n", argv[i]);
+			return 2;
+		}
+		i++;
+	}
+	if (threads <= 0)
+		threads = eng_pool_default_threads();
+	if (reps < 1)
+		reps = 1;
+	eng_model *m = open_model(argv[1]);
+	if (!m)
+		return 1;
+	struct eng_model_info in;
+	eng_model_get_info(m, &in);
+	char sz[32];
+	human_bytes(sz, sizeof sz, in.weight_bytes);
+	printf("| model | size | params | backend | threads | test | t/s |\n");
+	printf("| --- | ---: | ---: | --- | ---: | --- | ---: |\n");
+	int rc = 0;
+	uint64_t rng = 1;
+	for (int bi = 0; bi < nb && rc == 0; bi++) {
+		int B = batches[bi];
+		if (B < 1)
+			continue;
+		struct eng_ctx_params cp = { .n_ctx = pp + tg + 8, .n_seq = B, .n_threads = threads,
+					     .n_batch = pp };
+		eng_ctx *c = NULL;
+		if (eng_ctx_new(m, &cp, &c) != ENG_OK) {
+			fprintf(stderr, "model bench: cannot create a context for batch %d\n", B);
+			rc = 1;
+			break;
+		}
+		int32_t *toks = malloc((size_t)pp * sizeof *toks);
+		int *seqs = malloc((size_t)B * sizeof *seqs);
+		int32_t *next = malloc((size_t)B * sizeof *next);
+		for (int i = 0; i < pp; i++) {
+			rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+			toks[i] = (int32_t)((rng >> 33) % (uint64_t)in.n_vocab);
+		}
+		double t_pp = 0, t_tg = 0;
+		for (int r = 0; r < reps; r++) {
+			for (int s = 0; s < B; s++)
+				eng_seq_new(c, &seqs[s]);
+			double t0 = now_s();
+			for (int s = 0; s < B; s++)
+				eng_prefill(c, seqs[s], toks, pp, NULL);
+			double t1 = now_s();
+			for (int s = 0; s < B; s++)
+				next[s] = toks[(s * 7) % pp];
+			for (int k = 0; k < tg; k++)
+				eng_decode(c, B, seqs, next, NULL);
+			double t2 = now_s();
+			t_pp += t1 - t0;
+			t_tg += t2 - t1;
+			for (int s = 0; s < B; s++)
+				eng_seq_free(c, seqs[s]);
+		}
+		char test[32];
+		if (B == 1) {
+			snprintf(test, sizeof test, "pp%d", pp);
+			printf("| %s %s | %s | %.2f B | cpu (%s) | %d | %s | %.2f |\n", in.arch_name,
+			       in.name[0] ? in.name : "", sz, in.n_params / 1e9, eng_quant_simd_name(),
+			       threads, test, (double)pp * B * reps / t_pp);
+		}
+		snprintf(test, sizeof test, B == 1 ? "tg%d" : "tg%d x%d", tg, B);
+		printf("| %s %s | %s | %.2f B | cpu (%s) | %d | %s | %.2f |\n", in.arch_name,
+		       in.name[0] ? in.name : "", sz, in.n_params / 1e9, eng_quant_simd_name(), threads,
+		       test, (double)tg * B * reps / t_tg);
+		fflush(stdout);
+		free(toks);
+		free(seqs);
+		free(next);
+		eng_ctx_free(c);
+	}
+	eng_model_free(m);
+	return rc;
+}
+
+/* ---- synth ------------------------------------------------------------------ */
+
+struct shape {
+	int embd, layers, heads, kv, ff, ctx;
+	float rope_base;
+	int tied;
+	float rope_factor;   /* llama3 rope_freqs factor, 0: none */
+};
+
+static int parse_shape(const char *s, struct shape *sh)
+{
+	memset(sh, 0, sizeof *sh);
+	sh->rope_base = 500000.0f;
+	sh->ctx = 131072;
+	if (!strcmp(s, "1b")) {            /* Llama 3.2 1B */
+		*sh = (struct shape){ 2048, 16, 32, 8, 8192, 131072, 500000.0f, 1, 32.0f };
+	} else if (!strcmp(s, "8b")) {     /* Llama 3.1 8B */
+		*sh = (struct shape){ 4096, 32, 32, 8, 14336, 131072, 500000.0f, 0, 8.0f };
+	} else if (!strcmp(s, "70b")) {    /* Llama 3.1/3.3 70B */
+		*sh = (struct shape){ 8192, 80, 64, 8, 28672, 131072, 500000.0f, 0, 8.0f };
+	} else {
+		/* EMBDxLAYERSxHEADSxKVxFF */
+		if (sscanf(s, "%dx%dx%dx%dx%d", &sh->embd, &sh->layers, &sh->heads, &sh->kv, &sh->ff) != 5)
+			return -1;
+		sh->ctx = 4096;
+		sh->tied = 0;
+		sh->rope_factor = 0;
+	}
+	if (sh->embd <= 0 || sh->layers <= 0 || sh->heads <= 0 || sh->kv <= 0 || sh->ff <= 0 ||
+	    sh->embd % sh->heads || sh->heads % sh->kv)
+		return -1;
+	return 0;
+}
+
+struct synth {
+	uint64_t seed;
+	int n_tensors;
+	uint32_t types[1024];
+	uint64_t ne0[1024];
+	int kind[1024];          /* 0 matrix N(0, 0.02^2), 1 norm ~1, 2 rope_freqs */
+	float rope_freqs[512];
+	struct eng_pool *pool;
+	/* per fill call */
+	size_t ti;
+	uint64_t row0;
+	void *buf;
+	size_t row_bytes;
+};
+
+static uint64_t splitmix(uint64_t *x)
+{
+	uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static float gauss(uint64_t *st)
+{
+	/* sum of 4 uniforms, scaled to unit variance: cheap and smooth enough */
+	double s = 0;
+	for (int i = 0; i < 4; i++)
+		s += (double)(splitmix(st) >> 11) * (1.0 / 9007199254740992.0);
+	return (float)((s - 2.0) * 1.7320508075688772);
+}
+
+static void synth_row_task(void *arg, int item, int tid)
+{
+	struct synth *S = arg;
+	(void)tid;
+	size_t ti = S->ti;
+	uint64_t r = S->row0 + (uint64_t)item, n = S->ne0[ti];
+	float row[65536];
+	float *x = n <= 65536 ? row : malloc(n * sizeof(float));
+	uint64_t st = S->seed * 0x100000001b3ull ^ (ti << 40) ^ r;
+	if (!x)
+		return;
+	for (uint64_t i = 0; i < n; i++) {
+		if (S->kind[ti] == 0)
+			x[i] = 0.02f * gauss(&st);
+		else if (S->kind[ti] == 1)
+			x[i] = 1.0f + 0.1f * gauss(&st);
+		else
+			x[i] = S->rope_freqs[i];
+	}
+	const struct eng_quant_traits *tr = eng_quant_traits(S->types[ti]);
+	tr->quantize(x, (char *)S->buf + (size_t)item * S->row_bytes, (int64_t)n);
+	if (x != row)
+		free(x);
+}
+
+static enum eng_err synth_fill(void *ud, size_t ti, uint64_t row0, uint64_t n_rows, void *buf)
+{
+	struct synth *S = ud;
+	S->ti = ti;
+	S->row0 = row0;
+	S->buf = buf;
+	S->row_bytes = eng_type_row_bytes(S->types[ti], (int64_t)S->ne0[ti]);
+	eng_pool_run(S->pool, synth_row_task, S, (int)n_rows);
+	return ENG_OK;
+}
+
+/* llama.cpp's use_more_bits for Q4_K_M/Q5_K_M attn_v / ffn_down */
+static int more_bits(int i, int n)
+{
+	return i < n / 8 || i >= 7 * n / 8 || (i - n / 8) % 3 == 2;
+}
+
+static int parse_type(const char *s, uint32_t *base, uint32_t *hi, int *file_type)
+{
+	static const struct { const char *name; uint32_t base, hi; int ft; } tab[] = {
+		{ "F32", ENG_TYPE_F32, ENG_TYPE_F32, 0 },   { "F16", ENG_TYPE_F16, ENG_TYPE_F16, 1 },
+		{ "BF16", ENG_TYPE_BF16, ENG_TYPE_BF16, 32 }, { "Q8_0", ENG_TYPE_Q8_0, ENG_TYPE_Q8_0, 7 },
+		{ "Q4_0", ENG_TYPE_Q4_0, ENG_TYPE_Q4_0, 2 }, { "Q4_1", ENG_TYPE_Q4_1, ENG_TYPE_Q4_1, 3 },
+		{ "Q5_0", ENG_TYPE_Q5_0, ENG_TYPE_Q5_0, 8 }, { "Q5_1", ENG_TYPE_Q5_1, ENG_TYPE_Q5_1, 9 },
+		{ "Q4_K", ENG_TYPE_Q4_K, ENG_TYPE_Q4_K, 15 }, { "Q4_K_M", ENG_TYPE_Q4_K, ENG_TYPE_Q6_K, 15 },
+		{ "Q5_K", ENG_TYPE_Q5_K, ENG_TYPE_Q5_K, 17 }, { "Q5_K_M", ENG_TYPE_Q5_K, ENG_TYPE_Q6_K, 17 },
+		{ "Q6_K", ENG_TYPE_Q6_K, ENG_TYPE_Q6_K, 18 },
+	};
+	for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++) {
+		if (!strcasecmp(s, tab[i].name)) {
+			*base = tab[i].base;
+			*hi = tab[i].hi;
+			*file_type = tab[i].ft;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int cmd_synth(int argc, char **argv)
+{
+	const char *shape_s = NULL, *type_s = "Q4_K_M", *vocab = NULL, *out = NULL;
+	uint64_t seed = 1;
+	int threads = 0;
+	struct shape sh;
+	uint32_t tb, th;
+	int ftype;
+
+	for (int i = 1; i < argc; i++) {
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (!strcmp(argv[i], "--help")) {
+			printf("usage: model synth --shape 1b|8b|70b|EMBDxLAYERSxHEADSxKVxFF --type TYPE "
+			       "--vocab-from FILE -o OUT.gguf [--seed S] [-t THREADS]\n"
+			       "types: F32 F16 BF16 Q8_0 Q4_0 Q4_1 Q5_0 Q5_1 Q4_K Q4_K_M Q5_K Q5_K_M Q6_K\n");
+			return 0;
+		}
+		if (!v) {
+			fprintf(stderr, "model synth: %s needs a value\n", argv[i]);
+			return 2;
+		}
+		if (!strcmp(argv[i], "--shape")) shape_s = v;
+		else if (!strcmp(argv[i], "--type")) type_s = v;
+		else if (!strcmp(argv[i], "--vocab-from")) vocab = v;
+		else if (!strcmp(argv[i], "-o")) out = v;
+		else if (!strcmp(argv[i], "--seed")) seed = strtoull(v, NULL, 10);
+		else if (!strcmp(argv[i], "-t")) threads = atoi(v);
+		else {
+			fprintf(stderr, "model synth: unknown option %s\n", argv[i]);
+			return 2;
+		}
+		i++;
+	}
+	if (!shape_s || !vocab || !out) {
+		fprintf(stderr, "usage: model synth --shape 1b|8b|70b|DIMS --type TYPE --vocab-from FILE -o OUT.gguf\n");
+		return 2;
+	}
+	if (parse_shape(shape_s, &sh)) {
+		fprintf(stderr, "model synth: bad shape '%s' (1b, 8b, 70b or EMBDxLAYERSxHEADSxKVxFF)\n", shape_s);
+		return 2;
+	}
+	if (parse_type(type_s, &tb, &th, &ftype)) {
+		fprintf(stderr, "model synth: unknown type '%s'\n", type_s);
+		return 2;
+	}
+	char err[512];
+	struct eng_gguf *vg = NULL;
+	enum eng_err e = eng_gguf_open(vocab, &vg, err, sizeof err);
+	if (e != ENG_OK) {
+		fprintf(stderr, "model synth: %s: %s: %s\n", vocab, eng_strerror(e), err);
+		return 1;
+	}
+	int64_t tk = eng_gguf_find(vg, "tokenizer.ggml.tokens");
+	if (tk < 0) {
+		fprintf(stderr, "model synth: %s has no tokenizer.ggml.tokens\n", vocab);
+		eng_gguf_close(vg);
+		return 1;
+	}
+	uint64_t n_vocab = eng_gguf_kv_arr_n(vg, (size_t)tk);
+
+	struct synth *S = calloc(1, sizeof *S);
+	struct eng_gguf_writer *w = NULL;
+	if (!S || eng_gguf_writer_new(&w) != ENG_OK) {
+		fprintf(stderr, "model synth: out of memory\n");
+		free(S);
+		eng_gguf_close(vg);
+		return 1;
+	}
+	S->seed = seed;
+	const int hd = sh.embd / sh.heads;
+	eng_gguf_writer_add_str(w, "general.architecture", "llama");
+	char name[128];
+	snprintf(name, sizeof name, "synth-%s-%s", shape_s, type_s);
+	eng_gguf_writer_add_str(w, "general.name", name);
+	eng_gguf_writer_add_u32(w, "general.file_type", (uint32_t)ftype);
+	eng_gguf_writer_add_u32(w, "llama.context_length", (uint32_t)sh.ctx);
+	eng_gguf_writer_add_u32(w, "llama.embedding_length", (uint32_t)sh.embd);
+	eng_gguf_writer_add_u32(w, "llama.block_count", (uint32_t)sh.layers);
+	eng_gguf_writer_add_u32(w, "llama.feed_forward_length", (uint32_t)sh.ff);
+	eng_gguf_writer_add_u32(w, "llama.attention.head_count", (uint32_t)sh.heads);
+	eng_gguf_writer_add_u32(w, "llama.attention.head_count_kv", (uint32_t)sh.kv);
+	eng_gguf_writer_add_u32(w, "llama.rope.dimension_count", (uint32_t)hd);
+	eng_gguf_writer_add_f32(w, "llama.rope.freq_base", sh.rope_base);
+	eng_gguf_writer_add_f32(w, "llama.attention.layer_norm_rms_epsilon", 1e-5f);
+	eng_gguf_writer_add_u32(w, "llama.vocab_size", (uint32_t)n_vocab);
+	for (size_t i = 0; i < eng_gguf_n_kv(vg); i++) {
+		const char *k = eng_gguf_kv_key(vg, i);
+		if (k && !strncmp(k, "tokenizer.", 10))
+			eng_gguf_writer_copy_kv(w, vg, i);
+	}
+
+#define ADD(nm, type, nd, a, b, kd) do { \
+	uint64_t ne_[2] = { (uint64_t)(a), (uint64_t)(b) }; \
+	if (S->n_tensors >= 1024) { e = ENG_ERR_INVALID_ARG; goto fail; } \
+	S->types[S->n_tensors] = (type); S->ne0[S->n_tensors] = (uint64_t)(a); S->kind[S->n_tensors] = (kd); \
+	S->n_tensors++; \
+	if ((e = eng_gguf_writer_add_tensor(w, nm, type, nd, ne_, NULL)) != ENG_OK) goto fail; } while (0)
+
+	char nm[96];
+	uint32_t embd_t = sh.tied ? th : tb;
+	ADD("token_embd.weight", embd_t, 2, sh.embd, n_vocab, 0);
+	if (sh.rope_factor > 0) {
+		/* llama3 rope scaling as convert_hf_to_gguf.py writes it */
+		const float lo = 1.0f, hi = 4.0f, octx = 8192.0f, factor = sh.rope_factor;
+		for (int i = 0; i < hd / 2; i++) {
+			float freq = 1.0f / powf(sh.rope_base, (2.0f * i) / hd);
+			float wavelen = 2.0f * (float)M_PI / freq;
+			float lw = octx / lo, hw = octx / hi;
+			if (wavelen < hw)
+				S->rope_freqs[i] = 1.0f;
+			else if (wavelen > lw)
+				S->rope_freqs[i] = factor;
+			else {
+				float smooth = (octx / wavelen - lo) / (hi - lo);
+				S->rope_freqs[i] = 1.0f / ((1 - smooth) / factor + smooth);
+			}
+		}
+		ADD("rope_freqs.weight", ENG_TYPE_F32, 1, hd / 2, 1, 2);
+	}
+	for (int il = 0; il < sh.layers; il++) {
+		uint32_t tv = more_bits(il, sh.layers) ? th : tb;
+#define N(x) (snprintf(nm, sizeof nm, "blk.%d.%s", il, x), nm)
+		ADD(N("attn_norm.weight"), ENG_TYPE_F32, 1, sh.embd, 1, 1);
+		ADD(N("attn_q.weight"), tb, 2, sh.embd, sh.embd, 0);
+		ADD(N("attn_k.weight"), tb, 2, sh.embd, sh.kv * hd, 0);
+		ADD(N("attn_v.weight"), tv, 2, sh.embd, sh.kv * hd, 0);
+		ADD(N("attn_output.weight"), tb, 2, sh.embd, sh.embd, 0);
+		ADD(N("ffn_norm.weight"), ENG_TYPE_F32, 1, sh.embd, 1, 1);
+		ADD(N("ffn_gate.weight"), tb, 2, sh.embd, sh.ff, 0);
+		ADD(N("ffn_up.weight"), tb, 2, sh.embd, sh.ff, 0);
+		ADD(N("ffn_down.weight"), tv, 2, sh.ff, sh.embd, 0);
+#undef N
+	}
+	ADD("output_norm.weight", ENG_TYPE_F32, 1, sh.embd, 1, 1);
+	if (!sh.tied)
+		ADD("output.weight", th, 2, sh.embd, n_vocab, 0);
+#undef ADD
+	if ((e = eng_pool_new(threads, &S->pool)) != ENG_OK)
+		goto fail;
+	double t0 = now_s();
+	e = eng_gguf_writer_write(w, out, synth_fill, S, err, sizeof err);
+	if (e == ENG_OK)
+		fprintf(stderr, "wrote %s (%d tensors, %.1f s)\n", out, S->n_tensors, now_s() - t0);
+fail:
+	if (e != ENG_OK)
+		fprintf(stderr, "model synth: %s: %s\n", eng_strerror(e), err);
+	eng_pool_free(S->pool);
+	eng_gguf_writer_free(w);
+	eng_gguf_close(vg);
+	free(S);
+	return e == ENG_OK ? 0 : 1;
+}
+
+/* ---- entry ------------------------------------------------------------------ */
+
+static void usage(FILE *f, const char *prog)
+{
+	fprintf(f, "usage: %s COMMAND ...\n"
+		   "  info FILE                         architecture, shapes, types, size, chat template, memory\n"
+		   "  run FILE -p PROMPT [-n N] [--chat] [--temp T] ...   stream a generation\n"
+		   "  bench FILE [-t N] [-b 1,4,16]     prompt processing and generation tokens/s\n"
+		   "  synth --shape 1b|8b|70b|DIMS --type Q4_K_M|Q8_0|... --vocab-from FILE -o OUT.gguf\n",
+		prog);
+}
+
+int eng_tool_main(int argc, char **argv)
+{
+	const char *prog = argc > 0 ? argv[0] : "briefing-model";
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		usage(argc < 2 ? stderr : stdout, prog);
+		return argc < 2 ? 2 : 0;
+	}
+	const char *cmd = argv[1];
+	if (!strcmp(cmd, "info"))
+		return cmd_info(argc - 1, argv + 1);
+	if (!strcmp(cmd, "run"))
+		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(cmd, "bench"))
+		return cmd_bench(argc - 1, argv + 1);
+	if (!strcmp(cmd, "synth"))
+		return cmd_synth(argc - 1, argv + 1);
+	fprintf(stderr, "%s: unknown command '%s'\n", prog, cmd);
+	usage(stderr, prog);
+	return 2;
+}
