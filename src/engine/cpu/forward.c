@@ -36,6 +36,8 @@
 
 static float h2f_table[65536];
 static pthread_once_t h2f_once = PTHREAD_ONCE_INIT;
+static pthread_once_t attk_once = PTHREAD_ONCE_INIT;
+static void attk_init(void);
 
 static void h2f_init(void)
 {
@@ -69,7 +71,7 @@ struct cpu {
 	float *u;           /* (M, n_ff) up */
 	float *rope;        /* (M, n_rot) cos/sin pairs per token */
 	float *scores;      /* (n_threads, n_ctx) */
-	uint16_t *qh;       /* (n_threads, head_dim) q rounded to f16 */
+	float *qf;          /* (n_threads, head_dim) q rounded to f16 */
 	void *act;          /* (M, act row bytes) quantised activations */
 	size_t act_stride;
 	const float *act_src;   /* which buffer/type act holds (cache) */
@@ -99,7 +101,7 @@ static void cpu_free(struct eng_ctx *c)
 	free(s->u);
 	free(s->rope);
 	free(s->scores);
-	free(s->qh);
+	free(s->qf);
 	free(s->act);
 	free(s);
 	c->be_state = NULL;
@@ -112,6 +114,7 @@ static enum eng_err cpu_alloc(struct eng_ctx *c)
 	size_t M, nt, qd, maxd;
 
 	pthread_once(&h2f_once, h2f_init);
+	pthread_once(&attk_once, attk_init);
 	s = calloc(1, sizeof *s);
 	if (!s)
 		return ENG_ERR_NOMEM;
@@ -145,12 +148,12 @@ static enum eng_err cpu_alloc(struct eng_ctx *c)
 	s->u = malloc(M * hp->n_ff * sizeof(float));
 	s->rope = malloc(M * (size_t)hp->n_rot * sizeof(float));
 	s->scores = malloc(nt * (size_t)s->n_ctx * sizeof(float));
-	s->qh = malloc(nt * (size_t)hp->head_dim * sizeof(uint16_t));
+	s->qf = malloc(nt * (size_t)hp->head_dim * sizeof(float));
 	/* 4 bytes per value bounds every activation format (f32 is the largest) */
 	s->act_stride = (maxd * 4 + 63) & ~(size_t)63;
 	s->act = malloc(M * s->act_stride);
 	if (!s->k_cache || !s->v_cache || !s->x || !s->xn || !s->q || !s->k || !s->v ||
-	    !s->att || !s->g || !s->u || !s->rope || !s->scores || !s->qh || !s->act) {
+	    !s->att || !s->g || !s->u || !s->rope || !s->scores || !s->qf || !s->act) {
 		cpu_free(c);
 		return ENG_ERR_NOMEM;
 	}
@@ -327,6 +330,116 @@ static size_t kv_off(const struct cpu *s, int il, int seq, int pos)
 	return (((size_t)il * s->n_seq + seq) * s->n_ctx + pos) * s->kv_dim;
 }
 
+/* Attention inner kernels: scalar reference and AVX2/FMA/F16C versions,
+ * chosen once at run time. Both sum in f32 (a K.Q product of two f16
+ * values is exact in f32). */
+struct att_kernels {
+	float (*dot_h)(const float *q, const uint16_t *k, int n);   /* q . f16 row */
+	float (*dot_f)(const float *q, const float *k, int n);
+	void (*axpy_h)(float *out, float p, const uint16_t *v, int n); /* out += p * v */
+	void (*axpy_f)(float *out, float p, const float *v, int n);
+};
+
+static float dot_h_ref(const float *q, const uint16_t *k, int n)
+{
+	float acc = 0.0f;
+	for (int d = 0; d < n; d++)
+		acc += q[d] * h2f(k[d]);
+	return acc;
+}
+
+static float dot_f_ref(const float *q, const float *k, int n)
+{
+	float acc = 0.0f;
+	for (int d = 0; d < n; d++)
+		acc += q[d] * k[d];
+	return acc;
+}
+
+static void axpy_h_ref(float *out, float p, const uint16_t *v, int n)
+{
+	for (int d = 0; d < n; d++)
+		out[d] += p * h2f(v[d]);
+}
+
+static void axpy_f_ref(float *out, float p, const float *v, int n)
+{
+	for (int d = 0; d < n; d++)
+		out[d] += p * v[d];
+}
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#define AVX2 __attribute__((target("avx2,fma,f16c")))
+
+AVX2 static float hsum8(__m256 v)
+{
+	__m128 lo = _mm256_castps256_ps128(v), hi = _mm256_extractf128_ps(v, 1);
+	lo = _mm_add_ps(lo, hi);
+	lo = _mm_add_ps(lo, _mm_movehl_ps(lo, lo));
+	lo = _mm_add_ss(lo, _mm_movehdup_ps(lo));
+	return _mm_cvtss_f32(lo);
+}
+
+AVX2 static float dot_h_avx2(const float *q, const uint16_t *k, int n)
+{
+	__m256 acc = _mm256_setzero_ps();
+	int d = 0;
+	for (; d + 8 <= n; d += 8)
+		acc = _mm256_fmadd_ps(_mm256_loadu_ps(q + d),
+				      _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(k + d))), acc);
+	float s = hsum8(acc);
+	for (; d < n; d++)
+		s += q[d] * h2f(k[d]);
+	return s;
+}
+
+AVX2 static float dot_f_avx2(const float *q, const float *k, int n)
+{
+	__m256 acc = _mm256_setzero_ps();
+	int d = 0;
+	for (; d + 8 <= n; d += 8)
+		acc = _mm256_fmadd_ps(_mm256_loadu_ps(q + d), _mm256_loadu_ps(k + d), acc);
+	float s = hsum8(acc);
+	for (; d < n; d++)
+		s += q[d] * k[d];
+	return s;
+}
+
+AVX2 static void axpy_h_avx2(float *out, float p, const uint16_t *v, int n)
+{
+	__m256 pv = _mm256_set1_ps(p);
+	int d = 0;
+	for (; d + 8 <= n; d += 8)
+		_mm256_storeu_ps(out + d, _mm256_fmadd_ps(pv,
+				 _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(v + d))),
+				 _mm256_loadu_ps(out + d)));
+	for (; d < n; d++)
+		out[d] += p * h2f(v[d]);
+}
+
+AVX2 static void axpy_f_avx2(float *out, float p, const float *v, int n)
+{
+	__m256 pv = _mm256_set1_ps(p);
+	int d = 0;
+	for (; d + 8 <= n; d += 8)
+		_mm256_storeu_ps(out + d, _mm256_fmadd_ps(pv, _mm256_loadu_ps(v + d),
+							  _mm256_loadu_ps(out + d)));
+	for (; d < n; d++)
+		out[d] += p * v[d];
+}
+#endif
+
+static struct att_kernels attk = { dot_h_ref, dot_f_ref, axpy_h_ref, axpy_f_ref };
+static void attk_init(void)
+{
+#if defined(__x86_64__)
+	if (!getenv("ENG_SCALAR") && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+	    __builtin_cpu_supports("f16c"))
+		attk = (struct att_kernels){ dot_h_avx2, dot_f_avx2, axpy_h_avx2, axpy_f_avx2 };
+#endif
+}
+
 /* One (token, query head): softmax(q.K^T * scale) . V over the sequence's
  * positions 0..pos. */
 static void att_task(void *arg, int item, int tid)
@@ -343,41 +456,24 @@ static void att_task(void *arg, int item, int tid)
 	const float *q = s->q + (size_t)t * hp->n_head * hd + (size_t)h * hd;
 	float *out = s->att + (size_t)t * hp->n_head * hd + (size_t)h * hd;
 	float *sc = s->scores + (size_t)tid * s->n_ctx;
+	float *qf = s->qf + (size_t)tid * hd;
 	const size_t base = kv_off(s, j->il, seq, 0) + (size_t)kvh * hd;
 	float maxv = -INFINITY;
 
 	if (s->kv_f32) {
 		const float *K = (const float *)s->k_cache + base;
 		for (int p = 0; p < npos; p++) {
-			const float *kr = K + (size_t)p * s->kv_dim;
-			float acc = 0.0f;
-			for (int d = 0; d < hd; d++)
-				acc += q[d] * kr[d];
-			sc[p] = acc * scale;
+			sc[p] = attk.dot_f(q, K + (size_t)p * s->kv_dim, hd) * scale;
 			if (sc[p] > maxv)
 				maxv = sc[p];
 		}
 	} else {
 		const uint16_t *K = (const uint16_t *)s->k_cache + base;
-		float qf[512];
-		float *qq = hd <= 512 ? qf : NULL;
-		uint16_t *qh = s->qh + (size_t)tid * hd;
+		/* ggml converts Q to the K cache type (f16) for K.Q */
 		for (int d = 0; d < hd; d++)
-			qh[d] = eng_f2h(q[d]);
+			qf[d] = h2f(eng_f2h(q[d]));
 		for (int p = 0; p < npos; p++) {
-			const uint16_t *kr = K + (size_t)p * s->kv_dim;
-			float acc = 0.0f;
-			if (qq) {
-				if (p == 0)
-					for (int d = 0; d < hd; d++)
-						qq[d] = h2f(qh[d]);
-				for (int d = 0; d < hd; d++)
-					acc += qq[d] * h2f(kr[d]);
-			} else {
-				for (int d = 0; d < hd; d++)
-					acc += h2f(qh[d]) * h2f(kr[d]);
-			}
-			sc[p] = acc * scale;
+			sc[p] = attk.dot_h(qf, K + (size_t)p * s->kv_dim, hd) * scale;
 			if (sc[p] > maxv)
 				maxv = sc[p];
 		}
@@ -393,20 +489,13 @@ static void att_task(void *arg, int item, int tid)
 		out[d] = 0.0f;
 	if (s->kv_f32) {
 		const float *V = (const float *)s->v_cache + base;
-		for (int p = 0; p < npos; p++) {
-			const float pr = sc[p] * inv;
-			const float *vr = V + (size_t)p * s->kv_dim;
-			for (int d = 0; d < hd; d++)
-				out[d] += pr * vr[d];
-		}
+		for (int p = 0; p < npos; p++)
+			attk.axpy_f(out, sc[p] * inv, V + (size_t)p * s->kv_dim, hd);
 	} else {
 		const uint16_t *V = (const uint16_t *)s->v_cache + base;
-		for (int p = 0; p < npos; p++) {
-			const float pr = h2f(eng_f2h(sc[p] * inv));
-			const uint16_t *vr = V + (size_t)p * s->kv_dim;
-			for (int d = 0; d < hd; d++)
-				out[d] += pr * h2f(vr[d]);
-		}
+		/* ggml rounds the probabilities to f16 (the V cache type) */
+		for (int p = 0; p < npos; p++)
+			attk.axpy_h(out, h2f(eng_f2h(sc[p] * inv)), V + (size_t)p * s->kv_dim, hd);
 	}
 }
 
