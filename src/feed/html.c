@@ -304,19 +304,36 @@ static size_t parse_tag(const char *s, size_t n, size_t i, char name[24], int *e
 	}
 	name[k] = 0;
 	(void)start;
-	/* attributes: skipped, quotes respected */
-	while (i < n && s[i] != '>') {
-		if (s[i] == '"' || s[i] == '\'') {
+	/* attributes, as HTML5 tokenises them, only to be skipped: a quote
+	 * opens a value only right after '=' */
+	for (;;) {
+		while (i < n && (isspace((unsigned char)s[i]) || s[i] == '/'))
+			i++;
+		if (i >= n)
+			return n;
+		if (s[i] == '>')
+			return i + 1;
+		i++; /* the first character of a name may be anything, even '=' */
+		while (i < n && !isspace((unsigned char)s[i]) && s[i] != '/' && s[i] != '>' && s[i] != '=')
+			i++;
+		while (i < n && isspace((unsigned char)s[i]))
+			i++;
+		if (i >= n || s[i] != '=')
+			continue;
+		i++;
+		while (i < n && isspace((unsigned char)s[i]))
+			i++;
+		if (i < n && (s[i] == '"' || s[i] == '\'')) {
 			char q = s[i++];
 			const char *e = memchr(s + i, q, n - i);
 			if (!e)
 				return n;
 			i = (size_t)(e - s) + 1;
 		} else {
-			i++;
+			while (i < n && !isspace((unsigned char)s[i]) && s[i] != '>')
+				i++;
 		}
 	}
-	return i < n ? i + 1 : n;
 }
 
 /* Find the end tag "</name" (case-insensitive) from i; returns the index
@@ -378,12 +395,9 @@ char *feed_html_to_text(const char *html, size_t len)
 			if (i + 4 <= n && !memcmp(s + i, "<!--", 4)) {
 				size_t e = find_str(s, n, i + 4, "-->");
 				i = e < n ? e + 3 : n;
-			} else if (i + 9 <= n && !memcmp(s + i, "<![CDATA[", 9)) {
-				size_t e = find_str(s, n, i + 9, "]]>");
-				if (drop_depth == 0)
-					out_text(&o, s + i + 9, e - (i + 9), 0);
-				i = e < n ? e + 3 : n;
 			} else {
+				/* <!DOCTYPE>, and "<![CDATA[" which outside SVG/MathML
+				 * is a bogus comment too (HTML5) */
 				const char *gt = memchr(s + i, '>', n - i);
 				i = gt ? (size_t)(gt - s) + 1 : n;
 			}

@@ -69,6 +69,7 @@ struct ctx {
 	const char *base_url;
 	xmlDocPtr xdoc;
 	int atom;             /* the feed is Atom (core elements in the Atom namespaces) */
+	const char *root_ns;  /* the root element's namespace: its children are core too */
 	size_t ent_budget;
 	int err_line;         /* line of the first error, 0 = none */
 	char *err;            /* "line N: message" */
@@ -228,13 +229,97 @@ static char *from_handler(xmlCharEncodingHandlerPtr h, const char *s, size_t n, 
 		}
 	}
 	*out_len = (size_t)xmlBufferLength(out);
-	res = util_strndup((const char *)xmlBufferContent(out), *out_len);
+	res = malloc(*out_len + 1);
+	if (res) {
+		memcpy(res, xmlBufferContent(out), *out_len);
+		res[*out_len] = 0;
+	}
 done:
 	if (in)
 		xmlBufferFree(in);
 	if (out)
 		xmlBufferFree(out);
 	return res;
+}
+
+/* Not valid UTF-8 and not one valid multi-byte sequence in it: a
+ * single-byte encoding, most likely windows-1252 (what feeds that declare
+ * nothing and use curly quotes mean). */
+static int looks_cp1252(const char *s, size_t n)
+{
+	size_t bad = 0, multi = 0;
+	for (size_t i = 0; i < n;) {
+		unsigned char ch = (unsigned char)s[i];
+		if (ch < 0x80) {
+			i++;
+			continue;
+		}
+		uint32_t cp;
+		size_t k = util_utf8_decode(s + i, n - i, &cp);
+		if (cp == 0xFFFD && k == 1)
+			bad++;
+		else
+			multi++;
+		i += k;
+	}
+	return bad > 0 && multi == 0;
+}
+
+/* util_utf8_repair, but NUL bytes (which would cut C strings short) become
+ * spaces first. */
+static char *repair_utf8(const char *s, size_t n, size_t *out_len)
+{
+	char *res;
+	if (memchr(s, 0, n)) {
+		char *copy = malloc(n + 1);
+		if (!copy)
+			return NULL;
+		for (size_t i = 0; i < n; i++)
+			copy[i] = s[i] ? s[i] : ' ';
+		copy[n] = 0;
+		res = util_utf8_repair(copy, n);
+		free(copy);
+	} else {
+		res = util_utf8_repair(s, n);
+	}
+	if (res)
+		*out_len = strlen(res);
+	return res;
+}
+
+/* C1 controls (U+0080-U+009F) never mean themselves in a feed: they are
+ * windows-1252 bytes that went through a Latin-1 decoder. Map them back
+ * (U+0092 -> U+2019). Takes s (valid UTF-8, *len bytes) and returns it or
+ * a new buffer (s freed); NULL on allocation failure (s freed). */
+static char *demoronize(char *s, size_t *len)
+{
+	size_t n = *len, count = 0;
+	for (size_t i = 0; i + 1 < n; i++)
+		if ((unsigned char)s[i] == 0xC2 && (unsigned char)s[i + 1] >= 0x80 &&
+		    (unsigned char)s[i + 1] <= 0x9F)
+			count++;
+	if (!count)
+		return s;
+	struct util_buf b;
+	util_buf_init(&b);
+	int bad = util_buf_reserve(&b, n + count + 1) < 0;
+	for (size_t i = 0; i < n && !bad; i++) {
+		unsigned char c2 = i + 1 < n ? (unsigned char)s[i + 1] : 0;
+		if ((unsigned char)s[i] == 0xC2 && c2 >= 0x80 && c2 <= 0x9F) {
+			uint32_t cp = cp1252_hi[c2 - 0x80];
+			bad |= util_buf_put_utf8(&b, cp >= 0xA0 ? cp : 0xFFFD) < 0;
+			i++;
+		} else {
+			bad |= util_buf_putc(&b, s[i]) < 0;
+		}
+	}
+	free(s);
+	if (bad) {
+		util_buf_free(&b);
+		return NULL;
+	}
+	*len = b.len;
+	return util_buf_steal(&b);
 }
 
 /* Decode buf into valid UTF-8 (caller frees) and name the encoding used. */
@@ -252,6 +337,14 @@ static char *to_utf8(struct ctx *c, const char *buf, size_t len, const char *htt
 		if (len >= 3 && u[0] == 0xEF && u[1] == 0xBB && u[2] == 0xBF) {
 			snprintf(label, sizeof(label), "UTF-8");
 			skip = 3;
+		} else if (len >= 4 && u[0] == 0xFF && u[1] == 0xFE && u[2] == 0 && u[3] == 0) {
+			snprintf(label, sizeof(label), "UTF-32LE");
+		} else if (len >= 4 && u[0] == 0 && u[1] == 0 && u[2] == 0xFE && u[3] == 0xFF) {
+			snprintf(label, sizeof(label), "UTF-32BE");
+		} else if (len >= 4 && u[0] == '<' && u[1] == 0 && u[2] == 0 && u[3] == 0) {
+			snprintf(label, sizeof(label), "UTF-32LE");
+		} else if (len >= 4 && u[0] == 0 && u[1] == 0 && u[2] == 0 && u[3] == '<') {
+			snprintf(label, sizeof(label), "UTF-32BE");
 		} else if (len >= 2 && u[0] == 0xFF && u[1] == 0xFE) {
 			snprintf(label, sizeof(label), "UTF-16LE");
 		} else if (len >= 2 && u[0] == 0xFE && u[1] == 0xFF) {
@@ -272,10 +365,11 @@ static char *to_utf8(struct ctx *c, const char *buf, size_t len, const char *htt
 		}
 	}
 	char *res = NULL;
-	if (!label[0] || label_is(label, utf8_labels)) {
-		res = util_utf8_repair(buf + skip, len - skip);
-		if (res)
-			*out_len = strlen(res);
+	if ((!label[0] || label_is(label, utf8_labels)) && looks_cp1252(buf + skip, len - skip)) {
+		res = from_cp1252(buf + skip, len - skip, out_len);
+		snprintf(used, sizeof(used), "windows-1252");
+	} else if (!label[0] || label_is(label, utf8_labels)) {
+		res = repair_utf8(buf + skip, len - skip, out_len);
 	} else if (label_is(label, cp1252_labels)) {
 		res = from_cp1252(buf, len, out_len);
 		snprintf(used, sizeof(used), "%s", !strcasecmp(label, "us-ascii") || !strcasecmp(label, "ascii")
@@ -287,9 +381,7 @@ static char *to_utf8(struct ctx *c, const char *buf, size_t len, const char *htt
 			char msg[128];
 			snprintf(msg, sizeof(msg), "unknown encoding '%s', read as UTF-8", label);
 			note_error(c, 1, msg);
-			res = util_utf8_repair(buf, len);
-			if (res)
-				*out_len = strlen(res);
+			res = repair_utf8(buf, len, out_len);
 		} else {
 			res = from_handler(h, buf, len, out_len);
 			xmlCharEncCloseFunc(h);
@@ -298,6 +390,8 @@ static char *to_utf8(struct ctx *c, const char *buf, size_t len, const char *htt
 				*p = (char)toupper((unsigned char)*p);
 		}
 	}
+	if (res)
+		res = demoronize(res, out_len);
 	if (res && *out_len != strlen(res)) {
 		/* an embedded NUL would cut the document short in C strings below */
 		for (size_t i = 0; i < *out_len; i++)
@@ -407,11 +501,33 @@ static char *fix_entities(struct ctx *c, const char *s, size_t n, size_t *out_le
 		if (j < n && s[j] == '#') {
 			j++;
 			int hex = j < n && (s[j] == 'x' || s[j] == 'X');
+			int upper = hex && s[j] == 'X';
 			j += hex;
 			size_t st = j;
 			while (j < n && (hex ? isxdigit((unsigned char)s[j]) : isdigit((unsigned char)s[j])))
 				j++;
+			uint32_t v = 0;
+			for (size_t q = st; q < j && v <= 0x10FFFF; q++) {
+				int d = isdigit((unsigned char)s[q]) ? s[q] - '0' : (tolower((unsigned char)s[q]) - 'a' + 10);
+				v = v * (hex ? 16u : 10u) + (uint32_t)d;
+			}
+			if (j > st && j < n && s[j] == ';' && v >= 0x80 && v <= 0x9F && i >= prolog) {
+				/* &#146; means windows-1252's 0x92 (U+2019), as in HTML */
+				uint32_t cp = cp1252_hi[v - 0x80];
+				changed = 1;
+				c->nomem |= util_buf_append(&b, s + copied, i - copied) < 0;
+				c->nomem |= util_buf_printf(&b, "&#x%X;", (unsigned)(cp >= 0xA0 ? cp : 0xFFFD)) < 0;
+				copied = i = j + 1;
+				continue;
+			}
 			if (j > st && j < n && s[j] == ';') {
+				if (upper && i >= prolog) {
+					/* &#X41; is HTML, not XML: make it &#x41; */
+					changed = 1;
+					c->nomem |= util_buf_append(&b, s + copied, st - 1 - copied) < 0;
+					c->nomem |= util_buf_putc(&b, 'x') < 0;
+					copied = st;
+				}
 				i = j + 1;
 				continue;
 			}
@@ -426,10 +542,14 @@ static char *fix_entities(struct ctx *c, const char *s, size_t n, size_t *out_le
 				for (size_t k = 0; k < 5; k++)
 					if (strlen(predefined[k]) == nl && !memcmp(name, predefined[k], nl))
 						known = 1;
-				uint32_t a, bb;
-				if (known || (prolog && entity_declared(s, prolog, name, nl)) ||
-				    !feed_html_entity(name, nl, &a, &bb) || i < prolog) {
+				uint32_t a = 0, bb = 0;
+				if (known || i < prolog || (prolog && entity_declared(s, prolog, name, nl))) {
 					i = j + 1;
+					continue;
+				}
+				int html = feed_html_entity(name, nl, &a, &bb);
+				if (!html && external) {
+					i = j + 1; /* the external DTD may know it */
 					continue;
 				}
 				changed = 1;
@@ -439,10 +559,16 @@ static char *fix_entities(struct ctx *c, const char *s, size_t n, size_t *out_le
 					note_error(c, line, msg);
 				}
 				c->nomem |= util_buf_append(&b, s + copied, i - copied) < 0;
-				c->nomem |= util_buf_printf(&b, "&#x%X;", (unsigned)a) < 0;
-				if (bb)
-					c->nomem |= util_buf_printf(&b, "&#x%X;", (unsigned)bb) < 0;
-				copied = i = j + 1;
+				if (html) {
+					c->nomem |= util_buf_printf(&b, "&#x%X;", (unsigned)a) < 0;
+					if (bb)
+						c->nomem |= util_buf_printf(&b, "&#x%X;", (unsigned)bb) < 0;
+					copied = i = j + 1;
+				} else {
+					/* unknown: keep it as text */
+					c->nomem |= util_buf_puts(&b, "&amp;") < 0;
+					copied = i = i + 1;
+				}
 				continue;
 			}
 		}
@@ -475,7 +601,7 @@ static char *fix_entities(struct ctx *c, const char *s, size_t n, size_t *out_le
 
 enum ns {
 	NS_NONE, NS_RSS, NS_RSS090, NS_ATOM10, NS_ATOM03, NS_DC, NS_DCTERMS,
-	NS_CONTENT, NS_XHTML, NS_RDF, NS_OTHER,
+	NS_CONTENT, NS_XHTML, NS_RDF, NS_ITUNES, NS_MEDIA, NS_OTHER,
 };
 
 static const struct {
@@ -496,6 +622,8 @@ static const struct {
 	{ "http://purl.org/rss/1.0/modules/content/", NS_CONTENT },
 	{ "http://www.w3.org/1999/xhtml", NS_XHTML },
 	{ "http://www.w3.org/1999/02/22-rdf-syntax-ns#", NS_RDF },
+	{ "http://www.itunes.com/dtds/podcast-1.0.dtd", NS_ITUNES },
+	{ "http://search.yahoo.com/mrss/", NS_MEDIA },
 };
 
 /* Undeclared prefixes (recovered documents) keep "prefix:local" as the
@@ -506,6 +634,7 @@ static const struct {
 } known_prefix[] = {
 	{ "atom", NS_ATOM10 }, { "dc", NS_DC }, { "dcterms", NS_DCTERMS },
 	{ "content", NS_CONTENT }, { "xhtml", NS_XHTML }, { "rdf", NS_RDF },
+	{ "itunes", NS_ITUNES },
 };
 
 static enum ns node_ns(xmlNodePtr n, const char **local)
@@ -515,7 +644,7 @@ static enum ns node_ns(xmlNodePtr n, const char **local)
 	if (n->ns && n->ns->href) {
 		const char *h = (const char *)n->ns->href;
 		for (size_t i = 0; i < sizeof(known_ns) / sizeof(known_ns[0]); i++)
-			if (!strcmp(h, known_ns[i].uri))
+			if (!strcasecmp(h, known_ns[i].uri))
 				return known_ns[i].ns;
 		return NS_OTHER;
 	}
@@ -538,11 +667,16 @@ static int is_core(const struct ctx *c, xmlNodePtr n, const char *name)
 		return 0;
 	const char *local;
 	enum ns ns = node_ns(n, &local);
-	if (strcmp(local, name) != 0)
+	/* RSS readers (and feedparser) take element names case-insensitively */
+	if (c->atom ? strcmp(local, name) != 0 : strcasecmp(local, name) != 0)
 		return 0;
-	if (c->atom)
-		return ns == NS_NONE || ns == NS_ATOM10 || ns == NS_ATOM03;
-	return ns == NS_NONE || ns == NS_RSS || ns == NS_RSS090;
+	if (c->atom ? (ns == NS_NONE || ns == NS_ATOM10 || ns == NS_ATOM03)
+		    : (ns == NS_NONE || ns == NS_RSS || ns == NS_RSS090))
+		return 1;
+	/* an unknown namespace on the root (an Atom draft, a private RSS
+	 * namespace) is the feed's own vocabulary */
+	return ns == NS_OTHER && c->root_ns && n->ns && n->ns->href &&
+	       !strcmp((const char *)n->ns->href, c->root_ns);
 }
 
 static int is_el(xmlNodePtr n, enum ns want, const char *name)
@@ -778,10 +912,12 @@ static char *content_of(struct ctx *c, xmlNodePtr n, enum ctype ct, int single_l
 		free(raw);
 		if (!d)
 			return NULL;
-		raw = util_utf8_repair(d, dl);
-		free(d);
-		if (!raw)
+		/* binary (an image) is not text; only keep what is UTF-8 */
+		if (memchr(d, 0, dl) || !util_utf8_valid(d, dl)) {
+			free(d);
 			return NULL;
+		}
+		raw = d;
 	}
 	char *t;
 	if (ct == CT_HTML || (ct == CT_GUESS && feed_html_looks_like(raw)))
@@ -813,9 +949,9 @@ static enum ctype atom_ctype(xmlNodePtr n, int *b64)
 		else if (strstr(type, "xml"))
 			ct = CT_XHTML;
 		else
-			ct = CT_SKIP; /* images, audio, ... */
+			*b64 = 2; /* any other type is base64 (RFC 4287 4.1.3.3) */
 	}
-	if (mode) {
+	if (mode && *b64 != 2) {
 		if (!strcasecmp(mode, "escaped"))
 			ct = ct == CT_TEXT && !type ? CT_HTML : ct == CT_XHTML ? CT_HTML : ct;
 		else if (!strcasecmp(mode, "base64"))
@@ -934,6 +1070,13 @@ static char *atom_link(struct ctx *c, xmlNodePtr parent)
 	return r;
 }
 
+/* Repeated date elements: the last one that parses wins. */
+static void set_date(int64_t *field, int64_t value)
+{
+	if (value)
+		*field = value;
+}
+
 static void set_once(char **field, char *value)
 {
 	if (!*field)
@@ -959,6 +1102,32 @@ static char *atom_person(struct ctx *c, xmlNodePtr n)
 		return name;
 	}
 	return email;
+}
+
+/* RSS authors are often "email (Name)" or "Name <email>": keep the name.
+ * Anything else ("Author (name)", "Name)") is left as written. In place. */
+static void author_name(char *a)
+{
+	size_t n = strlen(a);
+	char *open = NULL;
+	if (n > 2 && a[n - 1] == ')')
+		open = strrchr(a, '(');
+	else if (n > 2 && a[n - 1] == '>')
+		open = strrchr(a, '<');
+	if (!open || open == a)
+		return;
+	size_t in_len = (size_t)(a + n - 1 - (open + 1));
+	int in_email = memchr(open + 1, '@', in_len) != NULL;
+	int out_email = memchr(a, '@', (size_t)(open - a)) != NULL;
+	if (in_email == out_email)
+		return;
+	if (in_email) { /* "Name <email>" or "Name (email)" */
+		*open = 0;
+	} else {        /* "email (Name)" */
+		memmove(a, open + 1, in_len);
+		a[in_len] = 0;
+	}
+	util_str_trim(a);
 }
 
 /* ---- entries ------------------------------------------------------------- */
@@ -1001,15 +1170,12 @@ static void entry_atom(struct ctx *c, xmlNodePtr item, struct feed_entry *e, con
 			free(src);
 		} else if (is_core(c, k, "published") || is_core(c, k, "issued") ||
 			   is_el(k, NS_DCTERMS, "issued") || is_el(k, NS_DC, "date")) {
-			if (!e->published)
-				e->published = node_date(c, k);
+			set_date(&e->published, node_date(c, k));
 		} else if (is_core(c, k, "created") || is_el(k, NS_DCTERMS, "created")) {
-			if (!e->published)
-				e->published = node_date(c, k);
+			set_date(&e->published, node_date(c, k));
 		} else if (is_core(c, k, "updated") || is_core(c, k, "modified") ||
 			   is_el(k, NS_DCTERMS, "modified")) {
-			if (!e->updated)
-				e->updated = node_date(c, k);
+			set_date(&e->updated, node_date(c, k));
 		} else if (is_el(k, NS_DC, "creator")) {
 			set_once(&e->author, content_of(c, k, CT_GUESS, 1, 0));
 		}
@@ -1022,7 +1188,7 @@ static void entry_atom(struct ctx *c, xmlNodePtr item, struct feed_entry *e, con
 static void entry_rss(struct ctx *c, xmlNodePtr item, struct feed_entry *e)
 {
 	int permalink = 1;
-	char *creator = NULL;
+	char *creator = NULL, *alt_summary = NULL, *alt_title = NULL;
 	int64_t dc_date = 0;
 	for (xmlNodePtr k = item->children; k; k = k->next) {
 		if (k->type != XML_ELEMENT_NODE)
@@ -1041,7 +1207,11 @@ static void entry_rss(struct ctx *c, xmlNodePtr item, struct feed_entry *e)
 			set_once(&e->summary, content_of(c, k, CT_GUESS, 0, 0));
 		} else if (is_el(k, NS_CONTENT, "encoded")) {
 			set_once(&e->content, content_of(c, k, CT_HTML, 0, 0));
-		} else if (is_el(k, NS_XHTML, "body") || is_el(k, NS_XHTML, "div")) {
+		} else if (is_core(c, k, "fullitem")) {
+			set_once(&e->content, content_of(c, k, CT_GUESS, 0, 0));
+		} else if (is_el(k, NS_DC, "description") || is_el(k, NS_ITUNES, "summary")) {
+			set_once(&alt_summary, content_of(c, k, CT_GUESS, 0, 0));
+		} else if (is_el(k, NS_XHTML, "body") || is_el(k, NS_XHTML, "div") || is_core(c, k, "body")) {
 			struct util_buf b;
 			util_buf_init(&b);
 			serialize_children(c, k, &b, 0);
@@ -1051,20 +1221,18 @@ static void entry_rss(struct ctx *c, xmlNodePtr item, struct feed_entry *e)
 			free(html);
 		} else if (is_core(c, k, "author")) {
 			set_once(&e->author, content_of(c, k, CT_GUESS, 1, 0));
-		} else if (is_el(k, NS_DC, "creator") || is_el(k, NS_DC, "author")) {
+		} else if (is_el(k, NS_DC, "creator") || is_el(k, NS_DC, "author") ||
+			   is_el(k, NS_ITUNES, "author")) {
 			set_once(&creator, content_of(c, k, CT_GUESS, 1, 0));
 		} else if (is_el(k, NS_ATOM10, "author")) {
 			set_once(&creator, atom_person(c, k));
 		} else if (is_core(c, k, "pubDate")) {
-			if (!e->published)
-				e->published = node_date(c, k);
+			set_date(&e->published, node_date(c, k));
 		} else if (is_el(k, NS_DC, "date") || is_el(k, NS_DCTERMS, "issued") ||
 			   is_el(k, NS_DCTERMS, "created") || is_el(k, NS_ATOM10, "published")) {
-			if (!dc_date)
-				dc_date = node_date(c, k);
+			set_date(&dc_date, node_date(c, k));
 		} else if (is_el(k, NS_DCTERMS, "modified") || is_el(k, NS_ATOM10, "updated")) {
-			if (!e->updated)
-				e->updated = node_date(c, k);
+			set_date(&e->updated, node_date(c, k));
 		} else if (is_el(k, NS_ATOM10, "summary")) {
 			int b64;
 			enum ctype ct = atom_ctype(k, &b64);
@@ -1073,17 +1241,26 @@ static void entry_rss(struct ctx *c, xmlNodePtr item, struct feed_entry *e)
 			int b64;
 			enum ctype ct = atom_ctype(k, &b64);
 			set_once(&e->content, content_of(c, k, ct, 0, b64));
-		} else if (is_el(k, NS_DC, "title")) {
-			if (!e->title)
-				e->title = content_of(c, k, CT_GUESS, 1, 0);
+		} else if (is_el(k, NS_DC, "title") || is_el(k, NS_MEDIA, "title")) {
+			set_once(&alt_title, content_of(c, k, CT_GUESS, 1, 0));
 		}
 	}
 	if (!e->published)
 		e->published = dc_date;
+	if (!e->summary)
+		e->summary = alt_summary;
+	else
+		free(alt_summary);
+	if (!e->title)
+		e->title = alt_title;
+	else
+		free(alt_title);
 	if (!e->author)
 		e->author = creator;
 	else
 		free(creator);
+	if (e->author)
+		author_name(e->author);
 	if (!e->link)
 		e->link = atom_link(c, item);
 	if (!e->guid) {
@@ -1319,6 +1496,8 @@ int feed_parse_buffer_ex(const char *buf, size_t len, const char *base_url,
 			*errmsg = util_strdup(c.err ? c.err : "empty document");
 		goto out;
 	}
+	if (root->ns && root->ns->href)
+		c.root_ns = (const char *)root->ns->href;
 	c.doc->format = detect_format(&c, root);
 	if (c.doc->format == FEED_FMT_UNKNOWN) {
 		rc = FEED_ERR_NOT_FEED;
