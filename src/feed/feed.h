@@ -117,11 +117,18 @@ char *feed_opml_write(const struct feed_opml_entry *e, size_t n, const char *tit
 
 /* ---- fetch (fetch.c) ----------------------------------------------------
  * libcurl multi. Transfers run in parallel (jobs), at most per_host at
- * once per host, redirects followed (max 5), gzip/deflate accepted,
- * conditional GET from etag/last_modified, bodies over max_body aborted.
- * file:// URLs are read from disk. The callback runs on the calling thread
- * as each transfer ends; the result and its strings belong to the fetcher
- * and are freed after the callback returns. */
+ * once per host (host:port; queued transfers wait outside libcurl, so their
+ * timeouts have not started), redirects followed one hop at a time (max
+ * max_redirects, http/https targets only; each hop gets what is left of
+ * total_timeout), gzip/deflate accepted, conditional GET from
+ * etag/last_modified (sent on every hop), bodies over max_body aborted while
+ * they arrive. file:// URLs are read from disk (the file protocol is enabled
+ * only for a request whose URL is file://). User-Agent: user_agent.
+ * The callback runs on the calling thread as each transfer ends, exactly once
+ * per request (FEED_ERR_CANCELLED for those not done when cancelled); req
+ * points into the caller's reqs array. The result and its strings belong to
+ * the fetcher and are freed after the callback returns. curl_global_init is
+ * done once (thread-safe) by the first call. */
 struct feed_fetch_req {
 	int64_t id;           /* caller's tag (the feed id) */
 	const char *url;
@@ -130,18 +137,22 @@ struct feed_fetch_req {
 };
 
 struct feed_fetch_result {
-	int err;              /* FEED_OK, FEED_ERR_IO, FEED_ERR_HTTP, FEED_ERR_TOO_BIG, FEED_ERR_CANCELLED */
+	int err;              /* FEED_OK, FEED_ERR_IO (network, timeout, file), FEED_ERR_HTTP
+			       * (non-2xx/304, too many redirects), FEED_ERR_TOO_BIG,
+			       * FEED_ERR_CANCELLED, FEED_ERR_NOMEM */
 	long status;          /* HTTP status (200, 304, ...); 0 for file:// or no response */
 	char *error;          /* human message when err != FEED_OK */
-	char *body;           /* decoded body (NUL-terminated), NULL if none */
+	char *body;           /* decoded body (NUL-terminated), NULL if none (304, errors) */
 	size_t body_len;
 	char *etag;           /* new validators, NULL if not sent */
 	char *last_modified;
 	char *content_type;
 	char *charset;        /* from Content-Type, NULL if none */
-	char *final_url;      /* after redirects */
-	char *permanent_url;  /* set when every hop to final_url was permanent (301/308) */
-	int64_t retry_after;  /* seconds from Retry-After on 429/503, -1 if none */
+	char *final_url;      /* after redirects (the request URL if none) */
+	char *permanent_url;  /* set (= final_url) when err == FEED_OK, there was at
+			       * least one redirect, and every hop was 301/308 */
+	int64_t retry_after;  /* seconds from Retry-After (delta or HTTP date) on
+			       * 429/503, -1 if none */
 	double seconds;       /* wall time of the transfer */
 };
 
@@ -149,30 +160,49 @@ struct feed_fetch_opts {
 	int jobs;             /* parallel transfers (default 8) */
 	int per_host;         /* default 2 */
 	long connect_timeout; /* seconds, default 10 */
-	long total_timeout;   /* seconds, default 30 */
-	size_t max_body;      /* bytes, default 8 MiB */
+	long total_timeout;   /* seconds, default 30 (whole redirect chain) */
+	size_t max_body;      /* bytes, default 8 MiB (decoded size) */
 	int max_redirects;    /* default 5 */
-	const char *user_agent; /* default "briefing/VERSION (+https://...)" */
+	const char *user_agent; /* default "briefing/0.1 (+https://github.com/briefing/briefing)" */
 	volatile int *cancel; /* if non-NULL and set, stop early */
+	volatile int *stop;   /* a second flag with the same effect, for a caller
+			       * (feed_update_run) that stops from its callback
+			       * while the user's flag stays theirs */
 };
 void feed_fetch_opts_default(struct feed_fetch_opts *o);
 
 typedef void (*feed_fetch_cb)(void *ctx, const struct feed_fetch_req *req,
 			      const struct feed_fetch_result *res);
+/* Returns FEED_OK when every request was reported (whatever its own
+ * outcome), FEED_ERR_CANCELLED when a flag stopped the run, FEED_ERR_ARG,
+ * FEED_ERR_NOMEM, or FEED_ERR_IO when libcurl cannot start. */
 int feed_fetch_run(const struct feed_fetch_req *reqs, size_t n,
 		   const struct feed_fetch_opts *opts, feed_fetch_cb cb, void *ctx);
 
 /* ---- update (update.c): fetch -> parse -> store ------------------------
- * One transaction per feed. Feeds whose next allowed fetch is in the future
- * are skipped unless force. Progress is reported through the callback after
- * every feed. */
+ * One transaction per feed (entries upserted with url_norm =
+ * feed_url_normalize(link), published = published, else updated, else the
+ * fetch time; then the fetch recorded), so an interrupted run keeps every
+ * feed it finished and never half of one. A failing feed keeps its items and
+ * gets last_status, last_error, failures + 1 and next_fetch = now +
+ * min(15 min * 2^(failures-1), 24 h), or later if Retry-After says so; a
+ * success (304 included) resets failures. Ill-formed XML with entries
+ * recovered: entries stored, the parse error recorded in last_error (and
+ * counted in failures) without backoff, reported as a warning, not an error.
+ * The feed's title is filled from the document while unknown; site_url
+ * follows it; a permanent redirect moves the stored URL. Feeds whose
+ * next_fetch is in the future are skipped unless force or named in ids.
+ * Progress is reported through the callback after every feed (its strings
+ * are valid during the call only). */
 struct feed_update_progress {
-	size_t done, total;
+	size_t done, total;   /* total: feeds being fetched (skipped ones not counted) */
 	size_t new_items, updated_items;
 	size_t errors, not_modified, skipped;
 	int64_t feed_id;      /* the feed just finished */
 	const char *feed_url;
 	const char *error;    /* that feed's error, NULL if it went well */
+	size_t warnings;      /* feeds stored with a warning (ill-formed XML) */
+	const char *warning;  /* that feed's warning, NULL if none */
 };
 typedef void (*feed_update_cb)(void *ctx, const struct feed_update_progress *p);
 
@@ -183,7 +213,10 @@ struct feed_update_opts {
 	int force;            /* ignore next-allowed-fetch */
 };
 /* Returns FEED_OK when the run completed (individual feed errors are
- * counted in the final progress, *out if non-NULL). */
+ * counted in the final progress, *out if non-NULL), FEED_ERR_CANCELLED when
+ * opts->fetch.cancel stopped it (feeds finished so far are stored),
+ * FEED_ERR_STORE when the database refused a write (the run stops there),
+ * FEED_ERR_ARG for an id that is not a feed. */
 int feed_update_run(struct store *st, const struct feed_update_opts *opts,
 		    feed_update_cb cb, void *ctx, struct feed_update_progress *out);
 
