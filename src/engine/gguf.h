@@ -102,6 +102,9 @@ const void *eng_gguf_kv_arr_data(const struct eng_gguf *g, size_t i);
  * NUL-terminated, *len its length. NULL if i is not a string array or j
  * out of range. O(1). */
 const char *eng_gguf_arr_str(const struct eng_gguf *g, size_t i, uint64_t j, size_t *len);
+/* The whole serialized record of KV i (key, type, value) inside the
+ * mapping, *len bytes; NULL if out of range. Used to copy KVs verbatim. */
+const void *eng_gguf_kv_raw(const struct eng_gguf *g, size_t i, size_t *len);
 /* Writes a one-line human-readable rendering of KV i's value into buf
  * (scalars in full, strings quoted and cut with "...", arrays as
  * "[type x n] first elements ..."). Returns buf. */

@@ -150,9 +150,13 @@ struct eng_quant_traits {
 	int is_quantized;
 	uint32_t vec_dot_type;       /* activation type vec_dot pairs with */
 	eng_dequantize_fn dequantize;
-	/* weight quantiser (llama.cpp's quantize_row_*_ref); for Q8_0/Q8_1/Q8_K
-	 * and the float types it is the activation quantiser described above */
+	/* weight quantiser, bit-exact with llama.cpp's quantize_row_*_ref
+	 * (what llama-quantize does without an imatrix); F16/BF16: RNE */
 	eng_quantize_fn quantize;
+	/* activation quantiser used when this type is a vec_dot_type (ggml's
+	 * CPU from_float: Q8_0/Q8_1 with rne(x*127/amax), Q8_K ref, F16, BF16,
+	 * F32 copy); NULL where ggml has none */
+	eng_quantize_fn from_float;
 	eng_vec_dot_fn vec_dot;      /* NULL for pure activation types */
 };
 

@@ -1,0 +1,465 @@
+/* quant_avx2.c — AVX2/FMA/F16C kernels for the ggml types, installed into
+ * the traits table at run time (the engine is built for x86-64-v2, so each
+ * function carries its own target attribute). Each mirrors the scalar
+ * reference in quant.c: integer sums are exact, only the order of float
+ * accumulation differs (8 lanes, like ggml's AVX2 kernels). Tested against
+ * the reference in tests/unit/test_engine_quant.c. */
+#include <string.h>
+
+#include "engine/quant.h"
+#include "engine/cpu/quant_int.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+
+#define AVX2 __attribute__((target("avx2,fma,f16c")))
+
+AVX2 static inline float hsum_f8(__m256 x)
+{
+	__m128 r = _mm_add_ps(_mm256_extractf128_ps(x, 1), _mm256_castps256_ps128(x));
+	r = _mm_add_ps(r, _mm_movehl_ps(r, r));
+	r = _mm_add_ss(r, _mm_movehdup_ps(r));
+	return _mm_cvtss_f32(r);
+}
+
+AVX2 static inline int hsum_i8(__m256i a)
+{
+	__m128i s = _mm_add_epi32(_mm256_castsi256_si128(a), _mm256_extracti128_si256(a, 1));
+	s = _mm_add_epi32(s, _mm_unpackhi_epi64(s, s));
+	s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(2, 3, 0, 1)));
+	return _mm_cvtsi128_si32(s);
+}
+
+/* 16 bytes of nibbles -> 32 bytes: low nibbles (elements 0..15) then high */
+AVX2 static inline __m256i nibbles32(const uint8_t *p)
+{
+	const __m128i t = _mm_loadu_si128((const __m128i *)p);
+	const __m256i b = _mm256_set_m128i(_mm_srli_epi16(t, 4), t);
+	return _mm256_and_si256(b, _mm256_set1_epi8(0x0f));
+}
+
+/* 32 bits -> 32 bytes of 0x00/0xff */
+AVX2 static inline __m256i bits32(const uint8_t *p)
+{
+	uint32_t x32;
+	memcpy(&x32, p, 4);
+	const __m256i shuf = _mm256_set_epi64x(0x0303030303030303, 0x0202020202020202,
+					       0x0101010101010101, 0x0000000000000000);
+	__m256i b = _mm256_shuffle_epi8(_mm256_set1_epi32((int)x32), shuf);
+	b = _mm256_or_si256(b, _mm256_set1_epi64x(0x7fbfdfeff7fbfdfe));
+	return _mm256_cmpeq_epi8(b, _mm256_set1_epi64x(-1));
+}
+
+/* unsigned bytes ax times signed bytes sy, summed in 8 int32 lanes */
+AVX2 static inline __m256i dot_us8(__m256i ax, __m256i sy)
+{
+	return _mm256_madd_epi16(_mm256_maddubs_epi16(ax, sy), _mm256_set1_epi16(1));
+}
+
+AVX2 static inline __m256i dot_s8(__m256i x, __m256i y)
+{
+	return dot_us8(_mm256_sign_epi8(x, x), _mm256_sign_epi8(y, x));
+}
+
+AVX2 static inline float h2f(eng_fp16 h)
+{
+	return _cvtsh_ss(h);
+}
+
+/* ---- float types ---- */
+
+AVX2 static void dot_f32(int64_t n, float *s, const void *w, const void *a)
+{
+	const float *x = w, *y = a;
+	__m256 acc0 = _mm256_setzero_ps(), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+	int64_t i = 0;
+	for (; i + 32 <= n; i += 32) {
+		acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i), acc0);
+		acc1 = _mm256_fmadd_ps(_mm256_loadu_ps(x + i + 8), _mm256_loadu_ps(y + i + 8), acc1);
+		acc2 = _mm256_fmadd_ps(_mm256_loadu_ps(x + i + 16), _mm256_loadu_ps(y + i + 16), acc2);
+		acc3 = _mm256_fmadd_ps(_mm256_loadu_ps(x + i + 24), _mm256_loadu_ps(y + i + 24), acc3);
+	}
+	for (; i + 8 <= n; i += 8)
+		acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i), acc0);
+	float sum = hsum_f8(_mm256_add_ps(_mm256_add_ps(acc0, acc1), _mm256_add_ps(acc2, acc3)));
+	for (; i < n; i++)
+		sum += x[i] * y[i];
+	*s = sum;
+}
+
+AVX2 static void dot_f16(int64_t n, float *s, const void *w, const void *a)
+{
+	const eng_fp16 *x = w, *y = a;
+	__m256 acc0 = _mm256_setzero_ps(), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+	int64_t i = 0;
+#define LD(p) _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(p)))
+	for (; i + 32 <= n; i += 32) {
+		acc0 = _mm256_fmadd_ps(LD(x + i), LD(y + i), acc0);
+		acc1 = _mm256_fmadd_ps(LD(x + i + 8), LD(y + i + 8), acc1);
+		acc2 = _mm256_fmadd_ps(LD(x + i + 16), LD(y + i + 16), acc2);
+		acc3 = _mm256_fmadd_ps(LD(x + i + 24), LD(y + i + 24), acc3);
+	}
+	for (; i + 8 <= n; i += 8)
+		acc0 = _mm256_fmadd_ps(LD(x + i), LD(y + i), acc0);
+#undef LD
+	float sum = hsum_f8(_mm256_add_ps(_mm256_add_ps(acc0, acc1), _mm256_add_ps(acc2, acc3)));
+	for (; i < n; i++)
+		sum += h2f(x[i]) * h2f(y[i]);
+	*s = sum;
+}
+
+AVX2 static void dot_bf16(int64_t n, float *s, const void *w, const void *a)
+{
+	const eng_bf16 *x = w, *y = a;
+	__m256 acc0 = _mm256_setzero_ps(), acc1 = acc0;
+	int64_t i = 0;
+#define LD(p) _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)(p))), 16))
+	for (; i + 16 <= n; i += 16) {
+		acc0 = _mm256_fmadd_ps(LD(x + i), LD(y + i), acc0);
+		acc1 = _mm256_fmadd_ps(LD(x + i + 8), LD(y + i + 8), acc1);
+	}
+	for (; i + 8 <= n; i += 8)
+		acc0 = _mm256_fmadd_ps(LD(x + i), LD(y + i), acc0);
+#undef LD
+	float sum = hsum_f8(_mm256_add_ps(acc0, acc1));
+	for (; i < n; i++)
+		sum += eng_bf16_to_f32(x[i]) * eng_bf16_to_f32(y[i]);
+	*s = sum;
+}
+
+AVX2 static void deq_f16(const void *vx, float *y, int64_t n)
+{
+	const eng_fp16 *x = vx;
+	int64_t i = 0;
+	for (; i + 8 <= n; i += 8)
+		_mm256_storeu_ps(y + i, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(x + i))));
+	for (; i < n; i++)
+		y[i] = h2f(x[i]);
+}
+
+/* f32 -> f16 (RNE, the F16 activation type) */
+AVX2 static void q_f16(const float *x, void *vy, int64_t n)
+{
+	eng_fp16 *y = vy;
+	int64_t i = 0;
+	for (; i + 8 <= n; i += 8)
+		_mm_storeu_si128((__m128i *)(y + i), _mm256_cvtps_ph(_mm256_loadu_ps(x + i), _MM_FROUND_TO_NEAREST_INT));
+	for (; i < n; i++)
+		y[i] = eng_f32_to_fp16(x[i]);
+}
+
+/* ---- activation quantisers: Q8_0 / Q8_1 (ggml's AVX2 quantize_row_q8_0/1) ---- */
+
+AVX2 static inline __m256i q8_block(const float *x, float *d_out)
+{
+	__m256 v0 = _mm256_loadu_ps(x), v1 = _mm256_loadu_ps(x + 8);
+	__m256 v2 = _mm256_loadu_ps(x + 16), v3 = _mm256_loadu_ps(x + 24);
+	const __m256 sign = _mm256_set1_ps(-0.0f);
+	__m256 m = _mm256_andnot_ps(sign, v0);
+	m = _mm256_max_ps(m, _mm256_andnot_ps(sign, v1));
+	m = _mm256_max_ps(m, _mm256_andnot_ps(sign, v2));
+	m = _mm256_max_ps(m, _mm256_andnot_ps(sign, v3));
+	__m128 m4 = _mm_max_ps(_mm256_extractf128_ps(m, 1), _mm256_castps256_ps128(m));
+	m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
+	m4 = _mm_max_ss(m4, _mm_movehdup_ps(m4));
+	const float amax = _mm_cvtss_f32(m4);
+	*d_out = amax / 127.f;
+	const __m256 mul = _mm256_set1_ps(amax != 0.0f ? 127.f / amax : 0.0f);
+	__m256i i0 = _mm256_cvtps_epi32(_mm256_round_ps(_mm256_mul_ps(v0, mul), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+	__m256i i1 = _mm256_cvtps_epi32(_mm256_round_ps(_mm256_mul_ps(v1, mul), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+	__m256i i2 = _mm256_cvtps_epi32(_mm256_round_ps(_mm256_mul_ps(v2, mul), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+	__m256i i3 = _mm256_cvtps_epi32(_mm256_round_ps(_mm256_mul_ps(v3, mul), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+	i0 = _mm256_packs_epi32(i0, i1);
+	i2 = _mm256_packs_epi32(i2, i3);
+	i0 = _mm256_packs_epi16(i0, i2);
+	return _mm256_permutevar8x32_epi32(i0, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+}
+
+AVX2 static void act_q8_0(const float *x, void *vy, int64_t n)
+{
+	struct eng_block_q8_0 *y = vy;
+	for (int64_t i = 0; i < n / 32; i++) {
+		float d;
+		__m256i q = q8_block(x + i * 32, &d);
+		y[i].d = eng_f32_to_fp16(d);
+		_mm256_storeu_si256((__m256i *)y[i].qs, q);
+	}
+}
+
+AVX2 static void act_q8_1(const float *x, void *vy, int64_t n)
+{
+	struct eng_block_q8_1 *y = vy;
+	for (int64_t i = 0; i < n / 32; i++) {
+		float d;
+		__m256i q = q8_block(x + i * 32, &d);
+		y[i].d = eng_f32_to_fp16(d);
+		_mm256_storeu_si256((__m256i *)y[i].qs, q);
+		/* sum of the 32 int8 */
+		__m256i s16 = _mm256_maddubs_epi16(_mm256_set1_epi8(1), q);
+		int sum = hsum_i8(_mm256_madd_epi16(s16, _mm256_set1_epi16(1)));
+		y[i].s = eng_f32_to_fp16(d * (float)sum);
+	}
+}
+
+/* ---- 32-element block dots ---- */
+
+AVX2 static void dot_q8_0(int64_t n, float *s, const void *vx, const void *vy)
+{
+	const struct eng_block_q8_0 *x = vx;
+	const struct eng_block_q8_0 *y = vy;
+	__m256 acc = _mm256_setzero_ps();
+	for (int64_t i = 0; i < n / 32; i++) {
+		const __m256 d = _mm256_set1_ps(h2f(x[i].d) * h2f(y[i].d));
+		const __m256i qx = _mm256_loadu_si256((const __m256i *)x[i].qs);
+		const __m256i qy = _mm256_loadu_si256((const __m256i *)y[i].qs);
+		acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(dot_s8(qx, qy)), acc);
+	}
+	*s = hsum_f8(acc);
+}
+
+AVX2 static void dot_q4_0(int64_t n, float *s, const void *vx, const void *vy)
+{
+	const struct eng_block_q4_0 *x = vx;
+	const struct eng_block_q8_0 *y = vy;
+	__m256 acc = _mm256_setzero_ps();
+	for (int64_t i = 0; i < n / 32; i++) {
+		const __m256 d = _mm256_set1_ps(h2f(x[i].d) * h2f(y[i].d));
+		const __m256i qx = _mm256_sub_epi8(nibbles32(x[i].qs), _mm256_set1_epi8(8));
+		const __m256i qy = _mm256_loadu_si256((const __m256i *)y[i].qs);
+		acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(dot_s8(qx, qy)), acc);
+	}
+	*s = hsum_f8(acc);
+}
+
+AVX2 static void dot_q4_1(int64_t n, float *s, const void *vx, const void *vy)
+{
+	const struct eng_block_q4_1 *x = vx;
+	const struct eng_block_q8_1 *y = vy;
+	__m256 acc = _mm256_setzero_ps();
+	float summs = 0;
+	for (int64_t i = 0; i < n / 32; i++) {
+		summs += h2f(x[i].m) * h2f(y[i].s);
+		const __m256 d = _mm256_set1_ps(h2f(x[i].d) * h2f(y[i].d));
+		const __m256i qx = nibbles32(x[i].qs);
+		const __m256i qy = _mm256_loadu_si256((const __m256i *)y[i].qs);
+		acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(dot_us8(qx, qy)), acc);
+	}
+	*s = hsum_f8(acc) + summs;
+}
+
+AVX2 static void dot_q5_0(int64_t n, float *s, const void *vx, const void *vy)
+{
+	const struct eng_block_q5_0 *x = vx;
+	const struct eng_block_q8_0 *y = vy;
+	__m256 acc = _mm256_setzero_ps();
+	for (int64_t i = 0; i < n / 32; i++) {
+		const __m256 d = _mm256_set1_ps(h2f(x[i].d) * h2f(y[i].d));
+		__m256i qx = nibbles32(x[i].qs);
+		__m256i hi = _mm256_andnot_si256(bits32(x[i].qh), _mm256_set1_epi8((char)0xf0));
+		qx = _mm256_or_si256(qx, hi);   /* nibble - 16 where the 5th bit is clear */
+		const __m256i qy = _mm256_loadu_si256((const __m256i *)y[i].qs);
+		acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(dot_s8(qx, qy)), acc);
+	}
+	*s = hsum_f8(acc);
+}
+
+AVX2 static void dot_q5_1(int64_t n, float *s, const void *vx, const void *vy)
+{
+	const struct eng_block_q5_1 *x = vx;
+	const struct eng_block_q8_1 *y = vy;
+	__m256 acc = _mm256_setzero_ps();
+	float summs = 0;
+	for (int64_t i = 0; i < n / 32; i++) {
+		summs += h2f(x[i].m) * h2f(y[i].s);
+		const __m256 d = _mm256_set1_ps(h2f(x[i].d) * h2f(y[i].d));
+		__m256i qx = nibbles32(x[i].qs);
+		qx = _mm256_or_si256(qx, _mm256_and_si256(bits32(x[i].qh), _mm256_set1_epi8(0x10)));
+		const __m256i qy = _mm256_loadu_si256((const __m256i *)y[i].qs);
+		acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(dot_us8(qx, qy)), acc);
+	}
+	*s = hsum_f8(acc) + summs;
+}
+
+/* ---- K-quants ---- */
+
+/* Q4_K/Q5_K 12-byte scales -> utmp: bytes 0..7 scales, 8..15 mins (ggml) */
+static inline void k4_scales(const uint8_t *src, uint32_t utmp[4])
+{
+	const uint32_t kmask1 = 0x3f3f3f3f, kmask2 = 0x0f0f0f0f, kmask3 = 0x03030303;
+	memcpy(utmp, src, 12);
+	utmp[3] = ((utmp[2] >> 4) & kmask2) | (((utmp[1] >> 6) & kmask3) << 4);
+	const uint32_t uaux = utmp[1] & kmask1;
+	utmp[1] = (utmp[2] & kmask2) | (((utmp[0] >> 6) & kmask3) << 4);
+	utmp[2] = uaux;
+	utmp[0] &= kmask1;
+}
+
+/* sum_j bsums[j] * mins[j/2] with the mins as 8 u8 */
+AVX2 static inline int k4_summ(const int16_t *bsums, const uint8_t *mins)
+{
+	const __m256i q8sums = _mm256_loadu_si256((const __m256i *)bsums);
+	const __m128i q8s = _mm_hadd_epi16(_mm256_castsi256_si128(q8sums), _mm256_extracti128_si256(q8sums, 1));
+	const __m128i mn = _mm_cvtepu8_epi16(_mm_loadl_epi64((const __m128i *)mins));
+	__m128i p = _mm_madd_epi16(mn, q8s);
+	p = _mm_add_epi32(p, _mm_unpackhi_epi64(p, p));
+	p = _mm_add_epi32(p, _mm_shuffle_epi32(p, _MM_SHUFFLE(2, 3, 0, 1)));
+	return _mm_cvtsi128_si32(p);
+}
+
+AVX2 static void dot_q4_K(int64_t n, float *s, const void *vx, const void *vy)
+{
+	const struct eng_block_q4_K *x = vx;
+	const struct eng_block_q8_K *y = vy;
+	const __m256i m4 = _mm256_set1_epi8(0xf);
+	__m256 acc = _mm256_setzero_ps();
+	float summs = 0;
+	for (int64_t i = 0; i < n / ENG_QK_K; i++) {
+		uint32_t utmp[4];
+		k4_scales(x[i].scales, utmp);
+		const uint8_t *sc = (const uint8_t *)utmp, *mn = sc + 8;
+		const float d = y[i].d * h2f(x[i].d);
+		const float dmin = y[i].d * h2f(x[i].dmin);
+		summs += dmin * (float)k4_summ(y[i].bsums, mn);
+		const uint8_t *q4 = x[i].qs;
+		const int8_t *q8 = y[i].qs;
+		__m256i sumi = _mm256_setzero_si256();
+		for (int j = 0; j < 4; j++) {
+			const __m256i bits = _mm256_loadu_si256((const __m256i *)q4);
+			const __m256i lo = _mm256_and_si256(bits, m4);
+			const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(bits, 4), m4);
+			const __m256i y0 = _mm256_loadu_si256((const __m256i *)q8);
+			const __m256i y1 = _mm256_loadu_si256((const __m256i *)(q8 + 32));
+			__m256i p0 = _mm256_madd_epi16(_mm256_set1_epi16(sc[2 * j]), _mm256_maddubs_epi16(lo, y0));
+			__m256i p1 = _mm256_madd_epi16(_mm256_set1_epi16(sc[2 * j + 1]), _mm256_maddubs_epi16(hi, y1));
+			sumi = _mm256_add_epi32(sumi, _mm256_add_epi32(p0, p1));
+			q4 += 32;
+			q8 += 64;
+		}
+		acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi), acc);
+	}
+	*s = hsum_f8(acc) - summs;
+}
+
+AVX2 static void dot_q5_K(int64_t n, float *s, const void *vx, const void *vy)
+{
+	const struct eng_block_q5_K *x = vx;
+	const struct eng_block_q8_K *y = vy;
+	const __m256i m4 = _mm256_set1_epi8(0xf);
+	const __m256i one = _mm256_set1_epi8(1);
+	__m256 acc = _mm256_setzero_ps();
+	float summs = 0;
+	for (int64_t i = 0; i < n / ENG_QK_K; i++) {
+		uint32_t utmp[4];
+		k4_scales(x[i].scales, utmp);
+		const uint8_t *sc = (const uint8_t *)utmp, *mn = sc + 8;
+		const float d = y[i].d * h2f(x[i].d);
+		const float dmin = y[i].d * h2f(x[i].dmin);
+		summs += dmin * (float)k4_summ(y[i].bsums, mn);
+		const uint8_t *q5 = x[i].qs;
+		const int8_t *q8 = y[i].qs;
+		const __m256i hbits = _mm256_loadu_si256((const __m256i *)x[i].qh);
+		__m256i sumi = _mm256_setzero_si256();
+		for (int j = 0; j < 4; j++) {
+			const __m256i bits = _mm256_loadu_si256((const __m256i *)q5);
+			/* bit 2j of qh -> +16 for the low nibbles, bit 2j+1 for the high */
+			const __m256i h0 = _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hbits, 2 * j), one), 4);
+			const __m256i h1 = _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hbits, 2 * j + 1), one), 4);
+			const __m256i lo = _mm256_add_epi8(_mm256_and_si256(bits, m4), h0);
+			const __m256i hi = _mm256_add_epi8(_mm256_and_si256(_mm256_srli_epi16(bits, 4), m4), h1);
+			const __m256i y0 = _mm256_loadu_si256((const __m256i *)q8);
+			const __m256i y1 = _mm256_loadu_si256((const __m256i *)(q8 + 32));
+			__m256i p0 = _mm256_madd_epi16(_mm256_set1_epi16(sc[2 * j]), _mm256_maddubs_epi16(lo, y0));
+			__m256i p1 = _mm256_madd_epi16(_mm256_set1_epi16(sc[2 * j + 1]), _mm256_maddubs_epi16(hi, y1));
+			sumi = _mm256_add_epi32(sumi, _mm256_add_epi32(p0, p1));
+			q5 += 32;
+			q8 += 64;
+		}
+		acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi), acc);
+	}
+	*s = hsum_f8(acc) - summs;
+}
+
+AVX2 static inline __m256i scale2(int8_t a, int8_t b)
+{
+	return _mm256_set_m128i(_mm_set1_epi16(b), _mm_set1_epi16(a));
+}
+
+AVX2 static void dot_q6_K(int64_t n, float *s, const void *vx, const void *vy)
+{
+	const struct eng_block_q6_K *x = vx;
+	const struct eng_block_q8_K *y = vy;
+	const __m256i m4 = _mm256_set1_epi8(0xf), m2 = _mm256_set1_epi8(3), m32 = _mm256_set1_epi8(32);
+	__m256 acc = _mm256_setzero_ps();
+	for (int64_t i = 0; i < n / ENG_QK_K; i++) {
+		const float d = y[i].d * h2f(x[i].d);
+		const uint8_t *ql = x[i].ql, *qh = x[i].qh;
+		const int8_t *q8 = y[i].qs, *sc = x[i].scales;
+		__m256i sumi = _mm256_setzero_si256();
+		for (int j = 0; j < 2; j++) {
+			const __m256i b1 = _mm256_loadu_si256((const __m256i *)ql);
+			const __m256i b2 = _mm256_loadu_si256((const __m256i *)(ql + 32));
+			const __m256i bh = _mm256_loadu_si256((const __m256i *)qh);
+			const __m256i h0 = _mm256_slli_epi16(_mm256_and_si256(bh, m2), 4);
+			const __m256i h1 = _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(bh, 2), m2), 4);
+			const __m256i h2 = _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(bh, 4), m2), 4);
+			const __m256i h3 = _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(bh, 6), m2), 4);
+			const __m256i q0 = _mm256_or_si256(_mm256_and_si256(b1, m4), h0);
+			const __m256i q1 = _mm256_or_si256(_mm256_and_si256(b2, m4), h1);
+			const __m256i q2 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(b1, 4), m4), h2);
+			const __m256i q3 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(b2, 4), m4), h3);
+			const __m256i y0 = _mm256_loadu_si256((const __m256i *)q8);
+			const __m256i y1 = _mm256_loadu_si256((const __m256i *)(q8 + 32));
+			const __m256i y2 = _mm256_loadu_si256((const __m256i *)(q8 + 64));
+			const __m256i y3 = _mm256_loadu_si256((const __m256i *)(q8 + 96));
+			__m256i p0 = _mm256_sub_epi16(_mm256_maddubs_epi16(q0, y0), _mm256_maddubs_epi16(m32, y0));
+			__m256i p1 = _mm256_sub_epi16(_mm256_maddubs_epi16(q1, y1), _mm256_maddubs_epi16(m32, y1));
+			__m256i p2 = _mm256_sub_epi16(_mm256_maddubs_epi16(q2, y2), _mm256_maddubs_epi16(m32, y2));
+			__m256i p3 = _mm256_sub_epi16(_mm256_maddubs_epi16(q3, y3), _mm256_maddubs_epi16(m32, y3));
+			p0 = _mm256_madd_epi16(scale2(sc[0], sc[1]), p0);
+			p1 = _mm256_madd_epi16(scale2(sc[2], sc[3]), p1);
+			p2 = _mm256_madd_epi16(scale2(sc[4], sc[5]), p2);
+			p3 = _mm256_madd_epi16(scale2(sc[6], sc[7]), p3);
+			sumi = _mm256_add_epi32(sumi, _mm256_add_epi32(_mm256_add_epi32(p0, p1), _mm256_add_epi32(p2, p3)));
+			ql += 64;
+			qh += 32;
+			q8 += 128;
+			sc += 8;
+		}
+		acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi), acc);
+	}
+	*s = hsum_f8(acc);
+}
+
+int eng_quant_avx2_install(struct eng_quant_traits *t)
+{
+	__builtin_cpu_init();
+	if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma"))
+		return 0;
+	/* F16C has no __builtin_cpu_supports name in older gcc; every AVX2 CPU has it */
+	t[ENG_TYPE_F32].vec_dot = dot_f32;
+	t[ENG_TYPE_F16].vec_dot = dot_f16;
+	t[ENG_TYPE_F16].dequantize = deq_f16;
+	t[ENG_TYPE_F16].from_float = q_f16;
+	t[ENG_TYPE_BF16].vec_dot = dot_bf16;
+	t[ENG_TYPE_Q8_0].from_float = act_q8_0;
+	t[ENG_TYPE_Q8_1].from_float = act_q8_1;
+	t[ENG_TYPE_Q8_0].vec_dot = dot_q8_0;
+	t[ENG_TYPE_Q4_0].vec_dot = dot_q4_0;
+	t[ENG_TYPE_Q4_1].vec_dot = dot_q4_1;
+	t[ENG_TYPE_Q5_0].vec_dot = dot_q5_0;
+	t[ENG_TYPE_Q5_1].vec_dot = dot_q5_1;
+	t[ENG_TYPE_Q4_K].vec_dot = dot_q4_K;
+	t[ENG_TYPE_Q5_K].vec_dot = dot_q5_K;
+	t[ENG_TYPE_Q6_K].vec_dot = dot_q6_K;
+	return 1;
+}
+
+#else
+
+int eng_quant_avx2_install(struct eng_quant_traits *t)
+{
+	(void)t;
+	return 0;
+}
+
+#endif
