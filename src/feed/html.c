@@ -468,9 +468,10 @@ char *feed_html_to_text(const char *html, size_t len)
 		util_buf_free(&o.b);
 		return NULL;
 	}
-	char *res = util_text_sanitize(o.b.data ? o.b.data : "", o.b.len, 1);
+	/* sanitising may remove escape sequences between spaces: tidy again */
+	char *res = feed_text_tidy(o.b.data ? o.b.data : "", o.b.len, 0);
 	util_buf_free(&o.b);
-	return res;
+	return res ? res : util_strdup("");
 }
 
 int feed_html_looks_like(const char *s)

@@ -785,9 +785,19 @@ static void serialize_children(struct ctx *c, xmlNodePtr n, struct util_buf *b, 
 			put_entity(c, b, k, 1);
 			break;
 		case XML_ELEMENT_NODE: {
+			static const char *const voids[] = {
+				"area", "base", "br", "col", "embed", "hr", "img", "input",
+				"link", "meta", "param", "source", "track", "wbr",
+			};
 			const char *local;
 			(void)node_ns(k, &local);
 			c->nomem |= util_buf_printf(b, "<%s>", local) < 0;
+			int is_void = 0;
+			for (size_t i = 0; i < sizeof(voids) / sizeof(voids[0]); i++)
+				if (!strcasecmp(local, voids[i]))
+					is_void = 1;
+			if (is_void)
+				break; /* no end tag: HTML reads </br> as another <br> */
 			if (depth < 200)
 				serialize_children(c, k, b, depth + 1);
 			c->nomem |= util_buf_printf(b, "</%s>", local) < 0;
@@ -1148,6 +1158,7 @@ static int grow_entries(struct ctx *c, size_t *cap)
 
 static void entry_atom(struct ctx *c, xmlNodePtr item, struct feed_entry *e, const char *feed_author)
 {
+	int64_t created = 0;
 	for (xmlNodePtr k = item->children; k; k = k->next) {
 		if (k->type != XML_ELEMENT_NODE)
 			continue;
@@ -1172,7 +1183,7 @@ static void entry_atom(struct ctx *c, xmlNodePtr item, struct feed_entry *e, con
 			   is_el(k, NS_DCTERMS, "issued") || is_el(k, NS_DC, "date")) {
 			set_date(&e->published, node_date(c, k));
 		} else if (is_core(c, k, "created") || is_el(k, NS_DCTERMS, "created")) {
-			set_date(&e->published, node_date(c, k));
+			set_date(&created, node_date(c, k));
 		} else if (is_core(c, k, "updated") || is_core(c, k, "modified") ||
 			   is_el(k, NS_DCTERMS, "modified")) {
 			set_date(&e->updated, node_date(c, k));
@@ -1180,6 +1191,8 @@ static void entry_atom(struct ctx *c, xmlNodePtr item, struct feed_entry *e, con
 			set_once(&e->author, content_of(c, k, CT_GUESS, 1, 0));
 		}
 	}
+	if (!e->published)
+		e->published = created;
 	e->link = atom_link(c, item);
 	if (!e->author && feed_author)
 		e->author = util_strdup(feed_author);
