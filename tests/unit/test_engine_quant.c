@@ -1,0 +1,515 @@
+/* test_engine_quant.c — ggml tensor types (src/engine/quant.h):
+ *   - the corpus' llama-quantize outputs (micro-llama-<type>.gguf) dequantise
+ *     to the F32 master within each type's step, and our reference
+ *     quantisers reproduce those files byte for byte (layouts + rounding);
+ *   - SIMD kernels agree with the scalar references (activation quantisers
+ *     bit-exact, vec_dot by NMSE), and the scalar vec_dot agrees with a
+ *     float64 dot of the dequantised operands;
+ *   - fp16 and bf16 conversions, exhaustively over all 65536 values,
+ *     including ties, subnormals, inf and nan;
+ *   - quantise -> dequantise round-trip error bounds on random data.
+ * Corpus: $BRIEFING_SHARED/corpus/engine (default ../shared). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/gguf.h"
+#include "engine/quant.h"
+
+static char corpus[1024];
+
+static const uint32_t wtypes[] = {
+	ENG_TYPE_F32, ENG_TYPE_F16, ENG_TYPE_BF16, ENG_TYPE_Q8_0, ENG_TYPE_Q4_0, ENG_TYPE_Q4_1,
+	ENG_TYPE_Q5_0, ENG_TYPE_Q5_1, ENG_TYPE_Q4_K, ENG_TYPE_Q5_K, ENG_TYPE_Q6_K,
+};
+#define N_WTYPES (sizeof wtypes / sizeof wtypes[0])
+
+/* deterministic N(0,1) */
+static uint64_t rng_state;
+static double urand(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return ((rng_state >> 11) + 0.5) / 9007199254740992.0;
+}
+static float nrand(void)
+{
+	return (float)(sqrt(-2 * log(urand())) * cos(6.283185307179586 * urand()));
+}
+
+/* ---- layouts / traits ---- */
+
+static void test_traits_table(void **state)
+{
+	(void)state;
+	static const struct { uint32_t t; const char *name; int64_t bs; size_t ts; uint32_t vdt; } want[] = {
+		{ ENG_TYPE_F32, "F32", 1, 4, ENG_TYPE_F32 },
+		{ ENG_TYPE_F16, "F16", 1, 2, ENG_TYPE_F16 },
+		{ ENG_TYPE_BF16, "BF16", 1, 2, ENG_TYPE_BF16 },
+		{ ENG_TYPE_Q4_0, "Q4_0", 32, 18, ENG_TYPE_Q8_0 },
+		{ ENG_TYPE_Q4_1, "Q4_1", 32, 20, ENG_TYPE_Q8_1 },
+		{ ENG_TYPE_Q5_0, "Q5_0", 32, 22, ENG_TYPE_Q8_0 },
+		{ ENG_TYPE_Q5_1, "Q5_1", 32, 24, ENG_TYPE_Q8_1 },
+		{ ENG_TYPE_Q8_0, "Q8_0", 32, 34, ENG_TYPE_Q8_0 },
+		{ ENG_TYPE_Q4_K, "Q4_K", 256, 144, ENG_TYPE_Q8_K },
+		{ ENG_TYPE_Q5_K, "Q5_K", 256, 176, ENG_TYPE_Q8_K },
+		{ ENG_TYPE_Q6_K, "Q6_K", 256, 210, ENG_TYPE_Q8_K },
+	};
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+		const struct eng_quant_traits *t = eng_quant_traits(want[i].t), *r = eng_quant_traits_ref(want[i].t);
+		assert_non_null(t);
+		assert_non_null(r);
+		assert_string_equal(t->name, want[i].name);
+		assert_int_equal(t->blck_size, want[i].bs);
+		assert_int_equal(t->type_size, want[i].ts);
+		assert_int_equal(t->vec_dot_type, want[i].vdt);
+		assert_non_null(t->dequantize);
+		assert_non_null(t->quantize);
+		assert_non_null(t->vec_dot);
+		assert_non_null(eng_quant_traits(t->vec_dot_type)->from_float);
+		assert_true(eng_type_supported(want[i].t));
+	}
+	assert_int_equal(eng_quant_traits(ENG_TYPE_Q8_K)->type_size, 292);
+	assert_int_equal(eng_quant_traits(ENG_TYPE_Q8_1)->type_size, 36);
+	/* ggml types we do not support */
+	assert_null(eng_quant_traits(10));   /* Q2_K */
+	assert_null(eng_quant_traits(11));   /* Q3_K */
+	assert_null(eng_quant_traits(1000));
+	assert_false(eng_type_supported(ENG_TYPE_Q8_K));
+	assert_false(eng_type_supported(10));
+	assert_string_equal(eng_type_name(10), "Q2_K");
+	assert_null(eng_type_name(4000));
+	assert_int_equal(eng_type_row_bytes(ENG_TYPE_Q4_K, 4096), 16 * 144);
+	assert_int_equal(eng_type_row_bytes(ENG_TYPE_Q4_K, 100), 0);
+	assert_int_equal(eng_type_row_bytes(ENG_TYPE_F16, 7), 14);
+}
+
+/* ---- corpus: llama-quantize outputs ---- */
+
+struct corpus_case {
+	const char *file;
+	double max_err;      /* |dequant - master| bound */
+	int min_quant;       /* at least one tensor must show an error this large (not a copy) */
+};
+
+static void check_corpus_file(const struct eng_gguf *master, const char *file, double max_err)
+{
+	char path[1200], err[256];
+	struct eng_gguf *g;
+	snprintf(path, sizeof path, "%s/%s", corpus, file);
+	enum eng_err e = eng_gguf_open(path, &g, err, sizeof err);
+	if (e)
+		fail_msg("%s: %s", path, err);
+	assert_int_equal(eng_gguf_n_tensors(g), eng_gguf_n_tensors(master));
+	double worst = 0;
+	size_t n_exact = 0, n_quant = 0;
+	for (size_t i = 0; i < eng_gguf_n_tensors(g); i++) {
+		const struct eng_gguf_tensor *t = eng_gguf_tensor(g, i);
+		const struct eng_gguf_tensor *mt = eng_gguf_tensor_find(master, t->name);
+		assert_non_null(mt);
+		assert_int_equal(mt->type, ENG_TYPE_F32);
+		assert_int_equal(t->n_elements, mt->n_elements);
+		const struct eng_quant_traits *tr = eng_quant_traits(t->type);
+		assert_non_null(tr);
+		float *y = malloc(t->n_elements * sizeof(float));
+		assert_non_null(y);
+		/* dequantise row by row, as the engine does */
+		for (uint64_t r = 0; r < t->n_elements / t->ne[0]; r++)
+			tr->dequantize((const char *)t->data + r * t->row_bytes, y + r * t->ne[0], (int64_t)t->ne[0]);
+		const float *x = mt->data;
+		for (uint64_t j = 0; j < t->n_elements; j++) {
+			double d = fabs((double)y[j] - x[j]);
+			if (!(d <= max_err))
+				fail_msg("%s %s[%llu]: %g vs master %g", file, t->name, (unsigned long long)j, y[j], x[j]);
+			if (d > worst)
+				worst = d;
+		}
+		free(y);
+		if (t->type != ENG_TYPE_F32) {
+			/* our reference quantiser must reproduce llama-quantize's bytes */
+			void *q = malloc(t->nbytes);
+			assert_non_null(q);
+			eng_quant_traits_ref(t->type)->quantize(x, q, (int64_t)t->n_elements);
+			n_quant++;
+			if (memcmp(q, t->data, t->nbytes) == 0)
+				n_exact++;
+			else
+				print_message("%s: %s (%s) differs from our quantiser\n", file, t->name, tr->name);
+			free(q);
+		}
+	}
+	assert_true(n_quant > 0);
+	assert_int_equal(n_exact, n_quant);
+	assert_true(worst > max_err / 20);   /* really quantised, bound not vacuous */
+	eng_gguf_close(g);
+}
+
+static void test_corpus_quantized(void **state)
+{
+	(void)state;
+	static const struct { const char *file; double max_err; } cases[] = {
+		{ "micro-llama-f16.gguf", 1e-4 },
+		{ "micro-llama-q8_0.gguf", 8e-4 },
+		{ "micro-llama-q4_0.gguf", 1.6e-2 },
+		{ "micro-llama-q4_1.gguf", 1e-2 },
+		{ "micro-llama-q5_0.gguf", 8e-3 },
+		{ "micro-llama-q5_1.gguf", 5e-3 },
+		{ "micro-llama-q4_k.gguf", 1.2e-2 },
+		{ "micro-llama-q5_k.gguf", 7e-3 },
+		{ "micro-llama-q6_k.gguf", 3e-3 },
+		{ "micro-llama-q4_k_m.gguf", 1.2e-2 },
+		{ "micro-qwen2-q8_0.gguf", 8e-4 },
+	};
+	char path[1200], err[256];
+	struct eng_gguf *m = NULL, *mq = NULL;
+	snprintf(path, sizeof path, "%s/micro-llama-f32.gguf", corpus);
+	if (eng_gguf_open(path, &m, err, sizeof err))
+		fail_msg("%s", err);
+	snprintf(path, sizeof path, "%s/micro-qwen2-f32.gguf", corpus);
+	if (eng_gguf_open(path, &mq, err, sizeof err))
+		fail_msg("%s", err);
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		check_corpus_file(strstr(cases[i].file, "qwen2") ? mq : m, cases[i].file, cases[i].max_err);
+	eng_gguf_close(m);
+	eng_gguf_close(mq);
+}
+
+/* The Q4_K_M mix: the README names which tensors are Q6_K. */
+static void test_corpus_q4_k_m_mix(void **state)
+{
+	(void)state;
+	char path[1200], err[256];
+	struct eng_gguf *g;
+	snprintf(path, sizeof path, "%s/micro-llama-q4_k_m.gguf", corpus);
+	if (eng_gguf_open(path, &g, err, sizeof err))
+		fail_msg("%s", err);
+	static const char *q6[] = { "output.weight", "blk.2.attn_v.weight", "blk.3.attn_v.weight",
+				    "blk.2.ffn_down.weight", "blk.3.ffn_down.weight" };
+	for (size_t i = 0; i < 5; i++)
+		assert_int_equal(eng_gguf_tensor_find(g, q6[i])->type, ENG_TYPE_Q6_K);
+	assert_int_equal(eng_gguf_tensor_find(g, "blk.0.attn_q.weight")->type, ENG_TYPE_Q4_K);
+	assert_int_equal(eng_gguf_tensor_find(g, "token_embd.weight")->type, ENG_TYPE_Q4_K);
+	assert_int_equal(eng_gguf_tensor_find(g, "blk.0.attn_norm.weight")->type, ENG_TYPE_F32);
+	eng_gguf_close(g);
+}
+
+/* BF16 file is not shipped: README says it is the F32 master with RNE. */
+static void test_bf16_from_master(void **state)
+{
+	(void)state;
+	char path[1200], err[256];
+	struct eng_gguf *m;
+	snprintf(path, sizeof path, "%s/micro-llama-f32.gguf", corpus);
+	if (eng_gguf_open(path, &m, err, sizeof err))
+		fail_msg("%s", err);
+	const struct eng_gguf_tensor *t = eng_gguf_tensor_find(m, "blk.0.ffn_up.weight");
+	assert_non_null(t);
+	const struct eng_quant_traits *tr = eng_quant_traits(ENG_TYPE_BF16);
+	eng_bf16 *q = malloc(t->n_elements * 2);
+	float *y = malloc(t->n_elements * 4);
+	tr->quantize(t->data, q, (int64_t)t->n_elements);
+	tr->dequantize(q, y, (int64_t)t->n_elements);
+	const float *x = t->data;
+	for (uint64_t j = 0; j < t->n_elements; j++)
+		assert_true(fabsf(y[j] - x[j]) <= fabsf(x[j]) * (1.0f / 256));
+	free(q);
+	free(y);
+	eng_gguf_close(m);
+}
+
+/* ---- fp16 / bf16 exhaustive ---- */
+
+static double half_value(uint16_t h)   /* independent decoding */
+{
+	int s = h >> 15, e = (h >> 10) & 31, m = h & 1023;
+	double v = e == 0 ? ldexp(m, -24) : ldexp(1024 + m, e - 25);
+	return s ? -v : v;
+}
+
+static void test_fp16_exhaustive(void **state)
+{
+	(void)state;
+	for (uint32_t h = 0; h < 65536; h++) {
+		float f = eng_fp16_to_f32((eng_fp16)h);
+		int e = (h >> 10) & 31, m = h & 1023;
+		if (e == 31 && m) {
+			assert_true(isnan(f));
+			assert_true(isnan(eng_fp16_to_f32(eng_f32_to_fp16(f))));
+			continue;
+		}
+		if (e == 31)
+			assert_true(isinf(f) && (f < 0) == (h >> 15));
+		else
+			assert_true((double)f == half_value((uint16_t)h));
+		assert_int_equal(eng_f32_to_fp16(f), h);   /* exact values round-trip */
+		/* ties to even and just-off-tie between h and the next half up in magnitude */
+		if (e < 30 || (e == 30 && m < 1023)) {
+			uint16_t up = (uint16_t)(h + 1);
+			float a = f, b = eng_fp16_to_f32(up);
+			float mid = (float)(((double)a + (double)b) / 2);   /* exact in float */
+			uint16_t even = (h & 1) ? up : (uint16_t)h;
+			assert_int_equal(eng_f32_to_fp16(mid), even);
+			assert_int_equal(eng_f32_to_fp16(nextafterf(mid, a)), h);
+			assert_int_equal(eng_f32_to_fp16(nextafterf(mid, b)), up);
+		}
+	}
+	/* overflow and underflow */
+	assert_int_equal(eng_f32_to_fp16(65504.0f), 0x7bff);
+	assert_int_equal(eng_f32_to_fp16(65519.99f), 0x7bff);
+	assert_int_equal(eng_f32_to_fp16(65520.0f), 0x7c00);
+	assert_int_equal(eng_f32_to_fp16(-1e10f), 0xfc00);
+	assert_int_equal(eng_f32_to_fp16(ldexpf(1, -25)), 0);          /* tie to even 0 */
+	assert_int_equal(eng_f32_to_fp16(nextafterf(ldexpf(1, -25), 1)), 1);
+	assert_int_equal(eng_f32_to_fp16(-ldexpf(1, -30)), 0x8000);
+	assert_int_equal(eng_f32_to_fp16(INFINITY), 0x7c00);
+	/* the row versions (SIMD when available) agree with the scalar ones */
+	float *x = malloc(65536 * sizeof(float)), *y = malloc(65536 * sizeof(float));
+	eng_fp16 *h16 = malloc(65536 * 2), *h2 = malloc(65536 * 2);
+	for (uint32_t h = 0; h < 65536; h++)
+		h16[h] = (eng_fp16)h;
+	eng_quant_traits(ENG_TYPE_F16)->dequantize(h16, x, 65536);
+	for (uint32_t h = 0; h < 65536; h++) {
+		float r = eng_fp16_to_f32((eng_fp16)h);
+		assert_true(memcmp(&r, &x[h], 4) == 0 || (isnan(r) && isnan(x[h])));
+	}
+	rng_state = 77;
+	for (int i = 0; i < 65536; i++) {
+		uint32_t bits = (uint32_t)(urand() * 4294967296.0);
+		memcpy(&y[i], &bits, 4);
+		if (isnan(y[i]))
+			y[i] = 1.0f;
+	}
+	eng_quant_traits(ENG_TYPE_F16)->from_float(y, h16, 65536);
+	eng_f32_to_fp16_row(y, h2, 65536);
+	assert_memory_equal(h16, h2, 65536 * 2);
+	free(x);
+	free(y);
+	free(h16);
+	free(h2);
+}
+
+static void test_bf16_exhaustive(void **state)
+{
+	(void)state;
+	for (uint32_t h = 0; h < 65536; h++) {
+		float f = eng_bf16_to_f32((eng_bf16)h);
+		uint32_t bits;
+		memcpy(&bits, &f, 4);
+		assert_int_equal(bits, h << 16);
+		if (isnan(f)) {
+			assert_true(isnan(eng_bf16_to_f32(eng_f32_to_bf16(f))));
+			continue;
+		}
+		assert_int_equal(eng_f32_to_bf16(f), h);
+		if ((h & 0x7fff) < 0x7f7f) {   /* finite with a finite neighbour above */
+			uint32_t mid = (h << 16) | 0x8000, up = h + 1;
+			float fm, lo, hi;
+			uint32_t b1 = mid - 1, b2 = mid + 1;
+			memcpy(&fm, &mid, 4);
+			memcpy(&lo, &b1, 4);
+			memcpy(&hi, &b2, 4);
+			assert_int_equal(eng_f32_to_bf16(fm), (h & 1) ? up : h);
+			assert_int_equal(eng_f32_to_bf16(lo), h);
+			assert_int_equal(eng_f32_to_bf16(hi), up);
+		}
+	}
+	uint32_t snan = 0x7f800001;
+	float f;
+	memcpy(&f, &snan, 4);
+	assert_int_equal(eng_f32_to_bf16(f) & 0x7fc0, 0x7fc0);   /* stays nan, quiet */
+}
+
+/* ---- kernels on random data ---- */
+
+#define NROW 24
+#define NCOL 1024
+
+static double nmse(const float *a, const float *b, int n)
+{
+	double num = 0, den = 0;
+	for (int i = 0; i < n; i++) {
+		num += ((double)a[i] - b[i]) * ((double)a[i] - b[i]);
+		den += (double)b[i] * b[i];
+	}
+	return den > 0 ? num / den : num;
+}
+
+static void test_vec_dot_fast_vs_ref(void **state)
+{
+	(void)state;
+	float *w = malloc(NROW * NCOL * sizeof(float)), *a = malloc(NCOL * sizeof(float));
+	float *wd = malloc(NCOL * sizeof(float)), *ad = malloc(NCOL * sizeof(float));
+	char *wq = malloc(NROW * NCOL * 4), *aq = malloc(NCOL * 4 + 1024), *aq2 = malloc(NCOL * 4 + 1024);
+	print_message("vec_dot kernels: %s\n", eng_quant_simd_name());
+	for (size_t k = 0; k < N_WTYPES; k++) {
+		const uint32_t t = wtypes[k];
+		const struct eng_quant_traits *fast = eng_quant_traits(t), *ref = eng_quant_traits_ref(t);
+		const struct eng_quant_traits *vf = eng_quant_traits(fast->vec_dot_type);
+		const struct eng_quant_traits *vr = eng_quant_traits_ref(fast->vec_dot_type);
+		rng_state = 1234 + t;
+		for (int i = 0; i < NROW * NCOL; i++)
+			w[i] = nrand() * 0.02f;
+		for (int i = 0; i < NCOL; i++)
+			a[i] = nrand() * (i % 97 == 0 ? 8.0f : 1.0f);   /* a few outliers */
+		const size_t rb = eng_type_row_bytes(t, NCOL), ab = eng_type_row_bytes(fast->vec_dot_type, NCOL);
+		if (t == ENG_TYPE_Q8_0 || t == ENG_TYPE_Q4_1 || t == ENG_TYPE_Q5_1 || t == ENG_TYPE_Q4_0)
+			assert_true(ab > 0);
+		for (int r = 0; r < NROW; r++)
+			ref->quantize(w + r * NCOL, wq + r * rb, NCOL);
+		/* activation quantisers: SIMD bit-exact with scalar */
+		vr->from_float(a, aq, NCOL);
+		vf->from_float(a, aq2, NCOL);
+		if (memcmp(aq, aq2, ab) != 0)
+			fail_msg("%s: activation quantiser %s differs from reference", ref->name, vr->name);
+		float rs[NROW], fs[NROW], ds[NROW];
+		vr->dequantize(aq, ad, NCOL);
+		for (int r = 0; r < NROW; r++) {
+			ref->vec_dot(NCOL, &rs[r], wq + r * rb, aq);
+			fast->vec_dot(NCOL, &fs[r], wq + r * rb, aq);
+			ref->dequantize(wq + r * rb, wd, NCOL);
+			double s = 0;
+			for (int i = 0; i < NCOL; i++)
+				s += (double)wd[i] * ad[i];
+			ds[r] = (float)s;
+		}
+		double e_fast = nmse(fs, rs, NROW), e_deq = nmse(rs, ds, NROW);
+		/* Q4_1/Q5_1 use Q8_1's fp16 s = d*sum(q) for the min term, as ggml does */
+		double deq_bound = (t == ENG_TYPE_Q4_1 || t == ENG_TYPE_Q5_1) ? 1e-5 : 1e-9;
+		if (!(e_fast < 1e-10))
+			fail_msg("%s: fast vs reference vec_dot NMSE %g", ref->name, e_fast);
+		if (!(e_deq < deq_bound))
+			fail_msg("%s: reference vec_dot vs dequantised float64 dot NMSE %g", ref->name, e_deq);
+	}
+	free(w);
+	free(a);
+	free(wd);
+	free(ad);
+	free(wq);
+	free(aq);
+	free(aq2);
+}
+
+/* The activation quantisers follow the corpus README's description. */
+static void test_activation_quantisers(void **state)
+{
+	(void)state;
+	float x[256];
+	rng_state = 99;
+	for (int i = 0; i < 256; i++)
+		x[i] = nrand();
+	struct eng_block_q8_0 q0[8];
+	eng_quant_traits(ENG_TYPE_Q8_0)->from_float(x, q0, 256);
+	for (int b = 0; b < 8; b++) {
+		float amax = 0;
+		for (int j = 0; j < 32; j++)
+			amax = fmaxf(amax, fabsf(x[b * 32 + j]));
+		assert_int_equal(q0[b].d, eng_f32_to_fp16(amax / 127));
+		for (int j = 0; j < 32; j++)
+			assert_int_equal(q0[b].qs[j], (int)nearbyintf(x[b * 32 + j] * (127.f / amax)));
+	}
+	struct eng_block_q8_1 q1[8];
+	eng_quant_traits(ENG_TYPE_Q8_1)->from_float(x, q1, 256);
+	for (int b = 0; b < 8; b++) {
+		int sum = 0;
+		float amax = 0;
+		for (int j = 0; j < 32; j++) {
+			assert_int_equal(q1[b].qs[j], q0[b].qs[j]);
+			sum += q1[b].qs[j];
+			amax = fmaxf(amax, fabsf(x[b * 32 + j]));
+		}
+		assert_int_equal(q1[b].d, q0[b].d);
+		assert_int_equal(q1[b].s, eng_f32_to_fp16(amax / 127 * (float)sum));
+	}
+	struct eng_block_q8_K qk;
+	eng_quant_traits(ENG_TYPE_Q8_K)->from_float(x, &qk, 256);
+	int am = 0;
+	for (int j = 1; j < 256; j++)
+		if (fabsf(x[j]) > fabsf(x[am]))
+			am = j;
+	assert_int_equal(qk.qs[am], -127);   /* iscale = -127/x[argmax] */
+	assert_true(fabsf(qk.d - x[am] / -127.f) <= 1e-7f * fabsf(x[am]));
+	for (int g = 0; g < 16; g++) {
+		int s = 0;
+		for (int j = 0; j < 16; j++)
+			s += qk.qs[g * 16 + j];
+		assert_int_equal(qk.bsums[g], s);
+	}
+	/* all-zero input */
+	memset(x, 0, sizeof x);
+	eng_quant_traits(ENG_TYPE_Q8_K)->from_float(x, &qk, 256);
+	assert_true(qk.d == 0);
+	eng_quant_traits(ENG_TYPE_Q8_0)->from_float(x, q0, 256);
+	for (int j = 0; j < 32; j++)
+		assert_int_equal(q0[0].qs[j], 0);
+}
+
+static void test_round_trip(void **state)
+{
+	(void)state;
+	static const struct { uint32_t t; double bound; } cases[] = {
+		{ ENG_TYPE_F32, 0 }, { ENG_TYPE_F16, 3e-4 }, { ENG_TYPE_BF16, 3e-3 },
+		{ ENG_TYPE_Q8_0, 8e-3 }, { ENG_TYPE_Q6_K, 2e-2 }, { ENG_TYPE_Q5_0, 4e-2 },
+		{ ENG_TYPE_Q5_1, 4e-2 }, { ENG_TYPE_Q5_K, 4e-2 }, { ENG_TYPE_Q4_0, 8e-2 },
+		{ ENG_TYPE_Q4_1, 8e-2 }, { ENG_TYPE_Q4_K, 8e-2 },
+	};
+	enum { N = 8192 };
+	float *x = malloc(N * sizeof(float)), *y = malloc(N * sizeof(float));
+	void *q = malloc(N * 4);
+	rng_state = 4242;
+	for (int i = 0; i < N; i++)
+		x[i] = nrand() * 0.5f + (i % 512 < 32 ? 3.0f : 0.0f);   /* one offset block per 512 */
+	for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+		const struct eng_quant_traits *t = eng_quant_traits(cases[k].t);
+		t->quantize(x, q, N);
+		t->dequantize(q, y, N);
+		double se = 0, sx = 0;
+		for (int i = 0; i < N; i++) {
+			assert_true(isfinite(y[i]));
+			se += ((double)y[i] - x[i]) * ((double)y[i] - x[i]);
+			sx += (double)x[i] * x[i];
+		}
+		double rel = sqrt(se / sx);
+		if (!(rel <= cases[k].bound))
+			fail_msg("%s: round-trip relative RMS error %g > %g", t->name, rel, cases[k].bound);
+		if (cases[k].bound > 0 && !(rel > cases[k].bound / 30))
+			fail_msg("%s: round-trip error %g suspiciously small", t->name, rel);
+		/* zeros stay zeros */
+		memset(x, 0, 256 * sizeof(float));
+		t->quantize(x, q, 256);
+		t->dequantize(q, y, 256);
+		for (int i = 0; i < 256; i++)
+			assert_true(y[i] == 0.0f);
+		rng_state = 4242;
+		for (int i = 0; i < N; i++)
+			x[i] = nrand() * 0.5f + (i % 512 < 32 ? 3.0f : 0.0f);
+	}
+	free(x);
+	free(y);
+	free(q);
+}
+
+int main(void)
+{
+	const char *shared = getenv("BRIEFING_SHARED");
+	snprintf(corpus, sizeof corpus, "%s/corpus/engine", shared && *shared ? shared : "../shared");
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_traits_table),
+		cmocka_unit_test(test_corpus_quantized),
+		cmocka_unit_test(test_corpus_q4_k_m_mix),
+		cmocka_unit_test(test_bf16_from_master),
+		cmocka_unit_test(test_fp16_exhaustive),
+		cmocka_unit_test(test_bf16_exhaustive),
+		cmocka_unit_test(test_vec_dot_fast_vs_ref),
+		cmocka_unit_test(test_activation_quantisers),
+		cmocka_unit_test(test_round_trip),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
