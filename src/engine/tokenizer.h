@@ -146,11 +146,12 @@ enum eng_chat_tmpl {
 	ENG_CHAT_UNKNOWN = 0,
 	ENG_CHAT_CHATML,      /* <|im_start|>role\n...<|im_end|>\n (SmolLM, Qwen) */
 	ENG_CHAT_LLAMA3,      /* <|start_header_id|>role<|end_header_id|>\n\n...<|eot_id|> */
-	ENG_CHAT_LLAMA2,      /* [INST] <<SYS>>\n...\n<</SYS>>\n\n... [/INST] ...</s> */
-	ENG_CHAT_MISTRAL_V1,  /*  [INST] ... [/INST] ...</s> */
-	ENG_CHAT_MISTRAL_V3,  /* [INST] ...[/INST] ...</s> */
-	ENG_CHAT_MISTRAL_V7,  /* [SYSTEM_PROMPT] ...[/SYSTEM_PROMPT][INST] ...[/INST] ...</s> */
-	ENG_CHAT_PHI3,        /* <|role|>\n...<|end|>\n */
+	ENG_CHAT_LLAMA2,      /* [INST] <<SYS>>\n..\n<</SYS>>\n\n.. [/INST] ..</s><s>[INST] (Llama 2 chat) */
+	ENG_CHAT_MISTRAL,     /* [INST] .. [/INST]..</s>[INST] (Llama-2 style, no <<SYS>>: Mistral v0.1/0.2) */
+	ENG_CHAT_MISTRAL_V1,  /*  [INST] .. [/INST] ..</s> */
+	ENG_CHAT_MISTRAL_V3,  /* [INST] ..[/INST] ..</s> */
+	ENG_CHAT_MISTRAL_V7,  /* [SYSTEM_PROMPT] ..[/SYSTEM_PROMPT][INST] ..[/INST] ..</s> */
+	ENG_CHAT_PHI3,        /* <|role|>\n..<|end|>\n */
 	ENG_CHAT__COUNT
 };
 
@@ -160,8 +161,7 @@ struct eng_chat_msg {
 };
 
 /* Family of a template text (NULL -> UNKNOWN). A bare family name
- * ("chatml", "llama3", "llama2", "mistral", "mistral-v1", "mistral-v3",
- * "mistral-v7", "phi3") is accepted too. */
+ * (see eng_chat_template_names) is accepted too. */
 enum eng_chat_tmpl eng_chat_template_detect(const char *tmpl);
 /* By name only (the override option); UNKNOWN if the name is not one. */
 enum eng_chat_tmpl eng_chat_template_from_name(const char *name);
