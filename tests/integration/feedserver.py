@@ -69,6 +69,13 @@ class Response:
         self.trickle = trickle
         self.retry_after = retry_after
 
+    def encoded(self, how):
+        """The body gzip- or deflate-encoded (computed once)."""
+        cache = self.__dict__.setdefault("_encoded", {})
+        if how not in cache:
+            cache[how] = _gzip.compress(self.body, 6, mtime=0) if how == "gzip" else zlib.compress(self.body)
+        return cache[how]
+
     @classmethod
     def redirect(cls, status, location):
         return cls(status=status, headers={"Location": location}, content_type="text/plain",
@@ -117,6 +124,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "feedserver/1"
     timeout = 15  # per-connection socket timeout: an idle client cannot hold a thread
+    # Headers and body go out in separate writes; with Nagle on, the body
+    # would wait for the client's delayed ACK (40 ms a response).
+    disable_nagle_algorithm = True
 
     def log_message(self, fmt, *args):  # quiet
         pass
@@ -157,10 +167,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         accept = req["headers"].get("Accept-Encoding", "")
         if status != 304 and body:
             if r.gzip and "gzip" in accept:
-                body = _gzip.compress(body)
+                body = r.encoded("gzip")
                 headers["Content-Encoding"] = "gzip"
             elif r.deflate and "deflate" in accept:
-                body = zlib.compress(body)
+                body = r.encoded("deflate")
                 headers["Content-Encoding"] = "deflate"
         self.send_response(status)
         if status != 304 and r.content_type:
