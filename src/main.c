@@ -22,6 +22,7 @@ static const struct command commands[] = {
 	{ "feeds",  cli_feeds_main,  "list, add, remove, import, export, parse feeds" },
 	{ "items",  cli_items_main,  "list archived items" },
 	{ "search", cli_search_main, "full-text search over the archive" },
+	{ "model", cli_model_main, "inspect, run and benchmark GGUF models" },
 	{ "doctor", cli_doctor_main, "check the database, config and feeds" },
 };
 

@@ -260,6 +260,12 @@ static void matmul(struct eng_ctx *c, const struct eng_tensor *w, const float *x
 		j.rows_per_task = 4;
 	j.rows_per_task = (j.rows_per_task + 3) & ~3;
 	tasks = (w->ne1 + j.rows_per_task - 1) / j.rows_per_task;
+	/* small products are not worth waking the pool (same arithmetic) */
+	if (w->ne0 * w->ne1 * (int64_t)n < (int64_t)1 << 18) {
+		for (int64_t i = 0; i < tasks; i++)
+			mm_task(&j, (int)i, 0);
+		return;
+	}
 	eng_pool_run(c->pool, mm_task, &j, (int)tasks);
 }
 
@@ -330,42 +336,68 @@ static size_t kv_off(const struct cpu *s, int il, int seq, int pos)
 	return (((size_t)il * s->n_seq + seq) * s->n_ctx + pos) * s->kv_dim;
 }
 
-/* Attention inner kernels: scalar reference and AVX2/FMA/F16C versions,
- * chosen once at run time. Both sum in f32 (a K.Q product of two f16
- * values is exact in f32). */
+/* Attention inner kernels over all positions of one (token, head): scalar
+ * reference and AVX2/FMA/F16C versions, chosen once at run time. Both sum
+ * in f32 (the product of two f16 values is exact in f32).
+ *   kq: sc[p] = (q . K[p]) * scale          K rows f16 or f32, stride in elements
+ *   pv: out = sum_p pr[p] * V[p]           (out zeroed by the caller) */
 struct att_kernels {
-	float (*dot_h)(const float *q, const uint16_t *k, int n);   /* q . f16 row */
-	float (*dot_f)(const float *q, const float *k, int n);
-	void (*axpy_h)(float *out, float p, const uint16_t *v, int n); /* out += p * v */
-	void (*axpy_f)(float *out, float p, const float *v, int n);
+	void (*kq_h)(const float *q, const uint16_t *K, size_t stride, int npos, int hd, float scale,
+		     float *sc);
+	void (*kq_f)(const float *q, const float *K, size_t stride, int npos, int hd, float scale,
+		     float *sc);
+	void (*pv_h)(float *out, const float *pr, const uint16_t *V, size_t stride, int npos, int hd);
+	void (*pv_f)(float *out, const float *pr, const float *V, size_t stride, int npos, int hd);
+	/* x[i] = f32(f16(x[i])) */
+	void (*round_h)(float *x, int n);
 };
 
-static float dot_h_ref(const float *q, const uint16_t *k, int n)
+static void kq_h_ref(const float *q, const uint16_t *K, size_t stride, int npos, int hd,
+		     float scale, float *sc)
 {
-	float acc = 0.0f;
-	for (int d = 0; d < n; d++)
-		acc += q[d] * h2f(k[d]);
-	return acc;
+	for (int p = 0; p < npos; p++) {
+		const uint16_t *k = K + (size_t)p * stride;
+		float acc = 0.0f;
+		for (int d = 0; d < hd; d++)
+			acc += q[d] * h2f(k[d]);
+		sc[p] = acc * scale;
+	}
 }
 
-static float dot_f_ref(const float *q, const float *k, int n)
+static void kq_f_ref(const float *q, const float *K, size_t stride, int npos, int hd,
+		     float scale, float *sc)
 {
-	float acc = 0.0f;
-	for (int d = 0; d < n; d++)
-		acc += q[d] * k[d];
-	return acc;
+	for (int p = 0; p < npos; p++) {
+		const float *k = K + (size_t)p * stride;
+		float acc = 0.0f;
+		for (int d = 0; d < hd; d++)
+			acc += q[d] * k[d];
+		sc[p] = acc * scale;
+	}
 }
 
-static void axpy_h_ref(float *out, float p, const uint16_t *v, int n)
+static void pv_h_ref(float *out, const float *pr, const uint16_t *V, size_t stride, int npos, int hd)
 {
-	for (int d = 0; d < n; d++)
-		out[d] += p * h2f(v[d]);
+	for (int p = 0; p < npos; p++) {
+		const uint16_t *v = V + (size_t)p * stride;
+		for (int d = 0; d < hd; d++)
+			out[d] += pr[p] * h2f(v[d]);
+	}
 }
 
-static void axpy_f_ref(float *out, float p, const float *v, int n)
+static void pv_f_ref(float *out, const float *pr, const float *V, size_t stride, int npos, int hd)
 {
-	for (int d = 0; d < n; d++)
-		out[d] += p * v[d];
+	for (int p = 0; p < npos; p++) {
+		const float *v = V + (size_t)p * stride;
+		for (int d = 0; d < hd; d++)
+			out[d] += pr[p] * v[d];
+	}
+}
+
+static void round_h_ref(float *x, int n)
+{
+	for (int i = 0; i < n; i++)
+		x[i] = h2f(eng_f2h(x[i]));
 }
 
 #if defined(__x86_64__)
@@ -381,62 +413,128 @@ AVX2 static float hsum8(__m256 v)
 	return _mm_cvtss_f32(lo);
 }
 
-AVX2 static float dot_h_avx2(const float *q, const uint16_t *k, int n)
+AVX2 static void kq_h_avx2(const float *q, const uint16_t *K, size_t stride, int npos, int hd,
+			   float scale, float *sc)
 {
-	__m256 acc = _mm256_setzero_ps();
-	int d = 0;
-	for (; d + 8 <= n; d += 8)
-		acc = _mm256_fmadd_ps(_mm256_loadu_ps(q + d),
-				      _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(k + d))), acc);
-	float s = hsum8(acc);
-	for (; d < n; d++)
-		s += q[d] * h2f(k[d]);
-	return s;
+	const int h8 = hd & ~7;
+	for (int p = 0; p < npos; p++) {
+		const uint16_t *k = K + (size_t)p * stride;
+		__m256 acc = _mm256_setzero_ps();
+		for (int d = 0; d < h8; d += 8)
+			acc = _mm256_fmadd_ps(_mm256_loadu_ps(q + d),
+					      _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(k + d))), acc);
+		float a = hsum8(acc);
+		for (int d = h8; d < hd; d++)
+			a += q[d] * h2f(k[d]);
+		sc[p] = a * scale;
+	}
 }
 
-AVX2 static float dot_f_avx2(const float *q, const float *k, int n)
+AVX2 static void kq_f_avx2(const float *q, const float *K, size_t stride, int npos, int hd,
+			   float scale, float *sc)
 {
-	__m256 acc = _mm256_setzero_ps();
-	int d = 0;
-	for (; d + 8 <= n; d += 8)
-		acc = _mm256_fmadd_ps(_mm256_loadu_ps(q + d), _mm256_loadu_ps(k + d), acc);
-	float s = hsum8(acc);
-	for (; d < n; d++)
-		s += q[d] * k[d];
-	return s;
+	const int h8 = hd & ~7;
+	for (int p = 0; p < npos; p++) {
+		const float *k = K + (size_t)p * stride;
+		__m256 acc = _mm256_setzero_ps();
+		for (int d = 0; d < h8; d += 8)
+			acc = _mm256_fmadd_ps(_mm256_loadu_ps(q + d), _mm256_loadu_ps(k + d), acc);
+		float a = hsum8(acc);
+		for (int d = h8; d < hd; d++)
+			a += q[d] * k[d];
+		sc[p] = a * scale;
+	}
 }
 
-AVX2 static void axpy_h_avx2(float *out, float p, const uint16_t *v, int n)
+AVX2 static void pv_h_avx2(float *out, const float *pr, const uint16_t *V, size_t stride, int npos,
+			   int hd)
 {
-	__m256 pv = _mm256_set1_ps(p);
-	int d = 0;
-	for (; d + 8 <= n; d += 8)
-		_mm256_storeu_ps(out + d, _mm256_fmadd_ps(pv,
-				 _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(v + d))),
-				 _mm256_loadu_ps(out + d)));
-	for (; d < n; d++)
-		out[d] += p * h2f(v[d]);
+	const int h8 = hd & ~7;
+	if (hd == 64 || hd == 32) {
+		/* common head sizes: accumulators stay in registers */
+		__m256 a0 = _mm256_loadu_ps(out), a1 = _mm256_loadu_ps(out + 8);
+		__m256 a2 = _mm256_loadu_ps(out + 16), a3 = _mm256_loadu_ps(out + 24);
+		if (hd == 32) {
+			for (int p = 0; p < npos; p++) {
+				const __m128i *v = (const __m128i *)(V + (size_t)p * stride);
+				__m256 pp = _mm256_set1_ps(pr[p]);
+				a0 = _mm256_fmadd_ps(pp, _mm256_cvtph_ps(_mm_loadu_si128(v + 0)), a0);
+				a1 = _mm256_fmadd_ps(pp, _mm256_cvtph_ps(_mm_loadu_si128(v + 1)), a1);
+				a2 = _mm256_fmadd_ps(pp, _mm256_cvtph_ps(_mm_loadu_si128(v + 2)), a2);
+				a3 = _mm256_fmadd_ps(pp, _mm256_cvtph_ps(_mm_loadu_si128(v + 3)), a3);
+			}
+		} else {
+			__m256 a4 = _mm256_loadu_ps(out + 32), a5 = _mm256_loadu_ps(out + 40);
+			__m256 a6 = _mm256_loadu_ps(out + 48), a7 = _mm256_loadu_ps(out + 56);
+			for (int p = 0; p < npos; p++) {
+				const __m128i *v = (const __m128i *)(V + (size_t)p * stride);
+				__m256 pp = _mm256_set1_ps(pr[p]);
+				a0 = _mm256_fmadd_ps(pp, _mm256_cvtph_ps(_mm_loadu_si128(v + 0)), a0);
+				a1 = _mm256_fmadd_ps(pp, _mm256_cvtph_ps(_mm_loadu_si128(v + 1)), a1);
+				a2 = _mm256_fmadd_ps(pp, _mm256_cvtph_ps(_mm_loadu_si128(v + 2)), a2);
+				a3 = _mm256_fmadd_ps(pp, _mm256_cvtph_ps(_mm_loadu_si128(v + 3)), a3);
+				a4 = _mm256_fmadd_ps(pp, _mm256_cvtph_ps(_mm_loadu_si128(v + 4)), a4);
+				a5 = _mm256_fmadd_ps(pp, _mm256_cvtph_ps(_mm_loadu_si128(v + 5)), a5);
+				a6 = _mm256_fmadd_ps(pp, _mm256_cvtph_ps(_mm_loadu_si128(v + 6)), a6);
+				a7 = _mm256_fmadd_ps(pp, _mm256_cvtph_ps(_mm_loadu_si128(v + 7)), a7);
+			}
+			_mm256_storeu_ps(out + 32, a4);
+			_mm256_storeu_ps(out + 40, a5);
+			_mm256_storeu_ps(out + 48, a6);
+			_mm256_storeu_ps(out + 56, a7);
+		}
+		_mm256_storeu_ps(out, a0);
+		_mm256_storeu_ps(out + 8, a1);
+		_mm256_storeu_ps(out + 16, a2);
+		_mm256_storeu_ps(out + 24, a3);
+		return;
+	}
+	for (int p = 0; p < npos; p++) {
+		const uint16_t *v = V + (size_t)p * stride;
+		__m256 pp = _mm256_set1_ps(pr[p]);
+		for (int d = 0; d < h8; d += 8)
+			_mm256_storeu_ps(out + d, _mm256_fmadd_ps(pp,
+					 _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(v + d))),
+					 _mm256_loadu_ps(out + d)));
+		for (int d = h8; d < hd; d++)
+			out[d] += pr[p] * h2f(v[d]);
+	}
 }
 
-AVX2 static void axpy_f_avx2(float *out, float p, const float *v, int n)
+AVX2 static void pv_f_avx2(float *out, const float *pr, const float *V, size_t stride, int npos,
+			   int hd)
 {
-	__m256 pv = _mm256_set1_ps(p);
-	int d = 0;
-	for (; d + 8 <= n; d += 8)
-		_mm256_storeu_ps(out + d, _mm256_fmadd_ps(pv, _mm256_loadu_ps(v + d),
-							  _mm256_loadu_ps(out + d)));
-	for (; d < n; d++)
-		out[d] += p * v[d];
+	const int h8 = hd & ~7;
+	for (int p = 0; p < npos; p++) {
+		const float *v = V + (size_t)p * stride;
+		__m256 pp = _mm256_set1_ps(pr[p]);
+		for (int d = 0; d < h8; d += 8)
+			_mm256_storeu_ps(out + d, _mm256_fmadd_ps(pp, _mm256_loadu_ps(v + d),
+								  _mm256_loadu_ps(out + d)));
+		for (int d = h8; d < hd; d++)
+			out[d] += pr[p] * v[d];
+	}
+}
+
+AVX2 static void round_h_avx2(float *x, int n)
+{
+	int i = 0;
+	for (; i + 8 <= n; i += 8)
+		_mm256_storeu_ps(x + i, _mm256_cvtph_ps(_mm256_cvtps_ph(_mm256_loadu_ps(x + i),
+									 _MM_FROUND_TO_NEAREST_INT)));
+	for (; i < n; i++)
+		x[i] = h2f(eng_f2h(x[i]));
 }
 #endif
 
-static struct att_kernels attk = { dot_h_ref, dot_f_ref, axpy_h_ref, axpy_f_ref };
+static struct att_kernels attk = { kq_h_ref, kq_f_ref, pv_h_ref, pv_f_ref, round_h_ref };
+
 static void attk_init(void)
 {
 #if defined(__x86_64__)
-	if (!getenv("ENG_SCALAR") && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-	    __builtin_cpu_supports("f16c"))
-		attk = (struct att_kernels){ dot_h_avx2, dot_f_avx2, axpy_h_avx2, axpy_f_avx2 };
+	if (!getenv("BRIEFING_ENGINE_NO_SIMD") && __builtin_cpu_supports("avx2") &&
+	    __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c"))
+		attk = (struct att_kernels){ kq_h_avx2, kq_f_avx2, pv_h_avx2, pv_f_avx2, round_h_avx2 };
 #endif
 }
 
@@ -461,23 +559,16 @@ static void att_task(void *arg, int item, int tid)
 	float maxv = -INFINITY;
 
 	if (s->kv_f32) {
-		const float *K = (const float *)s->k_cache + base;
-		for (int p = 0; p < npos; p++) {
-			sc[p] = attk.dot_f(q, K + (size_t)p * s->kv_dim, hd) * scale;
-			if (sc[p] > maxv)
-				maxv = sc[p];
-		}
+		attk.kq_f(q, (const float *)s->k_cache + base, s->kv_dim, npos, hd, scale, sc);
 	} else {
-		const uint16_t *K = (const uint16_t *)s->k_cache + base;
 		/* ggml converts Q to the K cache type (f16) for K.Q */
-		for (int d = 0; d < hd; d++)
-			qf[d] = h2f(eng_f2h(q[d]));
-		for (int p = 0; p < npos; p++) {
-			sc[p] = attk.dot_h(qf, K + (size_t)p * s->kv_dim, hd) * scale;
-			if (sc[p] > maxv)
-				maxv = sc[p];
-		}
+		memcpy(qf, q, (size_t)hd * sizeof *qf);
+		attk.round_h(qf, hd);
+		attk.kq_h(qf, (const uint16_t *)s->k_cache + base, s->kv_dim, npos, hd, scale, sc);
 	}
+	for (int p = 0; p < npos; p++)
+		if (sc[p] > maxv)
+			maxv = sc[p];
 	double sum = 0.0;
 	for (int p = 0; p < npos; p++) {
 		const float e = expf(sc[p] - maxv);
@@ -485,17 +576,16 @@ static void att_task(void *arg, int item, int tid)
 		sum += (double)e;
 	}
 	const float inv = (float)(1.0 / sum);
+	for (int p = 0; p < npos; p++)
+		sc[p] *= inv;
 	for (int d = 0; d < hd; d++)
 		out[d] = 0.0f;
 	if (s->kv_f32) {
-		const float *V = (const float *)s->v_cache + base;
-		for (int p = 0; p < npos; p++)
-			attk.axpy_f(out, sc[p] * inv, V + (size_t)p * s->kv_dim, hd);
+		attk.pv_f(out, sc, (const float *)s->v_cache + base, s->kv_dim, npos, hd);
 	} else {
-		const uint16_t *V = (const uint16_t *)s->v_cache + base;
 		/* ggml rounds the probabilities to f16 (the V cache type) */
-		for (int p = 0; p < npos; p++)
-			attk.axpy_h(out, h2f(eng_f2h(sc[p] * inv)), V + (size_t)p * s->kv_dim, hd);
+		attk.round_h(sc, npos);
+		attk.pv_h(out, sc, (const uint16_t *)s->v_cache + base, s->kv_dim, npos, hd);
 	}
 }
 
@@ -565,7 +655,15 @@ static void cpu_layer(struct eng_ctx *c, const struct eng_layer_w *w, int il,
 		}
 	}
 	struct att_job aj = { c, ub, il };
-	eng_pool_run(c->pool, att_task, &aj, n * hp->n_head);
+	int64_t work = 0;
+	for (int t = 0; t < n; t++)
+		work += (int64_t)(ub->pos[t] + 1) * hp->n_head * hd;
+	if (work < (int64_t)1 << 16) {
+		for (int i = 0; i < n * hp->n_head; i++)
+			att_task(&aj, i, 0);
+	} else {
+		eng_pool_run(c->pool, att_task, &aj, n * hp->n_head);
+	}
 	act_invalidate(c);
 	matmul(c, &w->wo, s->att, qd, n, s->xn, E);
 	for (size_t i = 0; i < (size_t)n * E; i++)

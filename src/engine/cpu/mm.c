@@ -1,47 +1,48 @@
-/* mm.c — the per-type matmul-row table of the CPU backend.
- * F32/F16/BF16 kernels live here; the quantised types come from quant.h's
- * traits table (dequantize, vec_dot and the activation quantiser). */
-#include <string.h>
+/* mm.c — the per-type matmul-row table of the CPU backend, built from
+ * quant.h's traits: for a weight type W, the activation is converted with
+ * the quantiser of W's vec_dot_type (F32 -> f32, F16 -> f16, BF16 -> bf16,
+ * Q4_0/Q5_0/Q8_0 -> Q8_0, Q4_1/Q5_1 -> Q8_1, K-quants -> Q8_K, as ggml's
+ * CPU backend does) and each output is vec_dot(weight row, activation row). */
+#include <pthread.h>
 
 #include "engine/engine_int.h"
+#include "engine/quant.h"
 #include "engine/cpu/cpu_int.h"
 
-static void f32_act(const float *x, void *y, int64_t n)
-{
-	memcpy(y, x, (size_t)n * sizeof(float));
-}
+static struct mm_type table[ENG_TYPE_COUNT];
+static int have[ENG_TYPE_COUNT];
+static pthread_once_t once = PTHREAD_ONCE_INIT;
 
-/* 8 independent partial sums, like ggml's SIMD f32 dot. */
-static void f32_dot(int64_t n, float *s, const void *w, const void *a)
+static void init(void)
 {
-	const float *x = w, *y = a;
-	float acc[8] = { 0 };
-	int64_t i = 0;
-	for (; i + 8 <= n; i += 8)
-		for (int k = 0; k < 8; k++)
-			acc[k] += x[i + k] * y[i + k];
-	float sum = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
-	for (; i < n; i++)
-		sum += x[i] * y[i];
-	*s = sum;
+	static const uint32_t weight_types[] = {
+		ENG_TYPE_F32, ENG_TYPE_F16, ENG_TYPE_BF16, ENG_TYPE_Q8_0, ENG_TYPE_Q4_0, ENG_TYPE_Q4_1,
+		ENG_TYPE_Q5_0, ENG_TYPE_Q5_1, ENG_TYPE_Q4_K, ENG_TYPE_Q5_K, ENG_TYPE_Q6_K,
+	};
+	for (size_t i = 0; i < sizeof weight_types / sizeof weight_types[0]; i++) {
+		uint32_t t = weight_types[i];
+		const struct eng_quant_traits *tr = eng_quant_traits(t);
+		if (!tr || !tr->vec_dot || !tr->dequantize)
+			continue;
+		const struct eng_quant_traits *at = eng_quant_traits(tr->vec_dot_type);
+		if (!at || !at->quantize)
+			continue;
+		table[t] = (struct mm_type){
+			.weight_type = (int)t,
+			.act_type = (int)tr->vec_dot_type,
+			.act_quantize = at->quantize,
+			.vec_dot = tr->vec_dot,
+			.vec_dot_rows = NULL,
+			.dequantize = tr->dequantize,
+		};
+		have[t] = 1;
+	}
 }
-
-static void f32_deq(const void *w, float *y, int64_t n)
-{
-	memcpy(y, w, (size_t)n * sizeof(float));
-}
-
-static const struct mm_type mm_f32 = {
-	.weight_type = ENG_T_F32, .act_type = ENG_T_F32,
-	.act_quantize = f32_act, .vec_dot = f32_dot, .dequantize = f32_deq,
-};
 
 const struct mm_type *eng_mm_type(int type)
 {
-	switch (type) {
-	case ENG_T_F32:
-		return &mm_f32;
-	default:
+	pthread_once(&once, init);
+	if (type < 0 || type >= ENG_TYPE_COUNT || !have[type])
 		return NULL;
-	}
+	return &table[type];
 }
