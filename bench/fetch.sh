@@ -93,68 +93,90 @@ port=$(cat "$work/port")
 } >"$work/feeds.opml"
 for f in "$work"/feeds/*.xml; do echo "http://127.0.0.1:$port/$(basename "$f")"; done >"$work/urls"
 
-now() { date +%s.%N; }
+# timed CMD...: runs CMD; sets wall and cpu (user + sys, all threads) in seconds.
+timed() {
+	local rc=0
+	if [ -x /usr/bin/time ]; then
+		/usr/bin/time -f '%e %U %S' -o "$work/time" "$@" || rc=$?
+		read -r wall u s <"$work/time"
+		cpu=$(echo "$u + $s" | bc -l)
+	else
+		local t0; t0=$(date +%s.%N)
+		"$@" || rc=$?
+		wall=$(echo "$(date +%s.%N) - $t0" | bc -l) cpu=0
+	fi
+	return $rc
+}
 best() { sort -g | head -n1; }
 count_items() { # db table
 	python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM "+sys.argv[2]).fetchone()[0])' "$1" "$2"
 }
 
 # ---- briefing
-b_cold=() b_warm=()
+b_cold=() b_warm=() b_ccpu=() b_wcpu=()
 for r in $(seq "$RUNS"); do
 	rm -f "$work"/b.db*
 	"$BIN" --db "$work/b.db" feeds import "$work/feeds.opml" >/dev/null
-	t0=$(now); "$BIN" --db "$work/b.db" fetch --quiet --jobs "$JOBS" || { log "briefing fetch failed"; exit 1; }; t1=$(now)
-	"$BIN" --db "$work/b.db" fetch --quiet --jobs "$JOBS" || { log "briefing fetch (warm) failed"; exit 1; }; t2=$(now)
-	b_cold+=("$(echo "$t1 - $t0" | bc -l)") b_warm+=("$(echo "$t2 - $t1" | bc -l)")
-	log "briefing run $r: cold ${b_cold[-1]} s, warm ${b_warm[-1]} s"
+	timed "$BIN" --db "$work/b.db" fetch --quiet --jobs "$JOBS" || { log "briefing fetch failed"; exit 1; }
+	b_cold+=("$wall") b_ccpu+=("$cpu")
+	timed "$BIN" --db "$work/b.db" fetch --quiet --jobs "$JOBS" || { log "briefing fetch (warm) failed"; exit 1; }
+	b_warm+=("$wall") b_wcpu+=("$cpu")
+	log "briefing run $r: cold ${b_cold[-1]} s (cpu ${b_ccpu[-1]}), warm ${b_warm[-1]} s (cpu ${b_wcpu[-1]})"
 done
 b_items=$(count_items "$work/b.db" items)
 bc_best=$(printf '%s\n' "${b_cold[@]}" | best)
 bw_best=$(printf '%s\n' "${b_warm[@]}" | best)
+bcc_best=$(printf '%s\n' "${b_ccpu[@]}" | best)
+bwc_best=$(printf '%s\n' "${b_wcpu[@]}" | best)
 
 # ---- newsboat
 n_line="not installed"
 if [ -n "$NEWSBOAT" ] && command -v "$NEWSBOAT" >/dev/null; then
 	nver=$("$NEWSBOAT" --version | head -n1)
 	printf 'reload-threads %s\ndownload-timeout 30\n' "$JOBS" >"$work/newsboat.conf"
-	n_cold=() n_warm=()
+	n_cold=() n_warm=() n_ccpu=() n_wcpu=()
+	nbcmd=("$NEWSBOAT" -x reload -u "$work/urls" -c "$work/nb.db" -C "$work/newsboat.conf")
 	for r in $(seq "$RUNS"); do
-		rm -f "$work"/nb.db* "$work"/nb.db.lock
-		t0=$(now); "$NEWSBOAT" -x reload -u "$work/urls" -c "$work/nb.db" -C "$work/newsboat.conf" >/dev/null 2>&1 \
-			|| { log "newsboat failed"; exit 1; }; t1=$(now)
-		"$NEWSBOAT" -x reload -u "$work/urls" -c "$work/nb.db" -C "$work/newsboat.conf" >/dev/null 2>&1; t2=$(now)
-		n_cold+=("$(echo "$t1 - $t0" | bc -l)") n_warm+=("$(echo "$t2 - $t1" | bc -l)")
-		log "newsboat run $r: cold ${n_cold[-1]} s, warm ${n_warm[-1]} s"
+		rm -f "$work"/nb.db*
+		timed "${nbcmd[@]}" >/dev/null 2>&1 || { log "newsboat failed"; exit 1; }
+		n_cold+=("$wall") n_ccpu+=("$cpu")
+		timed "${nbcmd[@]}" >/dev/null 2>&1 || { log "newsboat (warm) failed"; exit 1; }
+		n_warm+=("$wall") n_wcpu+=("$cpu")
+		log "newsboat run $r: cold ${n_cold[-1]} s (cpu ${n_ccpu[-1]}), warm ${n_warm[-1]} s (cpu ${n_wcpu[-1]})"
 	done
 	n_items=$(count_items "$work/nb.db" rss_item)
 	nc_best=$(printf '%s\n' "${n_cold[@]}" | best)
 	nw_best=$(printf '%s\n' "${n_warm[@]}" | best)
+	ncc_best=$(printf '%s\n' "${n_ccpu[@]}" | best)
+	nwc_best=$(printf '%s\n' "${n_wcpu[@]}" | best)
 fi
 
 # ---- report
 total=$((FEEDS * ITEMS))
 fmt() { printf '%.2f' "$1"; }
 rate() { printf '%.0f' "$(echo "$total / $1" | bc -l)"; }
+ratio() { if [ "$(echo "$2 > 0" | bc)" = 1 ]; then printf '%.1f' "$(echo "$1 / $2" | bc -l)"; else echo '?'; fi; }
 cpu=$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')
 echo "# fetch benchmark — $(date -u +%F)"
 echo
 echo "- machine: $(nproc) CPUs, $cpu; $(uname -sr)"
 echo "- command: \`FEEDS=$FEEDS ITEMS=$ITEMS JOBS=$JOBS RUNS=$RUNS bench/fetch.sh\` (best of $RUNS)"
-echo "- briefing $(git rev-parse --short HEAD 2>/dev/null || echo '?'), libcurl $(curl-config --version 2>/dev/null | sed 's/libcurl //'); ${newsboat_ver:-${nver:-newsboat not installed}}"
+echo "- briefing $(git rev-parse --short HEAD 2>/dev/null || echo '?'), libcurl $(curl-config --version 2>/dev/null | sed 's/libcurl //'); ${nver:-newsboat not installed}"
 echo "- data: $FEEDS feeds x $ITEMS items ($((bytes / 1024)) KiB of XML, gzip on the wire) from tests/integration/feedserver.py on 127.0.0.1"
 echo "- items stored: briefing $b_items${n_items:+, newsboat $n_items} (expected $total)"
 echo
-echo "| client | cold fetch (s) | items/s | all-304 run (s) |"
-echo "|---|---:|---:|---:|"
-echo "| briefing (jobs $JOBS, 2 per host) | $(fmt "$bc_best") | $(rate "$bc_best") | $(fmt "$bw_best") |"
+echo "| client | cold fetch (s) | items/s | cold CPU (s) | all-304 run (s) | all-304 CPU (s) |"
+echo "|---|---:|---:|---:|---:|---:|"
+echo "| briefing (jobs $JOBS, 2 per host) | $(fmt "$bc_best") | $(rate "$bc_best") | $(fmt "$bcc_best") | $(fmt "$bw_best") | $(fmt "$bwc_best") |"
 if [ -n "${nc_best:-}" ]; then
-	echo "| newsboat (reload-threads $JOBS) | $(fmt "$nc_best") | $(rate "$nc_best") | $(fmt "$nw_best") |"
+	echo "| newsboat (reload-threads $JOBS) | $(fmt "$nc_best") | $(rate "$nc_best") | $(fmt "$ncc_best") | $(fmt "$nw_best") | $(fmt "$nwc_best") |"
 	echo
-	echo "briefing / newsboat throughput: cold $(printf '%.1f' "$(echo "$nc_best / $bc_best" | bc -l)")x, all-304 $(printf '%.1f' "$(echo "$nw_best / $bw_best" | bc -l)")x"
+	echo "briefing / newsboat throughput: cold $(ratio "$nc_best" "$bc_best")x wall, $(ratio "$ncc_best" "$bcc_best")x CPU; all-304 $(ratio "$nw_best" "$bw_best")x wall, $(ratio "$nwc_best" "$bwc_best")x CPU"
 else
 	echo
 	echo "newsboat: $n_line"
 fi
 echo
-echo "All runs (s): briefing cold ${b_cold[*]}; warm ${b_warm[*]}${n_cold:+; newsboat cold ${n_cold[*]}; warm ${n_warm[*]}}"
+echo "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) (the machine is shared; CPU seconds are steadier than wall time)."
+echo
+echo "All runs, wall s: briefing cold ${b_cold[*]}; warm ${b_warm[*]}${n_cold:+; newsboat cold ${n_cold[*]}; warm ${n_warm[*]}}"
