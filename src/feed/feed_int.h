@@ -22,4 +22,7 @@ int feed_html_put_numeric(struct util_buf *b, uint32_t cp);
  * string (caller frees) or NULL; "" becomes NULL. */
 char *feed_text_tidy(const char *s, size_t len, int single_line);
 
+/* Initialise libxml2 once per process (thread-safe). */
+void feed_xml_init(void);
+
 #endif

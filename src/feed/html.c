@@ -478,11 +478,12 @@ int feed_html_looks_like(const char *s)
 {
 	if (!s)
 		return 0;
+	const char *last_gt = strrchr(s, '>');
 	for (const char *p = s; *p; p++) {
 		if (p[0] == '<') {
-			if (isalpha((unsigned char)p[1]) && strchr(p, '>'))
+			if (isalpha((unsigned char)p[1]) && last_gt && last_gt > p)
 				return 1;
-			if (p[1] == '/' && isalpha((unsigned char)p[2]) && strchr(p, '>'))
+			if (p[1] == '/' && isalpha((unsigned char)p[2]) && last_gt && last_gt > p)
 				return 1;
 			if (p[1] == '!' && p[2] == '-' && p[3] == '-')
 				return 1;

@@ -127,7 +127,7 @@ int feed_opml_parse(const char *buf, size_t len, struct feed_opml_entry **out, s
 		else
 			break;
 	}
-	xmlInitParser();
+	feed_xml_init();
 	xmlParserCtxtPtr pc = xmlNewParserCtxt();
 	if (!pc) {
 		free(text);

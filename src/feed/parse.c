@@ -9,6 +9,7 @@
  * handler on the parser context. The tree walk maps elements by namespace
  * and local name onto our fields. */
 #include <ctype.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +56,18 @@ const char *feed_format_name(enum feed_format f)
 	case FEED_FMT_UNKNOWN: break;
 	}
 	return "unknown";
+}
+
+static pthread_once_t xml_once = PTHREAD_ONCE_INIT;
+
+static void xml_init(void)
+{
+	xmlInitParser();
+}
+
+void feed_xml_init(void)
+{
+	pthread_once(&xml_once, xml_init);
 }
 
 /* ---- parse state --------------------------------------------------------- */
@@ -420,22 +433,102 @@ static int is_xml_name_char(unsigned char ch)
 	return is_xml_name_start(ch) || isdigit(ch) || ch == '-' || ch == '.';
 }
 
-/* Names declared with <!ENTITY name ...> in the internal subset. */
-static int entity_declared(const char *s, size_t n, const char *name, size_t nl)
+/* General entity names declared with <!ENTITY name ...> in the internal
+ * subset s[0..n), sorted for bsearch. */
+struct names {
+	char **v;
+	size_t n;
+	int overflow;         /* too many to keep: treat every name as declared */
+};
+
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int collect_declared(const char *s, size_t n, struct names *out)
 {
 	const char *p = s, *end = s + n;
+	size_t cap = 0;
 	while (p < end) {
 		const char *q = memmem(p, (size_t)(end - p), "<!ENTITY", 8);
 		if (!q)
-			return 0;
+			break;
 		q += 8;
 		while (q < end && isspace((unsigned char)*q))
 			q++;
-		if ((size_t)(end - q) > nl && !memcmp(q, name, nl) && !is_xml_name_char((unsigned char)q[nl]))
-			return 1;
+		const char *st = q;
+		while (q < end && is_xml_name_char((unsigned char)*q))
+			q++;
 		p = q;
+		if (q == st) /* "%" parameter entity, or junk */
+			continue;
+		if (out->n == 4096) {
+			out->overflow = 1;
+			break;
+		}
+		if (out->n == cap) {
+			size_t nc = cap ? cap * 2 : 16;
+			char **nv = realloc(out->v, nc * sizeof(*nv));
+			if (!nv)
+				return -1;
+			out->v = nv;
+			cap = nc;
+		}
+		if (!(out->v[out->n] = util_strndup(st, (size_t)(q - st))))
+			return -1;
+		out->n++;
 	}
+	if (out->n)
+		qsort(out->v, out->n, sizeof(*out->v), cmp_name);
 	return 0;
+}
+
+static int is_declared(const struct names *d, const char *name, size_t nl)
+{
+	if (d->overflow)
+		return 1;
+	if (!d->n || nl >= 64)
+		return 0;
+	char key[64];
+	memcpy(key, name, nl);
+	key[nl] = 0;
+	const char *k = key;
+	return bsearch(&k, d->v, d->n, sizeof(*d->v), cmp_name) != NULL;
+}
+
+static void names_free(struct names *d)
+{
+	for (size_t i = 0; i < d->n; i++)
+		free(d->v[i]);
+	free(d->v);
+}
+
+/* Where a DOCTYPE can be: after the XML declaration, comments, PIs and
+ * blanks, before the root element. Returns its offset or -1. */
+static long find_doctype(const char *s, size_t n)
+{
+	size_t i = 0;
+	while (i < n) {
+		if (isspace((unsigned char)s[i])) {
+			i++;
+		} else if (i + 4 <= n && !memcmp(s + i, "<!--", 4)) {
+			const char *e = memmem(s + i + 4, n - i - 4, "-->", 3);
+			if (!e)
+				return -1;
+			i = (size_t)(e - s) + 3;
+		} else if (i + 2 <= n && !memcmp(s + i, "<?", 2)) {
+			const char *e = memmem(s + i + 2, n - i - 2, "?>", 2);
+			if (!e)
+				return -1;
+			i = (size_t)(e - s) + 2;
+		} else if (i + 9 <= n && !memcmp(s + i, "<!DOCTYPE", 9)) {
+			return (long)i;
+		} else {
+			return -1;
+		}
+	}
+	return -1;
 }
 
 /* Rewrite what libxml2 would lose: HTML named references (&nbsp; &eacute;)
@@ -451,20 +544,37 @@ static char *fix_entities(struct ctx *c, const char *s, size_t n, size_t *out_le
 	/* the prolog: an internal subset may declare names; an external DTD
 	 * or parameter entity makes undeclared names legal (a warning) */
 	size_t prolog = n;
-	const char *dt = memmem(s, n, "<!DOCTYPE", 9);
+	long dt_at = find_doctype(s, n);
+	const char *dt = dt_at >= 0 ? s + dt_at : NULL;
 	int external = 0;
+	struct names declared = { 0 };
 	if (dt) {
 		const char *close = memchr(dt, '[', (size_t)(s + n - dt));
 		const char *gt = memchr(dt, '>', (size_t)(s + n - dt));
 		if (close && gt && close < gt) {
-			const char *e = memmem(close, (size_t)(s + n - close), "]>", 2);
-			prolog = e ? (size_t)(e - s) : n;
+			/* the internal subset ends at "]" blanks ">" */
+			const char *e = close, *end = s + n;
+			prolog = n;
+			while ((e = memchr(e + 1, ']', (size_t)(end - e - 1))) != NULL) {
+				const char *q = e + 1;
+				while (q < end && isspace((unsigned char)*q))
+					q++;
+				if (q < end && *q == '>') {
+					prolog = (size_t)(q - s);
+					break;
+				}
+			}
 		} else {
 			prolog = gt ? (size_t)(gt - s) : n;
 		}
 		size_t dl = prolog - (size_t)(dt - s);
 		if (memmem(dt, dl, "PUBLIC", 6) || memmem(dt, dl, "SYSTEM", 6) || memchr(dt, '%', dl))
 			external = 1;
+		if (collect_declared(dt, dl, &declared) < 0) {
+			names_free(&declared);
+			c->nomem = 1;
+			return NULL;
+		}
 	} else {
 		prolog = 0;
 	}
@@ -543,7 +653,7 @@ static char *fix_entities(struct ctx *c, const char *s, size_t n, size_t *out_le
 					if (strlen(predefined[k]) == nl && !memcmp(name, predefined[k], nl))
 						known = 1;
 				uint32_t a = 0, bb = 0;
-				if (known || i < prolog || (prolog && entity_declared(s, prolog, name, nl))) {
+				if (known || i < prolog || is_declared(&declared, name, nl)) {
 					i = j + 1;
 					continue;
 				}
@@ -584,6 +694,7 @@ static char *fix_entities(struct ctx *c, const char *s, size_t n, size_t *out_le
 		c->nomem |= util_buf_puts(&b, "&amp;") < 0;
 		copied = ++i;
 	}
+	names_free(&declared);
 	if (!changed || c->nomem) {
 		util_buf_free(&b);
 		return NULL;
@@ -1481,7 +1592,7 @@ int feed_parse_buffer_ex(const char *buf, size_t len, const char *base_url,
 	const char *text = fixed ? fixed : utf8 + start;
 	size_t tlen = fixed ? flen : ulen - start;
 
-	xmlInitParser();
+	feed_xml_init();
 	pc = xmlNewParserCtxt();
 	if (!pc) {
 		rc = FEED_ERR_NOMEM;

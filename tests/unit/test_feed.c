@@ -384,6 +384,22 @@ static void test_entities(void **state)
 	assert_int_equal(d->well_formed, 1);
 	feed_doc_free(d);
 
+	/* a DOCTYPE inside CDATA is not the document's: entities still decoded */
+	d = parse_ok("<rss><channel><title>caf&eacute;</title><item><description><![CDATA[<!DOCTYPE html>"
+		     "<p>x</p>]]></description><title>na&iuml;ve</title></item></channel></rss>", NULL, NULL);
+	assert_str(d->title, "café");
+	assert_str(d->entries[0].title, "naïve");
+	assert_str(d->entries[0].summary, "x");
+	feed_doc_free(d);
+
+	/* an external DTD may declare HTML names: no error, still decoded */
+	d = parse_ok("<!DOCTYPE rss PUBLIC \"-//Netscape Communications//DTD RSS 0.91//EN\"\n"
+		     " \"http://my.netscape.com/publish/formats/rss-0.91.dtd\" >\n"
+		     "<rss version=\"0.91\"><channel><title>caf&eacute; &copy;</title></channel></rss>", NULL, NULL);
+	assert_str(d->title, "café ©");
+	assert_int_equal(d->well_formed, 1);
+	feed_doc_free(d);
+
 	/* a bare ampersand */
 	d = parse_ok("<rss><channel><link>http://l/get?a=1&b=2</link></channel></rss>", NULL, NULL);
 	assert_str(d->link, "http://l/get?a=1&b=2");
