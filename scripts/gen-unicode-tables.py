@@ -4,11 +4,14 @@ code point, as sorted ranges, for the tokenizer's pre-tokenizers (\\p{L},
 \\p{N}, \\s, ...).
 
 Source: Python's unicodedata (its Unicode version is recorded in the output).
+Run it with Python 3.13: its Unicode 15.1 is the version of llama.cpp's own
+tables (commit c392e50), and the generated categories then agree with them
+for every code point; another version warns on stderr.
 The flag bits mirror the classes the BPE pre-tokenizer regexes ask about; the
 whitespace set is Unicode's White_Space property (PropList.txt), listed here
 because unicodedata does not expose it.
 
-Usage: python3 scripts/gen-unicode-tables.py > src/engine/unicode_tables.h
+Usage: python3.13 scripts/gen-unicode-tables.py > src/engine/unicode_tables.h
 The generated header is committed, so building needs no Python.
 """
 import sys
@@ -50,7 +53,14 @@ def flags_of(cp):
     return f
 
 
+EXPECTED_UNICODE = "15.1.0"
+
+
 def main():
+    if unicodedata.unidata_version != EXPECTED_UNICODE:
+        sys.stderr.write("warning: Unicode %s, not %s (use Python 3.13): code points assigned "
+                         "in between will classify differently from llama.cpp\n"
+                         % (unicodedata.unidata_version, EXPECTED_UNICODE))
     ranges = []
     prev = None
     for cp in range(MAX_CP):

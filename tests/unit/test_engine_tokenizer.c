@@ -368,6 +368,12 @@ static void test_pretokenizers(void **state)
 	assert_true(eng_ucd_flags(0x4E2D) & ENG_UCD_LETTER);
 	assert_true(eng_ucd_flags(0x3000) & ENG_UCD_WHITESPACE);
 	assert_true(eng_ucd_flags(0x110000) & ENG_UCD_UNDEFINED);
+	/* the tables are Unicode 15.1, like llama.cpp's: CJK Extension H
+	 * (15.0) and I (15.1) are letters, Garay (16.0) is not assigned yet */
+	assert_string_equal(eng_ucd_version(), "15.1.0");
+	assert_true(eng_ucd_flags(0x31350) & ENG_UCD_LETTER);
+	assert_true(eng_ucd_flags(0x2EBF0) & ENG_UCD_LETTER);
+	assert_true(eng_ucd_flags(0x10D40) & ENG_UCD_UNDEFINED);
 	/* GPT-2 byte map: printable bytes map to themselves, space to U+0120 */
 	assert_int_equal(eng_byte_to_cp('A'), 'A');
 	assert_int_equal(eng_byte_to_cp(' '), 0x120);
