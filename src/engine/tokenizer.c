@@ -228,13 +228,6 @@ static int eog_add(struct eng_tok *t, int32_t id)
 	return 0;
 }
 
-static int text_is(const struct eng_tok *t, int32_t id, const char *s)
-{
-	size_t n;
-	const char *p = tok_text(t, id, &n);
-	return n == strlen(s) && memcmp(p, s, n) == 0;
-}
-
 /* Renders token id as llama_token_to_piece(special=true) does. */
 static int render_piece(struct eng_tok *t, int32_t id)
 {
@@ -588,32 +581,33 @@ enum eng_err eng_tok_load(const struct eng_gguf *g, struct eng_tok **out, char *
 						 "<\xEF\xBD\x9C" "end\xE2\x96\x81" "of\xE2\x96\x81" "sentence\xEF\xBD\x9C>" };
 	static const char *const eog_texts[] = { "<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>",
 						 "<|endoftext|>", "<|eom_id|>", "<EOT>" };
-	for (int32_t id = 0; id < t->n_vocab; id++) {
-		if (t->eot < 0) {
-			for (size_t k = 0; k < sizeof eot_texts / sizeof eot_texts[0]; k++)
-				if (text_is(t, id, eot_texts[k])) {
-					t->eot = id;
-					t->attr[id] |= ENG_TOK_ATTR_CONTROL;
-				}
-		}
-		if (t->eom < 0 && text_is(t, id, "<|eom_id|>")) {
-			t->eom = id;
+	/* (llama.cpp takes whichever candidate its hash map yields first; here
+	 * the first text of the list that the vocabulary has wins) */
+	for (size_t k = 0; k < sizeof eot_texts / sizeof eot_texts[0] && t->eot < 0; k++) {
+		int32_t id = eng_tok_find(t, eot_texts[k], strlen(eot_texts[k]));
+		if (id >= 0) {
+			t->eot = id;
 			t->attr[id] |= ENG_TOK_ATTR_CONTROL;
 		}
+	}
+	if (t->eom < 0) {
+		t->eom = eng_tok_find(t, "<|eom_id|>", 10);
+		if (t->eom >= 0)
+			t->attr[t->eom] |= ENG_TOK_ATTR_CONTROL;
 	}
 	if (eog_add(t, t->fim_pad) || eog_add(t, t->fim_rep) || eog_add(t, t->fim_sep)) {
 		rc = ENG_ERR_NOMEM;
 		goto fail;
 	}
-	for (int32_t id = 0; id < t->n_vocab; id++) {
-		for (size_t k = 0; k < sizeof eog_texts / sizeof eog_texts[0]; k++)
-			if (text_is(t, id, eog_texts[k])) {
-				if (eog_add(t, id)) {
-					rc = ENG_ERR_NOMEM;
-					goto fail;
-				}
-				t->attr[id] |= ENG_TOK_ATTR_CONTROL;
-			}
+	for (size_t k = 0; k < sizeof eog_texts / sizeof eog_texts[0]; k++) {
+		int32_t id = eng_tok_find(t, eog_texts[k], strlen(eog_texts[k]));
+		if (id < 0)
+			continue;
+		if (eog_add(t, id)) {
+			rc = ENG_ERR_NOMEM;
+			goto fail;
+		}
+		t->attr[id] |= ENG_TOK_ATTR_CONTROL;
 	}
 	if (eog_add(t, t->eos) || eog_add(t, t->eot) || eog_add(t, t->eom)) {
 		rc = ENG_ERR_NOMEM;

@@ -314,6 +314,8 @@ static void test_smollm2(void **state)
 	int32_t im_end = eng_tok_find(v.t, "<|im_end|>", 10);
 	assert_true(im_end >= 0);
 	assert_true(eng_tok_is_eog(v.t, im_end));
+	assert_true(eng_tok_is_eog(v.t, 0)); /* <|endoftext|> */
+	assert_int_equal(eng_tok_eot(v.t), im_end);
 	free(in);
 	free(out);
 	close_vocab(&v);
