@@ -302,6 +302,80 @@ def all_strings(doc):
         yield doc
 
 
+def check_cli_contract():
+    """Exit codes, file:// and http:// sources, the HTTP charset winning over
+    the XML declaration (served from a loopback server), JSON escaping."""
+    import http.server
+    import tempfile
+    import threading
+    fails = []
+
+    def run(*args):
+        p = subprocess.run([BIN, "feeds", "parse"] + list(args), capture_output=True, timeout=30)
+        return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
+
+    rc, out, err = run("/nonexistent/feed.xml")
+    if rc != 3 or "briefing: cannot read /nonexistent/feed.xml: " not in err:
+        fails.append("unreadable file: rc=%d err=%r" % (rc, err))
+    rc, out, err = run(os.path.join(FEEDS, "newsboat", "example.opml"))
+    if rc != 1 or "not a feed" not in err:
+        fails.append("OPML given as a feed: rc=%d err=%r" % (rc, err))
+    rc, out, err = run()
+    if rc != 2:
+        fails.append("no argument: rc=%d" % rc)
+
+    latin1 = ('<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel>'
+              '<title>Gr\u00fc\u00dfe "q" \\</title><link>/home</link>'
+              '<item><title>t\u00e9</title><link>p/1</link></item></channel></rss>')
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "f e.xml")
+        with open(path, "wb") as f:
+            f.write(latin1.encode("utf-8"))
+        rc, out, err = run("file://" + path.replace(" ", "%20"), "--json")
+        if rc != 0 or json.loads(out)["title"] != 'Grüße "q" \\':
+            fails.append("file:// URL: rc=%d out=%r err=%r" % (rc, out[:200], err))
+        rc, out, err = run(path)
+        if rc != 0 or not out.startswith("title:") or "Grüße" not in out:
+            fails.append("text output: rc=%d out=%r" % (rc, out[:200]))
+
+    body = latin1.encode("iso-8859-1")
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            if self.path != "/feed":
+                self.send_error(404)
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "application/rss+xml; charset=ISO-8859-1")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *a):
+            pass
+    srv = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    t = threading.Thread(target=srv.serve_forever, daemon=True)
+    t.start()
+    try:
+        base = "http://127.0.0.1:%d" % srv.server_address[1]
+        rc, out, err = run(base + "/feed", "--json")
+        try:
+            d = json.loads(out) if rc == 0 else None
+        except ValueError:
+            d = None
+        if not d or d["title"] != 'Grüße "q" \\' or d["link"] != base + "/home" \
+                or d["entries"][0]["link"] != base + "/p/1" or d["entries"][0]["title"] != "té":
+            fails.append("http:// with charset header: rc=%d out=%r err=%r" % (rc, out[:300], err))
+        rc, out, err = run(base + "/missing")
+        if rc != 1 or "404" not in err:
+            fails.append("http 404: rc=%d err=%r" % (rc, err))
+    finally:
+        srv.shutdown()
+    if not fails:
+        print("cli contract: exit codes, file://, http:// + charset header, JSON escaping")
+    return fails
+
+
 def main():
     t0 = time.time()
     if not os.access(BIN, os.X_OK):
@@ -460,6 +534,8 @@ def main():
     rc, doc, err = results.get("realworld/techcrunch_2011-11_feedburner.rss.xml", (None, None, ""))
     if not isinstance(doc, dict) or not doc["well_formed"] or len(doc["entries"]) == 0:
         failures.append("techcrunch: blank line before <?xml not handled: %r" % (err,))
+
+    failures += check_cli_contract()
 
     for f in failures:
         print("FAIL " + f)
