@@ -151,7 +151,9 @@ struct eng_quant_traits {
 	uint32_t vec_dot_type;       /* activation type vec_dot pairs with */
 	eng_dequantize_fn dequantize;
 	/* weight quantiser, bit-exact with llama.cpp's quantize_row_*_ref
-	 * (what llama-quantize does without an imatrix); F16/BF16: RNE */
+	 * (what llama-quantize does without an imatrix); F16/BF16: RNE.
+	 * NOT for activations: Q8_0's differs from ggml's CPU activation
+	 * quantiser (roundf and 1/d vs rne and 127/amax) — use from_float. */
 	eng_quantize_fn quantize;
 	/* activation quantiser used when this type is a vec_dot_type (ggml's
 	 * CPU from_float: Q8_0/Q8_1 with rne(x*127/amax), Q8_K ref, F16, BF16,
