@@ -201,42 +201,64 @@ static void render_llama3(struct sbuf *b, const struct eng_chat_msg *m, int n, i
 		put(b, "<|start_header_id|>assistant<|end_header_id|>\n\n");
 }
 
-/* Llama 2 chat (with <<SYS>>, stripped contents, BOS before later turns)
- * and the Mistral v0.1/v0.2 form of it (system text leads the first user
- * turn, contents as given). The prompt ends after [/INST]. */
-static void render_llama2(struct sbuf *b, const struct eng_chat_msg *m, int n, int llama2)
+/* Llama 2 chat, as its template: a system message goes into the first turn
+ * inside <<SYS>>, each turn's content is stripped, every [INST] but the
+ * first (whose BOS the tokenizer adds) is preceded by <s>, and an answer is
+ * " answer </s>". */
+static void render_llama2(struct sbuf *b, const struct eng_chat_msg *m, int n)
+{
+	const char *sys = NULL;
+	int i0 = 0, first_inst = 1;
+	if (n > 0 && role_is(&m[0], "system")) {
+		sys = m[0].content;
+		i0 = 1;
+	}
+	for (int i = i0; i < n; i++) {
+		struct sbuf c = { 0 };
+		if (i == i0 && sys) {
+			put(&c, "<<SYS>>\n");
+			put(&c, sys);
+			put(&c, "\n<</SYS>>\n\n");
+		}
+		put(&c, m[i].content);
+		if (c.oom) {
+			b->oom = 1;
+			free(c.p);
+			return;
+		}
+		if (role_is(&m[i], "user")) {
+			put(b, first_inst ? "[INST] " : "<s>[INST] ");
+			first_inst = 0;
+			put_trim(b, c.p);
+			put(b, " [/INST]");
+		} else if (role_is(&m[i], "assistant")) {
+			put(b, " ");
+			put_trim(b, c.p);
+			put(b, " </s>");
+		}
+		free(c.p);
+	}
+}
+
+/* Mistral v0.1/v0.2 (Llama-2 layout without <<SYS>>, as llama.cpp renders
+ * it): a system text leads the turn followed by a newline, contents as
+ * given, "[INST] user [/INST]answer</s>". */
+static void render_mistral_l2(struct sbuf *b, const struct eng_chat_msg *m, int n)
 {
 	int inside = 1;
 	put(b, "[INST] ");
 	for (int i = 0; i < n; i++) {
 		if (!inside) {
 			inside = 1;
-			put(b, llama2 ? "<s>[INST] " : "[INST] ");
+			put(b, "[INST] ");
 		}
+		put(b, m[i].content);
 		if (role_is(&m[i], "system")) {
-			if (llama2) {
-				put(b, "<<SYS>>\n");
-				put_trim(b, m[i].content);
-				put(b, "\n<</SYS>>\n\n");
-			} else {
-				put(b, m[i].content);
-				put(b, "\n\n");
-			}
+			put(b, "\n");
 		} else if (role_is(&m[i], "user")) {
-			if (llama2)
-				put_trim(b, m[i].content);
-			else
-				put(b, m[i].content);
 			put(b, " [/INST]");
 		} else {
-			if (llama2) {
-				put(b, " ");
-				put_trim(b, m[i].content);
-				put(b, " </s>");
-			} else {
-				put(b, m[i].content);
-				put(b, "</s>");
-			}
+			put(b, "</s>");
 			inside = 0;
 		}
 	}
@@ -332,8 +354,8 @@ enum eng_err eng_chat_render(enum eng_chat_tmpl k, const struct eng_chat_msg *ms
 	switch (k) {
 	case ENG_CHAT_CHATML: render_chatml(&b, m, n, add_assistant); break;
 	case ENG_CHAT_LLAMA3: render_llama3(&b, m, n, add_assistant); break;
-	case ENG_CHAT_LLAMA2: render_llama2(&b, m, n, 1); break;
-	case ENG_CHAT_MISTRAL: render_llama2(&b, m, n, 0); break;
+	case ENG_CHAT_LLAMA2: render_llama2(&b, m, n); break;
+	case ENG_CHAT_MISTRAL: render_mistral_l2(&b, m, n); break;
 	case ENG_CHAT_MISTRAL_V1:
 	case ENG_CHAT_MISTRAL_V3:
 	case ENG_CHAT_MISTRAL_V7: render_mistral(&b, m, n, k); break;

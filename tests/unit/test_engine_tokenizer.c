@@ -713,6 +713,16 @@ static void test_chat_templates(void **state)
 	char sys[256];
 	assert_true(eng_chat_template_default_system(smol, sys, sizeof sys));
 	assert_string_equal(sys, "You are a helpful AI assistant named SmolLM, trained by Hugging Face");
+	static const char qwen[] =
+		"{%- if tools %}{{- '<|im_start|>system\\n' }}{%- if messages[0]['role'] == 'system' %}"
+		"{{- messages[0]['content'] }}{%- endif %}{%- else %}{%- if messages[0]['role'] == 'system' %}"
+		"{{- '<|im_start|>system\\n' + messages[0]['content'] + '<|im_end|>\\n' }}{%- else %}"
+		"{{- '<|im_start|>system\\nYou are Qwen, created by Alibaba Cloud. You are a helpful assistant."
+		"<|im_end|>\\n' }}{%- endif %}{%- endif %}";
+	assert_int_equal(eng_chat_template_detect(qwen), ENG_CHAT_CHATML);
+	char qs[128];
+	assert_true(eng_chat_template_default_system(qwen, qs, sizeof qs));
+	assert_string_equal(qs, "You are Qwen, created by Alibaba Cloud. You are a helpful assistant.");
 	char none[16];
 	assert_false(eng_chat_template_default_system(llama3, none, sizeof none));
 
@@ -733,7 +743,9 @@ static void test_chat_templates(void **state)
 		      "<|start_header_id|>assistant<|end_header_id|>\n\n");
 	expect_render(ENG_CHAT_LLAMA2, 1, NULL, conv, 4,
 		      "[INST] <<SYS>>\nBe brief.\n<</SYS>>\n\nHi [/INST] Hello. </s><s>[INST] News? [/INST]");
+	expect_render(ENG_CHAT_LLAMA2, 1, NULL, conv + 1, 1, "[INST] Hi [/INST]");
 	expect_render(ENG_CHAT_MISTRAL, 1, NULL, conv + 1, 3, "[INST] Hi [/INST]Hello.</s>[INST] News? [/INST]");
+	expect_render(ENG_CHAT_MISTRAL, 1, NULL, conv, 2, "[INST] Be brief.\nHi [/INST]");
 	expect_render(ENG_CHAT_MISTRAL_V1, 1, NULL, conv + 1, 3,
 		      " [INST] Hi [/INST] Hello.</s> [INST] News? [/INST]");
 	expect_render(ENG_CHAT_MISTRAL_V3, 1, NULL, conv + 1, 3, "[INST] Hi[/INST] Hello.</s>[INST] News?[/INST]");
