@@ -44,7 +44,15 @@ struct progress {
 	int tty;
 	int quiet;
 	int line_shown;       /* a progress line is on the terminal */
+	double last_draw;     /* monotonic seconds of the last redraw */
 };
+
+static double mono_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 static void clear_line(struct progress *pr)
 {
@@ -66,7 +74,11 @@ static void on_progress(void *ctx, const struct feed_update_progress *p)
 		cli_print_safe(stderr, p->error ? p->error : p->warning);
 		fputc('\n', stderr);
 	}
-	if (pr->tty && !pr->quiet) {
+	/* Redrawn at most 20 times a second, and always for the last feed. */
+	double t = mono_now();
+	if (pr->tty && !pr->quiet &&
+	    (t - pr->last_draw >= 0.05 || p->done == p->total || !pr->line_shown)) {
+		pr->last_draw = t;
 		fprintf(stderr, "\r\033[Kfetch: %zu/%zu feeds, %zu new, %zu error%s",
 			p->done, p->total, p->new_items, p->errors, p->errors == 1 ? "" : "s");
 		pr->line_shown = 1;

@@ -93,9 +93,17 @@ static int record_failure(struct update *u, struct store_feed *fd, int64_t now, 
 	return record(u, fd, &su);
 }
 
-/* The store refused: roll back, say so on the feed if it still can, and stop. */
-static char *store_failure(struct update *u, struct store_feed *fd, int64_t now, int in_txn)
+/* The store refused (rc): roll back, say so on the feed if it still can,
+ * and stop the run: a database that refuses one write will refuse the next.
+ * A feed deleted while it was being fetched (STORE_ERR_NOT_FOUND) only
+ * fails that feed. Returns the message (caller frees). */
+static char *store_failure(struct update *u, struct store_feed *fd, int64_t now, int in_txn, int rc)
 {
+	if (rc == STORE_ERR_NOT_FOUND) {
+		if (in_txn)
+			store_rollback(u->st);
+		return util_strdup("the feed was removed while it was being fetched");
+	}
 	char *msg = util_strfmt("database: %s", store_errmsg(u->st));
 	if (in_txn)
 		store_rollback(u->st);
@@ -122,8 +130,9 @@ static char *store_doc(struct update *u, struct store_feed *fd, const struct fee
 	size_t n_new = 0, n_upd = 0;
 	char *note = NULL;
 
-	if (store_begin(u->st) != STORE_OK)
-		return store_failure(u, fd, now, 0);
+	int rc = store_begin(u->st);
+	if (rc != STORE_OK)
+		return store_failure(u, fd, now, 0, rc);
 	for (size_t i = 0; i < doc->n_entries; i++) {
 		const struct feed_entry *e = &doc->entries[i];
 		struct store_item it = {
@@ -139,10 +148,10 @@ static char *store_doc(struct update *u, struct store_feed *fd, const struct fee
 			.fetched = now,
 		};
 		enum store_upsert outcome = STORE_ITEM_UNCHANGED;
-		int rc = store_item_upsert(u->st, &it, NULL, &outcome);
+		rc = store_item_upsert(u->st, &it, NULL, &outcome);
 		free(it.url_norm);
 		if (rc != STORE_OK)
-			return store_failure(u, fd, now, 1);
+			return store_failure(u, fd, now, 1, rc);
 		if (outcome == STORE_ITEM_NEW)
 			n_new++;
 		else if (outcome == STORE_ITEM_UPDATED)
@@ -165,13 +174,9 @@ static char *store_doc(struct update *u, struct store_feed *fd, const struct fee
 		su.failures = fd->failures + 1;
 		su.next_fetch = 0;
 	}
-	if (record(u, fd, &su) != STORE_OK) {
+	if ((rc = record(u, fd, &su)) != STORE_OK || (rc = store_commit(u->st)) != STORE_OK) {
 		free(note);
-		return store_failure(u, fd, now, 1);
-	}
-	if (store_commit(u->st) != STORE_OK) {
-		free(note);
-		return store_failure(u, fd, now, 1);
+		return store_failure(u, fd, now, 1, rc);
 	}
 	u->p.new_items += n_new;
 	u->p.updated_items += n_upd;
@@ -194,9 +199,10 @@ static void on_fetched(void *ctx, const struct feed_fetch_req *req, const struct
 
 	if (res->err != FEED_OK) {
 		error = util_strdup(res->error ? res->error : feed_strerror(res->err));
-		if (record_failure(u, fd, now, res->status, error, res->retry_after) != STORE_OK) {
+		int rc = record_failure(u, fd, now, res->status, error, res->retry_after);
+		if (rc != STORE_OK) {
 			free(error);
-			error = store_failure(u, fd, now, 0);
+			error = store_failure(u, fd, now, 0, rc);
 		}
 	} else if (res->status == 304) {
 		struct store_feed_update su = {
@@ -206,8 +212,9 @@ static void on_fetched(void *ctx, const struct feed_fetch_req *req, const struct
 			.status = 304,
 			.fetched = now,
 		};
-		if (record(u, fd, &su) != STORE_OK)
-			error = store_failure(u, fd, now, 0);
+		int rc = record(u, fd, &su);
+		if (rc != STORE_OK)
+			error = store_failure(u, fd, now, 0, rc);
 		else
 			u->p.not_modified++;
 	} else {
@@ -225,10 +232,11 @@ static void on_fetched(void *ctx, const struct feed_fetch_req *req, const struct
 			error = store_doc(u, fd, res, doc, now, &warning);
 			prc = -1; /* recorded */
 		}
+		int rc;
 		if (error && prc != -1 &&
-		    record_failure(u, fd, now, res->status, error, -1) != STORE_OK) {
+		    (rc = record_failure(u, fd, now, res->status, error, -1)) != STORE_OK) {
 			free(error);
-			error = store_failure(u, fd, now, 0);
+			error = store_failure(u, fd, now, 0, rc);
 		}
 		free(why);
 		feed_doc_free(doc);

@@ -11,6 +11,9 @@ import calendar
 import email.utils
 import gzip
 import os
+import pty
+import re
+import select
 import signal
 import sqlite3
 import subprocess
@@ -423,6 +426,43 @@ class FetchTest(unittest.TestCase):
         p = self.fetch("--quiet", "--force", expect=1)
         self.assertEqual(p.stdout, "")
         self.assertEqual(p.stderr.strip(), "briefing: %s: HTTP 410" % self.srv.url("/gone.xml"))
+
+    def test_progress_line_on_a_terminal(self):
+        self.srv.route("/t1.xml", Response(body=rss("T1", items(2, "t1"))))
+        self.srv.route("/t2.xml", Response.error(404))
+        self.add(self.srv.url("/t1.xml"))
+        self.add(self.srv.url("/t2.xml"))
+        master, slave = pty.openpty()
+        proc = subprocess.Popen([BIN, "--db", self.db, "--config", self.config, "fetch"],
+                                stdin=subprocess.DEVNULL, stdout=slave, stderr=slave, env=self.env)
+        os.close(slave)
+        out = b""
+        deadline = time.monotonic() + 15
+        try:
+            while time.monotonic() < deadline:
+                r, _, _ = select.select([master], [], [], 0.2)
+                if r:
+                    try:
+                        data = os.read(master, 65536)
+                    except OSError:  # EIO: the child closed the terminal
+                        break
+                    if not data:
+                        break
+                    out += data
+                elif proc.poll() is not None:
+                    break
+        finally:
+            os.close(master)
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait(timeout=5)
+        text = out.decode("utf-8", "replace")
+        self.assertEqual(proc.returncode, 1)
+        self.assertIn("\r\x1b[Kfetch: 2/2 feeds, 2 new, 1 error", text)
+        # the error line does not land in the middle of the progress line
+        self.assertRegex(text, r"(^|\r\x1b\[K)briefing: %s: HTTP 404\r?\n"
+                         % re.escape(self.srv.url("/t2.xml")))
+        self.assertIn("fetch: 2 feeds, 2 new, 0 updated, 0 not modified, 1 error", text)
 
     def test_interrupt_keeps_finished_feeds(self):
         self.srv.route("/fast.xml", Response(body=rss("F", items(3))))
