@@ -22,6 +22,28 @@ int feed_html_put_numeric(struct util_buf *b, uint32_t cp);
  * string (caller frees) or NULL; "" becomes NULL. */
 char *feed_text_tidy(const char *s, size_t len, int single_line);
 
+/* The first problem found while reading a document, and whether memory
+ * ran out. */
+struct feed_note {
+	int line;             /* of msg; 0 = none */
+	char *msg;            /* "line N: message", owned; NULL = none */
+	int nomem;
+};
+/* Record msg at line unless an earlier one is already recorded. */
+void feed_note(struct feed_note *n, int line, const char *msg);
+
+/* decode.c: buf in whatever encoding (http_charset wins, then a BOM, then
+ * the XML declaration; undeclared non-UTF-8 is read as windows-1252) to
+ * valid UTF-8 without NULs, blank lines before the declaration dropped.
+ * *encoding names what was used (caller frees). Returns a new string
+ * (caller frees), NULL on allocation failure. */
+char *feed_decode_input(const char *buf, size_t len, const char *http_charset,
+			size_t *out_len, char **encoding, struct feed_note *note);
+/* decode.c: rewrite what libxml2 would lose (HTML named references, &#X..;,
+ * &#128;-&#159;, bare '&'), noting the first problem. Returns a new buffer,
+ * or NULL when nothing needed changing or memory ran out (note->nomem). */
+char *feed_fix_entities(const char *s, size_t n, size_t *out_len, struct feed_note *note);
+
 /* Initialise libxml2 once per process (thread-safe). */
 void feed_xml_init(void);
 
