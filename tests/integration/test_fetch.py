@@ -464,6 +464,43 @@ class FetchTest(unittest.TestCase):
                          % re.escape(self.srv.url("/t2.xml")))
         self.assertIn("fetch: 2 feeds, 2 new, 0 updated, 0 not modified, 1 error", text)
 
+    def test_kill_never_leaves_half_a_feed(self):
+        n = 2000
+        fids = []
+        for k in range(4):
+            self.srv.route("/k%d.xml" % k, Response(body=rss("K%d" % k, items(n, "k%d" % k))))
+            fids.append(self.add(self.srv.url("/k%d.xml" % k)))
+        proc = subprocess.Popen([BIN, "--db", self.db, "--config", self.config, "fetch", "--jobs", "1"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=self.env)
+        seen = set()
+        try:
+            deadline = time.monotonic() + 20
+            con = self.con()
+            # Watch from outside while it runs: every feed has all of its
+            # items or none, at every moment.
+            while proc.poll() is None and time.monotonic() < deadline:
+                counts = dict(con.execute("SELECT feed_id, count(*) FROM items GROUP BY feed_id"))
+                for fid in fids:
+                    seen.add(counts.get(fid, 0))
+                if sum(1 for fid in fids if counts.get(fid)) >= 2:
+                    break  # half way: kill it
+                time.sleep(0.005)
+            con.close()
+            proc.kill()
+            proc.wait(timeout=5)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        final = [len(self.items_of(fid)) for fid in fids]
+        self.assertTrue(all(c in (0, n) for c in final), final)
+        self.assertTrue(seen <= {0, n}, sorted(seen))
+        self.assertIn(n, final)
+        for fid, c in zip(fids, final):
+            f = self.feed(fid)
+            # recorded exactly when its items are there (same transaction)
+            self.assertEqual(f["last_status"] == 200, c == n, (fid, c, f["last_status"]))
+
     def test_interrupt_keeps_finished_feeds(self):
         self.srv.route("/fast.xml", Response(body=rss("F", items(3))))
         self.srv.route("/slow.xml", Response(body=rss("S", items(3)), stall=20))
