@@ -107,10 +107,13 @@ const char *eng_tok_piece(const struct eng_tok *t, int32_t id, size_t *len);
 
 /* Detokenises a whole sequence like llama_detokenize: remove_special drops a
  * leading BOS / trailing EOS (when the vocab adds them), unparse_special
- * renders control tokens as text (else they vanish); SPM removes the
- * leading space its encoder added; BPE vocabs with clean-up enabled tidy
- * " ," " ." " 's" etc. Writes up to cap bytes (not NUL-terminated) and
- * returns the full length (compare with cap, like snprintf). */
+ * renders control tokens as text (else they vanish); with add_space_prefix
+ * (SPM) one leading space of the first token is dropped, but only when the
+ * sequence does not start with BOS (llama.cpp's rule, so "<s> Hi" decodes
+ * to " Hi"); BPE vocabs with clean-up enabled (gpt2, llama3) tidy " ,"
+ * " ." " 's" etc. Writes up to cap bytes (not NUL-terminated; out may be
+ * NULL with cap 0) and returns the full length (compare with cap, like
+ * snprintf). */
 size_t eng_tok_decode(const struct eng_tok *t, const int32_t *ids, int n, int remove_special,
 		      int unparse_special, char *out, size_t cap);
 
