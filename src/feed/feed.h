@@ -111,6 +111,11 @@ struct feed_opml_entry {
  * Entries without xmlUrl are skipped. *out (array, free with
  * feed_opml_free). FEED_ERR_PARSE if there is no opml/body. */
 int feed_opml_parse(const char *buf, size_t len, struct feed_opml_entry **out, size_t *n);
+/* The same; on FEED_ERR_PARSE *errmsg (if errmsg is non-NULL) says why
+ * ("no <body> in <opml>", "root element <x> is not opml", "line 3: ...");
+ * caller frees. */
+int feed_opml_parse_ex(const char *buf, size_t len, struct feed_opml_entry **out, size_t *n,
+		       char **errmsg);
 void feed_opml_free(struct feed_opml_entry *e, size_t n);
 /* Write OPML 2.0, grouped by category. Returns a new string (caller frees). */
 char *feed_opml_write(const struct feed_opml_entry *e, size_t n, const char *title);

@@ -94,10 +94,12 @@ static void walk(struct list *l, xmlNodePtr parent, const char *category, int de
 	}
 }
 
-static void silent_serror(void *user, xmlErrorPtr e)
+static void on_xml_error(void *user, xmlErrorPtr e)
 {
-	(void)user;
-	(void)e;
+	xmlParserCtxtPtr pc = user;
+	struct feed_note *note = pc ? pc->_private : NULL;
+	if (note && e && e->level >= XML_ERR_ERROR)
+		feed_note(note, e->line, e->message ? e->message : "XML error");
 }
 
 static void silent_generic(void *ctx, const char *msg, ...)
@@ -108,10 +110,18 @@ static void silent_generic(void *ctx, const char *msg, ...)
 
 int feed_opml_parse(const char *buf, size_t len, struct feed_opml_entry **out, size_t *n)
 {
+	return feed_opml_parse_ex(buf, len, out, n, NULL);
+}
+
+int feed_opml_parse_ex(const char *buf, size_t len, struct feed_opml_entry **out, size_t *n,
+		       char **errmsg)
+{
 	if (out)
 		*out = NULL;
 	if (n)
 		*n = 0;
+	if (errmsg)
+		*errmsg = NULL;
 	if (!out || !n || (!buf && len) || len > (size_t)INT32_MAX)
 		return FEED_ERR_ARG;
 	char *text = util_utf8_repair(buf ? buf : "", len);
@@ -133,9 +143,11 @@ int feed_opml_parse(const char *buf, size_t len, struct feed_opml_entry **out, s
 		free(text);
 		return FEED_ERR_NOMEM;
 	}
+	struct feed_note note = { 0 };
+	pc->_private = &note;
 	if (pc->sax) {
 		pc->sax->initialized = XML_SAX2_MAGIC;
-		pc->sax->serror = silent_serror;
+		pc->sax->serror = on_xml_error;
 	}
 	xmlGenericErrorFunc old_generic = xmlGenericError;
 	void *old_ctx = xmlGenericErrorContext;
@@ -159,6 +171,14 @@ int feed_opml_parse(const char *buf, size_t len, struct feed_opml_entry **out, s
 	struct list l = { 0 };
 	if (!body) {
 		rc = FEED_ERR_PARSE;
+		if (errmsg) {
+			if (!root)
+				*errmsg = util_strdup(note.msg ? note.msg : "empty document");
+			else if (!is_named(root, "opml"))
+				*errmsg = util_strfmt("root element <%.60s> is not opml", (const char *)root->name);
+			else
+				*errmsg = util_strdup("no <body> in <opml>");
+		}
 	} else {
 		walk(&l, body, NULL, 0);
 		if (l.nomem) {
@@ -171,6 +191,7 @@ int feed_opml_parse(const char *buf, size_t len, struct feed_opml_entry **out, s
 	}
 	if (doc)
 		xmlFreeDoc(doc);
+	free(note.msg);
 	return rc;
 }
 

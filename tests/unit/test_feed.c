@@ -705,6 +705,10 @@ static void test_opml_corpus(void **state)
 		assert_int_equal(feed_opml_parse(buf, len, &e, &n), FEED_ERR_PARSE);
 		assert_null(e);
 		assert_int_equal(n, 0);
+		char *why = NULL;
+		assert_int_equal(feed_opml_parse_ex(buf, len, &e, &n, &why), FEED_ERR_PARSE);
+		assert_str(why, i == 0 ? "no <body> in <opml>" : "root element <not-opml> is not opml");
+		free(why);
 		free(buf);
 		free(path);
 	}
