@@ -367,7 +367,7 @@ static char *html_text(const char *html, int single_line)
 }
 
 /* How to read an element's content. */
-enum ctype { CT_TEXT, CT_HTML, CT_XHTML, CT_GUESS, CT_SKIP };
+enum ctype { CT_TEXT, CT_HTML, CT_XHTML, CT_GUESS };
 
 static char *base64_decode(const char *s, size_t *out_len)
 {
@@ -402,8 +402,6 @@ static char *base64_decode(const char *s, size_t *out_len)
 /* Text of an element read as ct; plain text, sanitised; NULL if empty. */
 static char *content_of(struct ctx *c, xmlNodePtr n, enum ctype ct, int single_line, int b64)
 {
-	if (ct == CT_SKIP)
-		return NULL;
 	if (ct == CT_XHTML || ((ct == CT_GUESS || ct == CT_HTML) && has_element_child(n))) {
 		struct util_buf b;
 		util_buf_init(&b);
