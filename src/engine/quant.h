@@ -141,6 +141,14 @@ typedef void (*eng_dequantize_fn)(const void *x, float *y, int64_t n);
 typedef void (*eng_quantize_fn)(const float *x, void *y, int64_t n);
 /* *s = dot(row w of this type, row a of vec_dot_type), n values. */
 typedef void (*eng_vec_dot_fn)(int64_t n, float *s, const void *w, const void *a);
+/* Rows [r0, r1) of weight matrix w (row r at w + r * w_row_bytes) against
+ * n_tok activation rows (token t at act + t * act_stride, of vec_dot_type):
+ * out[t * ldo + r] = vec_dot(row r, token t), bit-identical to calling
+ * vec_dot for each pair, but each weight block is unpacked once per few
+ * tokens (prefill, batched decode). Same signature as cpu_int.h's
+ * mm_type.vec_dot_rows. */
+typedef void (*eng_vec_dot_rows_fn)(int64_t n, const void *w, size_t w_row_bytes, int64_t r0, int64_t r1,
+				    const void *act, size_t act_stride, int n_tok, float *out, int ldo);
 
 struct eng_quant_traits {
 	const char *name;            /* "Q4_K" ... */
@@ -160,6 +168,7 @@ struct eng_quant_traits {
 	 * F32 copy); NULL where ggml has none */
 	eng_quantize_fn from_float;
 	eng_vec_dot_fn vec_dot;      /* NULL for pure activation types */
+	eng_vec_dot_rows_fn vec_dot_rows;  /* optional (NULL: loop over vec_dot) */
 };
 
 /* Traits of TYPE with the fastest kernels this CPU runs; NULL when the

@@ -22,6 +22,7 @@
 
 #include "engine/gguf.h"
 #include "engine/quant.h"
+#include "engine/cpu/quant_int.h"
 
 static char corpus[1024];
 
@@ -342,17 +343,24 @@ static double nmse(const float *a, const float *b, int n)
 	return den > 0 ? num / den : num;
 }
 
-static void test_vec_dot_fast_vs_ref(void **state)
+/* Every SIMD variant this CPU can run: the best (what eng_quant_traits
+ * gives) and plain AVX2 without VNNI. */
+static struct eng_quant_traits variant_tab[ENG_TYPE_COUNT];
+
+static const struct eng_quant_traits *variant(int v, uint32_t type)
 {
-	(void)state;
+	return v == 0 ? eng_quant_traits(type) : &variant_tab[type];
+}
+
+static void check_kernels(int v)
+{
 	float *w = malloc(NROW * NCOL * sizeof(float)), *a = malloc(NCOL * sizeof(float));
 	float *wd = malloc(NCOL * sizeof(float)), *ad = malloc(NCOL * sizeof(float));
 	char *wq = malloc(NROW * NCOL * 4), *aq = malloc(NCOL * 4 + 1024), *aq2 = malloc(NCOL * 4 + 1024);
-	print_message("vec_dot kernels: %s\n", eng_quant_simd_name());
 	for (size_t k = 0; k < N_WTYPES; k++) {
 		const uint32_t t = wtypes[k];
-		const struct eng_quant_traits *fast = eng_quant_traits(t), *ref = eng_quant_traits_ref(t);
-		const struct eng_quant_traits *vf = eng_quant_traits(fast->vec_dot_type);
+		const struct eng_quant_traits *fast = variant(v, t), *ref = eng_quant_traits_ref(t);
+		const struct eng_quant_traits *vf = variant(v, fast->vec_dot_type);
 		const struct eng_quant_traits *vr = eng_quant_traits_ref(fast->vec_dot_type);
 		rng_state = 1234 + t;
 		for (int i = 0; i < NROW * NCOL; i++)
@@ -395,6 +403,68 @@ static void test_vec_dot_fast_vs_ref(void **state)
 	free(wq);
 	free(aq);
 	free(aq2);
+}
+
+static void test_vec_dot_fast_vs_ref(void **state)
+{
+	(void)state;
+	print_message("vec_dot kernels: %s\n", eng_quant_simd_name());
+	check_kernels(0);
+	for (uint32_t t = 0; t < ENG_TYPE_COUNT; t++)
+		if (eng_quant_traits_ref(t))
+			variant_tab[t] = *eng_quant_traits_ref(t);
+	const char *name = eng_quant_avx2_install(variant_tab, 0);
+	if (name) {
+		print_message("and: %s\n", name);
+		check_kernels(1);
+	}
+}
+
+/* vec_dot_rows (several tokens per weight row) must be bit-identical to
+ * vec_dot, so batched decode equals decoding alone. */
+static void test_vec_dot_rows(void **state)
+{
+	(void)state;
+	enum { NT = 9, LDO = NROW + 3 };
+	float *w = malloc(NROW * NCOL * sizeof(float)), *a = malloc(NT * NCOL * sizeof(float));
+	char *wq = malloc(NROW * NCOL * 4), *aq = malloc(NT * (NCOL * 4 + 1024));
+	float *o1 = malloc(NT * LDO * sizeof(float)), *o2 = malloc(NT * LDO * sizeof(float));
+	int n_kernels = 0;
+	for (size_t k = 0; k < N_WTYPES; k++) {
+		const struct eng_quant_traits *t = eng_quant_traits(wtypes[k]);
+		if (!t->vec_dot_rows)
+			continue;
+		n_kernels++;
+		const struct eng_quant_traits *at = eng_quant_traits(t->vec_dot_type);
+		const size_t rb = eng_type_row_bytes(t->type, NCOL), ab = eng_type_row_bytes(t->vec_dot_type, NCOL) + 8;
+		rng_state = 555 + t->type;
+		for (int i = 0; i < NROW * NCOL; i++)
+			w[i] = nrand() * 0.02f;
+		for (int i = 0; i < NT * NCOL; i++)
+			a[i] = nrand();
+		for (int r = 0; r < NROW; r++)
+			t->quantize(w + r * NCOL, wq + r * rb, NCOL);
+		for (int i = 0; i < NT; i++)
+			at->from_float(a + i * NCOL, aq + i * ab, NCOL);
+		for (int n_tok = 1; n_tok <= NT; n_tok++) {
+			const int64_t r0 = n_tok % 3, r1 = NROW - (n_tok % 2);
+			for (int i = 0; i < NT * LDO; i++)
+				o1[i] = o2[i] = -1.0f;
+			t->vec_dot_rows(NCOL, wq, rb, r0, r1, aq, ab, n_tok, o1, LDO);
+			for (int tok = 0; tok < n_tok; tok++)
+				for (int64_t r = r0; r < r1; r++)
+					t->vec_dot(NCOL, &o2[tok * LDO + r], wq + r * rb, aq + tok * ab);
+			if (memcmp(o1, o2, NT * LDO * sizeof(float)) != 0)
+				fail_msg("%s: vec_dot_rows differs from vec_dot (n_tok %d)", t->name, n_tok);
+		}
+	}
+	print_message("vec_dot_rows kernels: %d\n", n_kernels);
+	free(w);
+	free(a);
+	free(wq);
+	free(aq);
+	free(o1);
+	free(o2);
 }
 
 /* The activation quantisers follow the corpus README's description. */
@@ -508,6 +578,7 @@ int main(void)
 		cmocka_unit_test(test_fp16_exhaustive),
 		cmocka_unit_test(test_bf16_exhaustive),
 		cmocka_unit_test(test_vec_dot_fast_vs_ref),
+		cmocka_unit_test(test_vec_dot_rows),
 		cmocka_unit_test(test_activation_quantisers),
 		cmocka_unit_test(test_round_trip),
 	};

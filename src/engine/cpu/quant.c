@@ -1020,7 +1020,8 @@ static void dot_q6_K(int64_t n, float *s, const void *vx, const void *vy)
 /* ---- the table ------------------------------------------------------------- */
 
 #define ROW(T, NAME, BS, TS, Q, VDT, DEQ, QW, FF, DOT) \
-	[T] = { NAME, T, BS, TS, Q, VDT, DEQ, QW, FF, DOT }
+	[T] = { .name = NAME, .type = T, .blck_size = BS, .type_size = TS, .is_quantized = Q, \
+		.vec_dot_type = VDT, .dequantize = DEQ, .quantize = QW, .from_float = FF, .vec_dot = DOT }
 
 static const struct eng_quant_traits ref_table[ENG_TYPE_COUNT] = {
 	ROW(ENG_TYPE_F32, "F32", 1, 4, 0, ENG_TYPE_F32, deq_f32, q_f32, q_f32, dot_f32),
@@ -1044,13 +1045,17 @@ static struct eng_quant_traits fast_table[ENG_TYPE_COUNT];
 static const char *simd_name = "scalar";
 static pthread_once_t fast_once = PTHREAD_ONCE_INIT;
 
+/* BRIEFING_ENGINE_SIMD=scalar|avx2 caps what is used (tests, benchmarks);
+ * BRIEFING_ENGINE_NO_SIMD=1 is the same as scalar. */
 static void init_fast(void)
 {
 	memcpy(fast_table, ref_table, sizeof fast_table);
-	if (getenv("BRIEFING_ENGINE_NO_SIMD"))
+	const char *cap = getenv("BRIEFING_ENGINE_SIMD");
+	if ((cap && strcmp(cap, "scalar") == 0) || getenv("BRIEFING_ENGINE_NO_SIMD"))
 		return;
-	if (eng_quant_avx2_install(fast_table))
-		simd_name = "avx2";
+	const char *name = eng_quant_avx2_install(fast_table, !(cap && strcmp(cap, "avx2") == 0));
+	if (name)
+		simd_name = name;
 }
 
 const struct eng_quant_traits *eng_quant_traits_ref(uint32_t type)

@@ -50,17 +50,6 @@ AVX2 static inline __m256i bits32(const uint8_t *p)
 	return _mm256_cmpeq_epi8(b, _mm256_set1_epi64x(-1));
 }
 
-/* unsigned bytes ax times signed bytes sy, summed in 8 int32 lanes */
-AVX2 static inline __m256i dot_us8(__m256i ax, __m256i sy)
-{
-	return _mm256_madd_epi16(_mm256_maddubs_epi16(ax, sy), _mm256_set1_epi16(1));
-}
-
-AVX2 static inline __m256i dot_s8(__m256i x, __m256i y)
-{
-	return dot_us8(_mm256_sign_epi8(x, x), _mm256_sign_epi8(y, x));
-}
-
 AVX2 static inline float h2f(eng_fp16 h)
 {
 	return _cvtsh_ss(h);
@@ -201,84 +190,31 @@ AVX2 static void act_q8_1(const float *x, void *vy, int64_t n)
 	}
 }
 
-/* ---- 32-element block dots ---- */
+/* ---- 32-element block dots: plain AVX2, and with VNNI (dpbusd) ---- */
 
-AVX2 static void dot_q8_0(int64_t n, float *s, const void *vx, const void *vy)
-{
-	const struct eng_block_q8_0 *x = vx;
-	const struct eng_block_q8_0 *y = vy;
-	__m256 acc = _mm256_setzero_ps();
-	for (int64_t i = 0; i < n / 32; i++) {
-		const __m256 d = _mm256_set1_ps(h2f(x[i].d) * h2f(y[i].d));
-		const __m256i qx = _mm256_loadu_si256((const __m256i *)x[i].qs);
-		const __m256i qy = _mm256_loadu_si256((const __m256i *)y[i].qs);
-		acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(dot_s8(qx, qy)), acc);
-	}
-	*s = hsum_f8(acc);
-}
+#define SFX _avx2
+#define ATTR AVX2
+#define DPBUSD(acc, ax, sy) _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(ax, sy), _mm256_set1_epi16(1)))
+#include "engine/cpu/quant_q32.inc"
+#undef SFX
+#undef ATTR
+#undef DPBUSD
 
-AVX2 static void dot_q4_0(int64_t n, float *s, const void *vx, const void *vy)
-{
-	const struct eng_block_q4_0 *x = vx;
-	const struct eng_block_q8_0 *y = vy;
-	__m256 acc = _mm256_setzero_ps();
-	for (int64_t i = 0; i < n / 32; i++) {
-		const __m256 d = _mm256_set1_ps(h2f(x[i].d) * h2f(y[i].d));
-		const __m256i qx = _mm256_sub_epi8(nibbles32(x[i].qs), _mm256_set1_epi8(8));
-		const __m256i qy = _mm256_loadu_si256((const __m256i *)y[i].qs);
-		acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(dot_s8(qx, qy)), acc);
-	}
-	*s = hsum_f8(acc);
-}
+#define SFX _avxvnni
+#define ATTR __attribute__((target("avx2,fma,f16c,avxvnni")))
+#define DPBUSD(acc, ax, sy) _mm256_dpbusd_avx_epi32(acc, ax, sy)
+#include "engine/cpu/quant_q32.inc"
+#undef SFX
+#undef ATTR
+#undef DPBUSD
 
-AVX2 static void dot_q4_1(int64_t n, float *s, const void *vx, const void *vy)
-{
-	const struct eng_block_q4_1 *x = vx;
-	const struct eng_block_q8_1 *y = vy;
-	__m256 acc = _mm256_setzero_ps();
-	float summs = 0;
-	for (int64_t i = 0; i < n / 32; i++) {
-		summs += h2f(x[i].m) * h2f(y[i].s);
-		const __m256 d = _mm256_set1_ps(h2f(x[i].d) * h2f(y[i].d));
-		const __m256i qx = nibbles32(x[i].qs);
-		const __m256i qy = _mm256_loadu_si256((const __m256i *)y[i].qs);
-		acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(dot_us8(qx, qy)), acc);
-	}
-	*s = hsum_f8(acc) + summs;
-}
-
-AVX2 static void dot_q5_0(int64_t n, float *s, const void *vx, const void *vy)
-{
-	const struct eng_block_q5_0 *x = vx;
-	const struct eng_block_q8_0 *y = vy;
-	__m256 acc = _mm256_setzero_ps();
-	for (int64_t i = 0; i < n / 32; i++) {
-		const __m256 d = _mm256_set1_ps(h2f(x[i].d) * h2f(y[i].d));
-		__m256i qx = nibbles32(x[i].qs);
-		__m256i hi = _mm256_andnot_si256(bits32(x[i].qh), _mm256_set1_epi8((char)0xf0));
-		qx = _mm256_or_si256(qx, hi);   /* nibble - 16 where the 5th bit is clear */
-		const __m256i qy = _mm256_loadu_si256((const __m256i *)y[i].qs);
-		acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(dot_s8(qx, qy)), acc);
-	}
-	*s = hsum_f8(acc);
-}
-
-AVX2 static void dot_q5_1(int64_t n, float *s, const void *vx, const void *vy)
-{
-	const struct eng_block_q5_1 *x = vx;
-	const struct eng_block_q8_1 *y = vy;
-	__m256 acc = _mm256_setzero_ps();
-	float summs = 0;
-	for (int64_t i = 0; i < n / 32; i++) {
-		summs += h2f(x[i].m) * h2f(y[i].s);
-		const __m256 d = _mm256_set1_ps(h2f(x[i].d) * h2f(y[i].d));
-		__m256i qx = nibbles32(x[i].qs);
-		qx = _mm256_or_si256(qx, _mm256_and_si256(bits32(x[i].qh), _mm256_set1_epi8(0x10)));
-		const __m256i qy = _mm256_loadu_si256((const __m256i *)y[i].qs);
-		acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(dot_us8(qx, qy)), acc);
-	}
-	*s = hsum_f8(acc) + summs;
-}
+#define SFX _avx512vnni
+#define ATTR __attribute__((target("avx2,fma,f16c,avx512f,avx512vl,avx512vnni")))
+#define DPBUSD(acc, ax, sy) _mm256_dpbusd_epi32(acc, ax, sy)
+#include "engine/cpu/quant_q32.inc"
+#undef SFX
+#undef ATTR
+#undef DPBUSD
 
 /* ---- K-quants ---- */
 
@@ -379,62 +315,185 @@ AVX2 static void dot_q5_K(int64_t n, float *s, const void *vx, const void *vy)
 	*s = hsum_f8(acc) - summs;
 }
 
-AVX2 static inline __m256i scale2(int8_t a, int8_t b)
+/* Q6_K: quants are 0..63 with an offset of 32. Instead of subtracting
+ * 32*q8 per element (ggml), the offset is taken out once per block through
+ * Q8_K's bsums: sum_g sc_g * sum(q6 - 32) q8 = sum_g sc_g * sum q6*q8 -
+ * 32 * sum_g sc_g * bsum_g. Exact integers either way. */
+
+/* 16-bit scale vector for group g of a 128-element half: [sc[2g] x8 | sc[2g+1] x8] */
+AVX2 static inline __m256i q6_scale(__m256i s16, int g)
 {
-	return _mm256_set_m128i(_mm_set1_epi16(b), _mm_set1_epi16(a));
+	const __m256i shuf = _mm256_set_m128i(_mm_set1_epi16((short)(((4 * g + 3) << 8) | (4 * g + 2))),
+					      _mm_set1_epi16((short)(((4 * g + 1) << 8) | (4 * g))));
+	return _mm256_shuffle_epi8(s16, shuf);
+}
+
+struct q6_half {
+	__m256i q[4];   /* 4 groups of 32 quants (0..63) */
+};
+
+AVX2 static inline void q6_unpack(const uint8_t *ql, const uint8_t *qh, struct q6_half *h)
+{
+	const __m256i m4 = _mm256_set1_epi8(0xf), m2 = _mm256_set1_epi8(3);
+	const __m256i b1 = _mm256_loadu_si256((const __m256i *)ql);
+	const __m256i b2 = _mm256_loadu_si256((const __m256i *)(ql + 32));
+	const __m256i bh = _mm256_loadu_si256((const __m256i *)qh);
+	h->q[0] = _mm256_or_si256(_mm256_and_si256(b1, m4), _mm256_slli_epi16(_mm256_and_si256(bh, m2), 4));
+	h->q[1] = _mm256_or_si256(_mm256_and_si256(b2, m4),
+				  _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(bh, 2), m2), 4));
+	h->q[2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(b1, 4), m4),
+				  _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(bh, 4), m2), 4));
+	h->q[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(b2, 4), m4),
+				  _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(bh, 6), m2), 4));
+}
+
+/* sum over the half's 4 groups of scale * (q6 . q8), in 8 int32 lanes */
+AVX2 static inline __m256i q6_half_dot(const struct q6_half *h, __m256i s16, const int8_t *q8, __m256i sumi)
+{
+	for (int g = 0; g < 4; g++) {
+		const __m256i y = _mm256_loadu_si256((const __m256i *)(q8 + 32 * g));
+		sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(q6_scale(s16, g), _mm256_maddubs_epi16(h->q[g], y)));
+	}
+	return sumi;
+}
+
+/* 32 * sum_g sc_g * bsum_g over the block */
+AVX2 static inline int q6_bias(const int8_t *sc, const int16_t *bsums)
+{
+	const __m256i sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)sc));
+	return 32 * hsum_i8(_mm256_madd_epi16(sc16, _mm256_loadu_si256((const __m256i *)bsums)));
+}
+
+AVX2 static inline __m256i q6_scales(const int8_t *sc)
+{
+	return _mm256_broadcastsi128_si256(_mm_cvtepi8_epi16(_mm_loadl_epi64((const __m128i *)sc)));
 }
 
 AVX2 static void dot_q6_K(int64_t n, float *s, const void *vx, const void *vy)
 {
 	const struct eng_block_q6_K *x = vx;
 	const struct eng_block_q8_K *y = vy;
-	const __m256i m4 = _mm256_set1_epi8(0xf), m2 = _mm256_set1_epi8(3), m32 = _mm256_set1_epi8(32);
 	__m256 acc = _mm256_setzero_ps();
 	for (int64_t i = 0; i < n / ENG_QK_K; i++) {
 		const float d = y[i].d * h2f(x[i].d);
-		const uint8_t *ql = x[i].ql, *qh = x[i].qh;
-		const int8_t *q8 = y[i].qs, *sc = x[i].scales;
-		__m256i sumi = _mm256_setzero_si256();
+		__m256i sumi = _mm256_setr_epi32(-q6_bias(x[i].scales, y[i].bsums), 0, 0, 0, 0, 0, 0, 0);
 		for (int j = 0; j < 2; j++) {
-			const __m256i b1 = _mm256_loadu_si256((const __m256i *)ql);
-			const __m256i b2 = _mm256_loadu_si256((const __m256i *)(ql + 32));
-			const __m256i bh = _mm256_loadu_si256((const __m256i *)qh);
-			const __m256i h0 = _mm256_slli_epi16(_mm256_and_si256(bh, m2), 4);
-			const __m256i h1 = _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(bh, 2), m2), 4);
-			const __m256i h2 = _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(bh, 4), m2), 4);
-			const __m256i h3 = _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(bh, 6), m2), 4);
-			const __m256i q0 = _mm256_or_si256(_mm256_and_si256(b1, m4), h0);
-			const __m256i q1 = _mm256_or_si256(_mm256_and_si256(b2, m4), h1);
-			const __m256i q2 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(b1, 4), m4), h2);
-			const __m256i q3 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(b2, 4), m4), h3);
-			const __m256i y0 = _mm256_loadu_si256((const __m256i *)q8);
-			const __m256i y1 = _mm256_loadu_si256((const __m256i *)(q8 + 32));
-			const __m256i y2 = _mm256_loadu_si256((const __m256i *)(q8 + 64));
-			const __m256i y3 = _mm256_loadu_si256((const __m256i *)(q8 + 96));
-			__m256i p0 = _mm256_sub_epi16(_mm256_maddubs_epi16(q0, y0), _mm256_maddubs_epi16(m32, y0));
-			__m256i p1 = _mm256_sub_epi16(_mm256_maddubs_epi16(q1, y1), _mm256_maddubs_epi16(m32, y1));
-			__m256i p2 = _mm256_sub_epi16(_mm256_maddubs_epi16(q2, y2), _mm256_maddubs_epi16(m32, y2));
-			__m256i p3 = _mm256_sub_epi16(_mm256_maddubs_epi16(q3, y3), _mm256_maddubs_epi16(m32, y3));
-			p0 = _mm256_madd_epi16(scale2(sc[0], sc[1]), p0);
-			p1 = _mm256_madd_epi16(scale2(sc[2], sc[3]), p1);
-			p2 = _mm256_madd_epi16(scale2(sc[4], sc[5]), p2);
-			p3 = _mm256_madd_epi16(scale2(sc[6], sc[7]), p3);
-			sumi = _mm256_add_epi32(sumi, _mm256_add_epi32(_mm256_add_epi32(p0, p1), _mm256_add_epi32(p2, p3)));
-			ql += 64;
-			qh += 32;
-			q8 += 128;
-			sc += 8;
+			struct q6_half h;
+			q6_unpack(x[i].ql + 64 * j, x[i].qh + 32 * j, &h);
+			sumi = q6_half_dot(&h, q6_scales(x[i].scales + 8 * j), y[i].qs + 128 * j, sumi);
 		}
 		acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi), acc);
 	}
 	*s = hsum_f8(acc);
 }
 
-int eng_quant_avx2_install(struct eng_quant_traits *t)
+/* ---- several activation rows per weight row ------------------------------
+ * eng_vec_dot_rows_fn: rows [r0, r1) of w against n_tok activation rows.
+ * Each weight block is unpacked once and used for up to 4 tokens. Every
+ * token's arithmetic is the same sequence of operations as the single
+ * vec_dot above, so results are bit-identical to it (batched decode gives
+ * the same logits as decoding each sequence alone). */
+
+#define TILE 4
+
+AVX2 static void rows_q4_K(int64_t n, const void *w, size_t wrb, int64_t r0, int64_t r1, const void *act,
+			   size_t as, int n_tok, float *out, int ldo)
 {
+	const __m256i m4 = _mm256_set1_epi8(0xf);
+	const int64_t nb = n / ENG_QK_K;
+	for (int64_t r = r0; r < r1; r++) {
+		const struct eng_block_q4_K *x = (const void *)((const char *)w + r * wrb);
+		int t = 0;
+		for (; t + TILE <= n_tok; t += TILE) {
+			const struct eng_block_q8_K *y[TILE];
+			__m256 acc[TILE];
+			float summs[TILE];
+			for (int k = 0; k < TILE; k++) {
+				y[k] = (const void *)((const char *)act + (size_t)(t + k) * as);
+				acc[k] = _mm256_setzero_ps();
+				summs[k] = 0;
+			}
+			for (int64_t i = 0; i < nb; i++) {
+				uint32_t utmp[4];
+				k4_scales(x[i].scales, utmp);
+				const uint8_t *sc = (const uint8_t *)utmp, *mn = sc + 8;
+				const float xd = h2f(x[i].d), xdmin = h2f(x[i].dmin);
+				__m256i sumi[TILE];
+				for (int k = 0; k < TILE; k++) {
+					const float dmin = y[k][i].d * xdmin;
+					summs[k] += dmin * (float)k4_summ(y[k][i].bsums, mn);
+					sumi[k] = _mm256_setzero_si256();
+				}
+				for (int j = 0; j < 4; j++) {
+					const __m256i bits = _mm256_loadu_si256((const __m256i *)(x[i].qs + 32 * j));
+					const __m256i lo = _mm256_and_si256(bits, m4);
+					const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(bits, 4), m4);
+					const __m256i sl = _mm256_set1_epi16(sc[2 * j]), sh = _mm256_set1_epi16(sc[2 * j + 1]);
+					for (int k = 0; k < TILE; k++) {
+						const int8_t *q8 = y[k][i].qs + 64 * j;
+						const __m256i p0 = _mm256_madd_epi16(sl, _mm256_maddubs_epi16(lo, _mm256_loadu_si256((const __m256i *)q8)));
+						const __m256i p1 = _mm256_madd_epi16(sh, _mm256_maddubs_epi16(hi, _mm256_loadu_si256((const __m256i *)(q8 + 32))));
+						sumi[k] = _mm256_add_epi32(sumi[k], _mm256_add_epi32(p0, p1));
+					}
+				}
+				for (int k = 0; k < TILE; k++) {
+					const float d = y[k][i].d * xd;
+					acc[k] = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi[k]), acc[k]);
+				}
+			}
+			for (int k = 0; k < TILE; k++)
+				out[(size_t)(t + k) * (size_t)ldo + (size_t)r] = hsum_f8(acc[k]) - summs[k];
+		}
+		for (; t < n_tok; t++)
+			dot_q4_K(n, &out[(size_t)t * (size_t)ldo + (size_t)r], x, (const char *)act + (size_t)t * as);
+	}
+}
+
+AVX2 static void rows_q6_K(int64_t n, const void *w, size_t wrb, int64_t r0, int64_t r1, const void *act,
+			   size_t as, int n_tok, float *out, int ldo)
+{
+	const int64_t nb = n / ENG_QK_K;
+	for (int64_t r = r0; r < r1; r++) {
+		const struct eng_block_q6_K *x = (const void *)((const char *)w + r * wrb);
+		int t = 0;
+		for (; t + TILE <= n_tok; t += TILE) {
+			const struct eng_block_q8_K *y[TILE];
+			__m256 acc[TILE];
+			for (int k = 0; k < TILE; k++) {
+				y[k] = (const void *)((const char *)act + (size_t)(t + k) * as);
+				acc[k] = _mm256_setzero_ps();
+			}
+			for (int64_t i = 0; i < nb; i++) {
+				const float xd = h2f(x[i].d);
+				__m256i sumi[TILE];
+				for (int k = 0; k < TILE; k++)
+					sumi[k] = _mm256_setr_epi32(-q6_bias(x[i].scales, y[k][i].bsums), 0, 0, 0, 0, 0, 0, 0);
+				for (int j = 0; j < 2; j++) {
+					struct q6_half h;
+					q6_unpack(x[i].ql + 64 * j, x[i].qh + 32 * j, &h);
+					const __m256i s16 = q6_scales(x[i].scales + 8 * j);
+					for (int k = 0; k < TILE; k++)
+						sumi[k] = q6_half_dot(&h, s16, y[k][i].qs + 128 * j, sumi[k]);
+				}
+				for (int k = 0; k < TILE; k++) {
+					const float d = y[k][i].d * xd;
+					acc[k] = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi[k]), acc[k]);
+				}
+			}
+			for (int k = 0; k < TILE; k++)
+				out[(size_t)(t + k) * (size_t)ldo + (size_t)r] = hsum_f8(acc[k]);
+		}
+		for (; t < n_tok; t++)
+			dot_q6_K(n, &out[(size_t)t * (size_t)ldo + (size_t)r], x, (const char *)act + (size_t)t * as);
+	}
+}
+
+const char *eng_quant_avx2_install(struct eng_quant_traits *t, int allow_vnni)
+{
+	const char *name = "avx2";
 	__builtin_cpu_init();
 	if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma"))
-		return 0;
+		return NULL;
 	/* F16C has no __builtin_cpu_supports name in older gcc; every AVX2 CPU has it */
 	t[ENG_TYPE_F32].vec_dot = dot_f32;
 	t[ENG_TYPE_F16].vec_dot = dot_f16;
@@ -443,23 +502,49 @@ int eng_quant_avx2_install(struct eng_quant_traits *t)
 	t[ENG_TYPE_BF16].vec_dot = dot_bf16;
 	t[ENG_TYPE_Q8_0].from_float = act_q8_0;
 	t[ENG_TYPE_Q8_1].from_float = act_q8_1;
-	t[ENG_TYPE_Q8_0].vec_dot = dot_q8_0;
-	t[ENG_TYPE_Q4_0].vec_dot = dot_q4_0;
-	t[ENG_TYPE_Q4_1].vec_dot = dot_q4_1;
-	t[ENG_TYPE_Q5_0].vec_dot = dot_q5_0;
-	t[ENG_TYPE_Q5_1].vec_dot = dot_q5_1;
+	t[ENG_TYPE_Q8_0].vec_dot = dot_q8_0_avx2;
+	t[ENG_TYPE_Q4_0].vec_dot = dot_q4_0_avx2;
+	t[ENG_TYPE_Q4_1].vec_dot = dot_q4_1_avx2;
+	t[ENG_TYPE_Q5_0].vec_dot = dot_q5_0_avx2;
+	t[ENG_TYPE_Q5_1].vec_dot = dot_q5_1_avx2;
+	t[ENG_TYPE_Q8_0].vec_dot_rows = rows_q8_0_avx2;
+	t[ENG_TYPE_Q4_0].vec_dot_rows = rows_q4_0_avx2;
+	if (allow_vnni) {
+		if (__builtin_cpu_supports("avxvnni")) {
+			name = "avx2+avxvnni";
+			t[ENG_TYPE_Q8_0].vec_dot = dot_q8_0_avxvnni;
+			t[ENG_TYPE_Q4_0].vec_dot = dot_q4_0_avxvnni;
+			t[ENG_TYPE_Q4_1].vec_dot = dot_q4_1_avxvnni;
+			t[ENG_TYPE_Q5_0].vec_dot = dot_q5_0_avxvnni;
+			t[ENG_TYPE_Q5_1].vec_dot = dot_q5_1_avxvnni;
+			t[ENG_TYPE_Q8_0].vec_dot_rows = rows_q8_0_avxvnni;
+			t[ENG_TYPE_Q4_0].vec_dot_rows = rows_q4_0_avxvnni;
+		} else if (__builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512vl")) {
+			name = "avx2+avx512vnni";
+			t[ENG_TYPE_Q8_0].vec_dot = dot_q8_0_avx512vnni;
+			t[ENG_TYPE_Q4_0].vec_dot = dot_q4_0_avx512vnni;
+			t[ENG_TYPE_Q4_1].vec_dot = dot_q4_1_avx512vnni;
+			t[ENG_TYPE_Q5_0].vec_dot = dot_q5_0_avx512vnni;
+			t[ENG_TYPE_Q5_1].vec_dot = dot_q5_1_avx512vnni;
+			t[ENG_TYPE_Q8_0].vec_dot_rows = rows_q8_0_avx512vnni;
+			t[ENG_TYPE_Q4_0].vec_dot_rows = rows_q4_0_avx512vnni;
+		}
+	}
 	t[ENG_TYPE_Q4_K].vec_dot = dot_q4_K;
 	t[ENG_TYPE_Q5_K].vec_dot = dot_q5_K;
 	t[ENG_TYPE_Q6_K].vec_dot = dot_q6_K;
-	return 1;
+	t[ENG_TYPE_Q4_K].vec_dot_rows = rows_q4_K;
+	t[ENG_TYPE_Q6_K].vec_dot_rows = rows_q6_K;
+	return name;
 }
 
 #else
 
-int eng_quant_avx2_install(struct eng_quant_traits *t)
+const char *eng_quant_avx2_install(struct eng_quant_traits *t, int allow_vnni)
 {
 	(void)t;
-	return 0;
+	(void)allow_vnni;
+	return NULL;
 }
 
 #endif

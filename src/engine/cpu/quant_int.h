@@ -7,9 +7,12 @@
 
 #include "engine/quant.h"
 
-/* Replaces entries of table (indexed by ENG_TYPE_*) with AVX2/FMA kernels
- * when the CPU has AVX2, FMA and F16C; returns 1 if it did. */
-int eng_quant_avx2_install(struct eng_quant_traits *table);
+/* Replaces entries of table (indexed by ENG_TYPE_*, a copy of the
+ * reference table) with AVX2/FMA/F16C kernels when the CPU has them, and
+ * with the VNNI (dpbusd) variants of the 32-element block dots when
+ * allow_vnni and the CPU has AVX-VNNI or AVX512-VNNI+VL. Returns the name
+ * of what it installed ("avx2", "avx2+avxvnni", ...) or NULL (nothing). */
+const char *eng_quant_avx2_install(struct eng_quant_traits *table, int allow_vnni);
 
 /* Activation quantisers with ggml's x86 numerics (scalar versions). */
 void eng_quant_act_q8_0_ref(const float *x, void *y, int64_t n);
