@@ -383,6 +383,61 @@ static void test_pretokenizers(void **state)
 		assert_int_equal(eng_cp_to_byte(eng_byte_to_cp((uint8_t)b)), b);
 }
 
+/* llama.cpp's own splits (scripts/gen-pretok-fixture.sh ran its
+ * unicode_regex_split, commit c392e50, over corpus and random inputs with
+ * invalid UTF-8, odd whitespace and Unicode 15 code points). */
+static void test_pretok_vs_llamacpp(void **state)
+{
+	(void)state;
+	size_t len;
+	char *fx = slurp("tests/fixtures/tokenizer/pretok.txt", &len);
+	assert_non_null(fx);
+	int lines = 0, per_kind[5] = { 0 };
+	for (char *line = fx, *next; *line; line = next) {
+		next = strchr(line, '\n');
+		assert_non_null(next);
+		*next++ = 0;
+		int kind = (int)strtol(line, &line, 10);
+		assert_true(kind >= 0 && kind < 5);
+		while (*line == ' ')
+			line++;
+		char *hex = line;
+		while (*line && *line != ' ')
+			line++;
+		size_t hl = (size_t)(line - hex), n = 0;
+		if (*line)
+			*line++ = 0;
+		static char bytes[4096];
+		static uint32_t cps[4096];
+		static size_t lens[4096];
+		if (!(hl == 1 && hex[0] == '-')) {
+			assert_true(hl % 2 == 0 && hl / 2 < sizeof bytes);
+			for (size_t i = 0; i < hl; i += 2) {
+				unsigned b;
+				sscanf(hex + i, "%2x", &b);
+				bytes[n++] = (char)b;
+			}
+		}
+		size_t nc = eng_utf8_decode(bytes, n, cps);
+		size_t np = eng_pretok_split((enum eng_pretok)kind, cps, nc, lens);
+		size_t k = 0;
+		char *end;
+		for (long v; (v = strtol(line, &end, 10)), end != line; line = end, k++) {
+			if (k >= np || lens[k] != (size_t)v)
+				fail_msg("line %d (kind %d, input %s): piece %zu differs from llama.cpp", lines + 1,
+					 kind, hex, k);
+		}
+		if (k != np)
+			fail_msg("line %d: %zu pieces, llama.cpp has %zu", lines + 1, np, k);
+		lines++;
+		per_kind[kind]++;
+	}
+	assert_int_equal(lines, 980);
+	for (int k = 0; k < 5; k++)
+		assert_int_equal(per_kind[k], 196);
+	free(fx);
+}
+
 /* ---- special tokens ---- */
 
 static void concat3(int32_t *dst, int *n, const int32_t *a, int na, int32_t mid, const int32_t *b, int nb)
@@ -882,6 +937,7 @@ int main(void)
 		cmocka_unit_test(test_engine_ref_prompts),
 		cmocka_unit_test(test_smollm2),
 		cmocka_unit_test(test_pretokenizers),
+		cmocka_unit_test(test_pretok_vs_llamacpp),
 		cmocka_unit_test(test_special_tokens),
 		cmocka_unit_test(test_detokenize),
 		cmocka_unit_test(test_stream),
