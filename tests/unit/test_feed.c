@@ -420,6 +420,25 @@ static void test_xxe_and_bombs(void **state)
 	assert_str(d->title, "abc");
 	feed_doc_free(d);
 
+	/* external DTDs and parameter entities are not read either: a local
+	 * file that declares an entity must not leak into the text */
+	char dtd[] = "/tmp/test_feed_dtd_XXXXXX";
+	int fd = mkstemp(dtd);
+	assert_true(fd >= 0);
+	const char *decl = "<!ENTITY secret \"LEAKED\">\n";
+	assert_true(write(fd, decl, strlen(decl)) == (ssize_t)strlen(decl));
+	close(fd);
+	char *ext = util_strfmt("<?xml version=\"1.0\"?>\n<!DOCTYPE rss SYSTEM \"file://%s\" [\n"
+				"<!ENTITY %% pe SYSTEM \"file://%s\"> %%pe; ]>\n"
+				"<rss><channel><title>x&secret;y</title></channel></rss>", dtd, dtd);
+	d = NULL;
+	assert_int_equal(feed_parse_buffer(ext, strlen(ext), NULL, NULL, &d), FEED_OK);
+	assert_non_null(d->title);
+	assert_null(strstr(d->title, "LEAKED"));
+	feed_doc_free(d);
+	free(ext);
+	unlink(dtd);
+
 	struct util_buf b;
 	util_buf_init(&b);
 	util_buf_puts(&b, "<?xml version=\"1.0\"?>\n<!DOCTYPE rss [\n<!ENTITY lol \"lol\">\n");
