@@ -314,8 +314,10 @@ static enum eng_err load_merges(struct eng_tok *t, const struct eng_gguf *g, cha
 	size_t total = 0;
 	for (uint64_t j = 0; j < n; j++) {
 		size_t len;
-		if (!eng_gguf_arr_str(g, (size_t)mi, j, &len))
+		if (!eng_gguf_arr_str(g, (size_t)mi, j, &len)) {
+			set_err(err, errsz, "tokenizer.ggml.merges: element %llu unreadable", (unsigned long long)j);
 			return ENG_ERR_FORMAT;
+		}
 		total += len;
 	}
 	if (total > UINT32_MAX) {
@@ -496,6 +498,7 @@ enum eng_err eng_tok_load(const struct eng_gguf *g, struct eng_tok **out, char *
 		const char *s = eng_gguf_arr_str(g, (size_t)ti, i, &len);
 		char empty[32];
 		if (!s) {
+			set_err(err, errsz, "tokenizer.ggml.tokens: element %llu unreadable", (unsigned long long)i);
 			rc = ENG_ERR_FORMAT;
 			goto fail;
 		}
