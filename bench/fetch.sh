@@ -93,17 +93,18 @@ port=$(cat "$work/port")
 } >"$work/feeds.opml"
 for f in "$work"/feeds/*.xml; do echo "http://127.0.0.1:$port/$(basename "$f")"; done >"$work/urls"
 
+calc() { awk "BEGIN { printf \"%.3f\", $1 }"; }
 # timed CMD...: runs CMD; sets wall and cpu (user + sys, all threads) in seconds.
 timed() {
 	local rc=0
 	if [ -x /usr/bin/time ]; then
 		/usr/bin/time -f '%e %U %S' -o "$work/time" "$@" || rc=$?
 		read -r wall u s <"$work/time"
-		cpu=$(echo "$u + $s" | bc -l)
+		cpu=$(calc "$u + $s")
 	else
 		local t0; t0=$(date +%s.%N)
 		"$@" || rc=$?
-		wall=$(echo "$(date +%s.%N) - $t0" | bc -l) cpu=0
+		wall=$(calc "$(date +%s.%N) - $t0") cpu=0
 	fi
 	return $rc
 }
@@ -154,8 +155,8 @@ fi
 # ---- report
 total=$((FEEDS * ITEMS))
 fmt() { printf '%.2f' "$1"; }
-rate() { printf '%.0f' "$(echo "$total / $1" | bc -l)"; }
-ratio() { if [ "$(echo "$2 > 0" | bc)" = 1 ]; then printf '%.1f' "$(echo "$1 / $2" | bc -l)"; else echo '?'; fi; }
+rate() { awk -v t="$total" -v s="$1" 'BEGIN { printf "%.0f", (s > 0 ? t / s : 0) }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f", a / b; else printf "?" }'; }
 cpu=$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')
 echo "# fetch benchmark — $(date -u +%F)"
 echo
