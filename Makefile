@@ -110,6 +110,7 @@ $(R)/src/cli/common.o $(A)/src/cli/common.o: feeds/default.opml
 # ---- tests -----------------------------------------------------------------
 
 check: deps
+	@bash scripts/fetch-smollm2.sh >/dev/null || echo "check: SmolLM2 could not be fetched; the tests that need it will say they skipped"
 	@$(MAKE) --no-print-directory briefing $(UNIT_BIN_R) $(UNIT_BIN_A)
 	@bash tests/run.sh
 
@@ -134,9 +135,14 @@ FUZZ_CC ?= clang
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 -D_GNU_SOURCE -Isrc $(PKG_CFLAGS)
 FUZZ_TIME ?= 20
 
-build/fuzz/%: tests/fuzz/%.c $(APP_SRC) $(ENGINE_SRC)
+# Engine targets link the engine alone; the others the application alone.
+build/fuzz/fuzz_gguf build/fuzz/fuzz_tokenizer: build/fuzz/%: tests/fuzz/%.c $(ENGINE_SRC)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(APP_SRC) $(ENGINE_SRC) $(LIBS)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(ENGINE_SRC) -lm -lpthread
+FUZZ_APP_SRC := $(filter-out src/cli/%,$(APP_SRC))
+build/fuzz/%: tests/fuzz/%.c $(FUZZ_APP_SRC)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_APP_SRC) $(LIBS)
 
 fuzz: deps
 	@$(MAKE) --no-print-directory $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
