@@ -350,6 +350,7 @@ AVX2 static inline void q6_unpack(const uint8_t *ql, const uint8_t *qh, struct q
 /* sum over the half's 4 groups of scale * (q6 . q8), in 8 int32 lanes */
 AVX2 static inline __m256i q6_half_dot(const struct q6_half *h, __m256i s16, const int8_t *q8, __m256i sumi)
 {
+	_Pragma("GCC unroll 4")
 	for (int g = 0; g < 4; g++) {
 		const __m256i y = _mm256_loadu_si256((const __m256i *)(q8 + 32 * g));
 		sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(q6_scale(s16, g), _mm256_maddubs_epi16(h->q[g], y)));
@@ -377,6 +378,7 @@ AVX2 static void dot_q6_K(int64_t n, float *s, const void *vx, const void *vy)
 	for (int64_t i = 0; i < n / ENG_QK_K; i++) {
 		const float d = y[i].d * h2f(x[i].d);
 		__m256i sumi = _mm256_setr_epi32(-q6_bias(x[i].scales, y[i].bsums), 0, 0, 0, 0, 0, 0, 0);
+		_Pragma("GCC unroll 4")
 		for (int j = 0; j < 2; j++) {
 			struct q6_half h;
 			q6_unpack(x[i].ql + 64 * j, x[i].qh + 32 * j, &h);
@@ -408,6 +410,7 @@ AVX2 static void rows_q4_K(int64_t n, const void *w, size_t wrb, int64_t r0, int
 			const struct eng_block_q8_K *y[TILE];
 			__m256 acc[TILE];
 			float summs[TILE];
+			_Pragma("GCC unroll 4")
 			for (int k = 0; k < TILE; k++) {
 				y[k] = (const void *)((const char *)act + (size_t)(t + k) * as);
 				acc[k] = _mm256_setzero_ps();
@@ -419,16 +422,19 @@ AVX2 static void rows_q4_K(int64_t n, const void *w, size_t wrb, int64_t r0, int
 				const uint8_t *sc = (const uint8_t *)utmp, *mn = sc + 8;
 				const float xd = h2f(x[i].d), xdmin = h2f(x[i].dmin);
 				__m256i sumi[TILE];
+				_Pragma("GCC unroll 4")
 				for (int k = 0; k < TILE; k++) {
 					const float dmin = y[k][i].d * xdmin;
 					summs[k] += dmin * (float)k4_summ(y[k][i].bsums, mn);
 					sumi[k] = _mm256_setzero_si256();
 				}
+				_Pragma("GCC unroll 4")
 				for (int j = 0; j < 4; j++) {
 					const __m256i bits = _mm256_loadu_si256((const __m256i *)(x[i].qs + 32 * j));
 					const __m256i lo = _mm256_and_si256(bits, m4);
 					const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(bits, 4), m4);
 					const __m256i sl = _mm256_set1_epi16(sc[2 * j]), sh = _mm256_set1_epi16(sc[2 * j + 1]);
+					_Pragma("GCC unroll 4")
 					for (int k = 0; k < TILE; k++) {
 						const int8_t *q8 = y[k][i].qs + 64 * j;
 						const __m256i p0 = _mm256_madd_epi16(sl, _mm256_maddubs_epi16(lo, _mm256_loadu_si256((const __m256i *)q8)));
@@ -436,11 +442,13 @@ AVX2 static void rows_q4_K(int64_t n, const void *w, size_t wrb, int64_t r0, int
 						sumi[k] = _mm256_add_epi32(sumi[k], _mm256_add_epi32(p0, p1));
 					}
 				}
+				_Pragma("GCC unroll 4")
 				for (int k = 0; k < TILE; k++) {
 					const float d = y[k][i].d * xd;
 					acc[k] = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi[k]), acc[k]);
 				}
 			}
+			_Pragma("GCC unroll 4")
 			for (int k = 0; k < TILE; k++)
 				out[(size_t)(t + k) * (size_t)ldo + (size_t)r] = hsum_f8(acc[k]) - summs[k];
 		}
@@ -459,6 +467,7 @@ AVX2 static void rows_q6_K(int64_t n, const void *w, size_t wrb, int64_t r0, int
 		for (; t + TILE <= n_tok; t += TILE) {
 			const struct eng_block_q8_K *y[TILE];
 			__m256 acc[TILE];
+			_Pragma("GCC unroll 4")
 			for (int k = 0; k < TILE; k++) {
 				y[k] = (const void *)((const char *)act + (size_t)(t + k) * as);
 				acc[k] = _mm256_setzero_ps();
@@ -466,20 +475,25 @@ AVX2 static void rows_q6_K(int64_t n, const void *w, size_t wrb, int64_t r0, int
 			for (int64_t i = 0; i < nb; i++) {
 				const float xd = h2f(x[i].d);
 				__m256i sumi[TILE];
+				_Pragma("GCC unroll 4")
 				for (int k = 0; k < TILE; k++)
 					sumi[k] = _mm256_setr_epi32(-q6_bias(x[i].scales, y[k][i].bsums), 0, 0, 0, 0, 0, 0, 0);
+				_Pragma("GCC unroll 4")
 				for (int j = 0; j < 2; j++) {
 					struct q6_half h;
 					q6_unpack(x[i].ql + 64 * j, x[i].qh + 32 * j, &h);
 					const __m256i s16 = q6_scales(x[i].scales + 8 * j);
+					_Pragma("GCC unroll 4")
 					for (int k = 0; k < TILE; k++)
 						sumi[k] = q6_half_dot(&h, s16, y[k][i].qs + 128 * j, sumi[k]);
 				}
+				_Pragma("GCC unroll 4")
 				for (int k = 0; k < TILE; k++) {
 					const float d = y[k][i].d * xd;
 					acc[k] = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi[k]), acc[k]);
 				}
 			}
+			_Pragma("GCC unroll 4")
 			for (int k = 0; k < TILE; k++)
 				out[(size_t)(t + k) * (size_t)ldo + (size_t)r] = hsum_f8(acc[k]);
 		}
