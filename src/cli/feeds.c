@@ -57,7 +57,8 @@ static int feeds_list(struct store *st)
 	printf("%4s  %-6s %6s  %-9s  %s\n", "ID", "STATUS", "ITEMS", "FETCHED", "TITLE / URL");
 	for (size_t i = 0; i < n; i++) {
 		char when[32];
-		const char *status = !f[i].last_fetch ? "new" : f[i].last_error ? "error" : "ok";
+		const char *status = !f[i].last_fetch ? "new" :
+			!f[i].last_error ? "ok" : f[i].failures ? "error" : "warn";
 
 		printf("%4lld  %-6s %6lld  %-9s  ", (long long)f[i].id, status,
 		       (long long)f[i].item_count, ago(f[i].last_fetch, now, when, sizeof when));

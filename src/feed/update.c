@@ -10,8 +10,8 @@
  *                                 the ones the 304 carries)
  *   ill-formed XML, entries       entries stored; the parse error goes to
  *     recovered                   last_error as "ill-formed XML (N entries
- *                                 recovered): ..." and failures counts up
- *                                 (the store has no warning state), but no
+ *                                 recovered): ..." as a warning: failures
+ *                                 reset as for a success, and no
  *                                 backoff: next_fetch = 0. Reported as a
  *                                 warning, not an error.
  *   anything else (network,       previous items untouched; last_status,
@@ -171,7 +171,7 @@ static char *store_doc(struct update *u, struct store_feed *fd, const struct fee
 		note = util_strfmt("ill-formed XML (%zu entries recovered): %s", doc->n_entries,
 				   doc->error ? doc->error : "parse error");
 		su.error = note;
-		su.failures = fd->failures + 1;
+		su.warning = 1;
 		su.next_fetch = 0;
 	}
 	if ((rc = record(u, fd, &su)) != STORE_OK || (rc = store_commit(u->st)) != STORE_OK) {

@@ -234,11 +234,11 @@ int store_feed_record_fetch(struct store *st, int64_t id, const struct store_fee
 		"  last_modified = CASE WHEN ?5 THEN last_modified ELSE ?7 END,"
 		"  last_status = ?8,"
 		"  last_error = ?9,"
-		"  failures = CASE WHEN ?9 IS NULL THEN 0"
+		"  failures = CASE WHEN ?9 IS NULL OR ?13 THEN 0"
 		"                  WHEN ?10 > 0 THEN ?10 ELSE failures + 1 END,"
 		"  next_fetch = ?11,"
 		"  last_fetch = ?12,"
-		"  last_success = CASE WHEN ?9 IS NULL THEN ?12 ELSE last_success END"
+		"  last_success = CASE WHEN ?9 IS NULL OR ?13 THEN ?12 ELSE last_success END"
 		" WHERE id = ?1", &err);
 	if (!s)
 		return err;
@@ -255,6 +255,7 @@ int store_feed_record_fetch(struct store *st, int64_t id, const struct store_fee
 	sqlite3_bind_int(s, 10, u->failures);
 	sqlite3_bind_int64(s, 11, u->next_fetch);
 	sqlite3_bind_int64(s, 12, fetched);
+	sqlite3_bind_int(s, 13, u->warning ? 1 : 0);
 	int rc = sqlite3_step(s);
 	if (rc != SQLITE_DONE)
 		err = store_rc(rc);

@@ -91,6 +91,9 @@ struct store_feed_update {
 	int status;
 	const char *error;
 	int failures;         /* new count on error; 0 = stored count + 1 */
+	int warning;          /* 1: error is only a warning (e.g. ill-formed XML with
+			       * entries recovered): kept in last_error, but the
+			       * fetch counts as a success (failures reset) */
 	int64_t next_fetch;
 	int64_t fetched;
 };

@@ -352,6 +352,7 @@ class FetchTest(unittest.TestCase):
         self.assertEqual([r["guid"] for r in self.items_of(c)], ["r1", "r2", "r3"])
         self.assertIn("ill-formed XML (3 entries recovered)", fc["last_error"])
         self.assertEqual(fc["next_fetch"], 0)
+        self.assertEqual(fc["failures"], 0)   # a warning, not a failure
         # on its own it is a warning, not a failure of the run
         p = self.fetch(str(c), expect=0)
         self.assertIn("warning: ill-formed XML", p.stderr)

@@ -431,6 +431,16 @@ static void test_record_fetch(void **state)
 	assert_int_equal(fd.failures, 7);
 	store_feed_clear(&fd);
 
+	/* a warning keeps its message but counts as a success */
+	struct store_feed_update w = { .keep_validators = 1, .status = 200, .error = "ill-formed XML",
+				       .warning = 1, .fetched = 7500 };
+	assert_int_equal(store_feed_record_fetch(f->st, id, &w), STORE_OK);
+	assert_int_equal(store_feed_get(f->st, id, &fd), STORE_OK);
+	assert_int_equal(fd.failures, 0);
+	assert_string_equal(fd.last_error, "ill-formed XML");
+	assert_int_equal(fd.last_success, 7500);
+	store_feed_clear(&fd);
+
 	/* 304 is a success: failures reset; validators replaced, NULL clears */
 	struct store_feed_update nm = { .etag = "\"e2\"", .status = 304, .next_fetch = 9000, .fetched = 8000 };
 	assert_int_equal(store_feed_record_fetch(f->st, id, &nm), STORE_OK);
