@@ -10,7 +10,19 @@
 #include "engine/cpu/quant_int.h"
 
 #if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
 #include <immintrin.h>
+
+/* AVX-VNNI (CPUID.(EAX=7,ECX=1):EAX[4]); not every compiler's
+ * __builtin_cpu_supports knows its name. AVX2 support already implies the
+ * OS saves YMM state. */
+static int has_avxvnni(void)
+{
+	unsigned a, b, c, d;
+	if (!__get_cpuid_count(7, 1, &a, &b, &c, &d))
+		return 0;
+	return (a >> 4) & 1;
+}
 
 #define AVX2 __attribute__((target("avx2,fma,f16c")))
 
@@ -524,7 +536,7 @@ const char *eng_quant_avx2_install(struct eng_quant_traits *t, int allow_vnni)
 	t[ENG_TYPE_Q8_0].vec_dot_rows = rows_q8_0_avx2;
 	t[ENG_TYPE_Q4_0].vec_dot_rows = rows_q4_0_avx2;
 	if (allow_vnni) {
-		if (__builtin_cpu_supports("avxvnni")) {
+		if (has_avxvnni()) {
 			name = "avx2+avxvnni";
 			t[ENG_TYPE_Q8_0].vec_dot = dot_q8_0_avxvnni;
 			t[ENG_TYPE_Q4_0].vec_dot = dot_q4_0_avxvnni;
