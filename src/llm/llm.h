@@ -1,0 +1,101 @@
+/* llm — the one interface the briefing pipeline sees. Three backends sit
+ * behind it: "engine" (our in-process GGUF engine, batched), "openai" (any
+ * OpenAI-compatible /v1/chat/completions server, streaming) and "extractive"
+ * (no model: lead sentences and a data-driven assessment, labelled as such).
+ * Backends are pure: text in, text out. Nothing here prints or exits. */
+#ifndef BRIEFING_LLM_H
+#define BRIEFING_LLM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum llm_err {
+	LLM_OK = 0,
+	LLM_ERR_NOMEM,
+	LLM_ERR_CONFIG,       /* unknown backend, missing model/base URL/key */
+	LLM_ERR_MODEL,        /* the model file cannot be loaded */
+	LLM_ERR_CONNECT,      /* server unreachable / connection dropped */
+	LLM_ERR_HTTP,         /* non-2xx from the server */
+	LLM_ERR_PROTOCOL,     /* a reply we cannot read */
+	LLM_ERR_TIMEOUT,
+	LLM_ERR_CONTEXT,      /* prompt does not fit the model's context */
+	LLM_ERR_CANCELLED,
+	LLM_ERR_GENERATE,     /* the engine failed mid-generation */
+};
+const char *llm_strerror(int err);
+
+/* What a request is for. Real models only read the messages; the
+ * extractive backend uses task and data to do its job without a model. */
+enum llm_task {
+	LLM_TASK_FREE = 0,    /* anything else */
+	LLM_TASK_STORY,       /* one story entry (headline + paragraph) */
+	LLM_TASK_ASSESSMENT,  /* connect the stories; ends with "Bottom line:" */
+	LLM_TASK_TAGLINE,     /* one line for the whole edition */
+};
+
+struct llm_msg {
+	const char *role;     /* "system", "user", "assistant" */
+	const char *content;
+};
+
+struct llm_request {
+	enum llm_task task;
+	const struct llm_msg *msgs;
+	size_t n_msgs;
+	/* The untrusted material inside the prompt (the fenced sources, or the
+	 * written entries for an assessment), as plain text: for extractive. */
+	const char *data;
+	int max_tokens;       /* 0 = backend default */
+	float temperature;    /* < 0 = backend default */
+	float top_p;          /* 0 = backend default */
+	uint64_t seed;
+};
+
+struct llm_response {
+	int err;              /* LLM_OK or an llm_err for this request alone */
+	char *text;           /* the reply (malloc'd), NULL on error */
+	char *error;          /* message when err != LLM_OK (malloc'd) */
+	int prompt_tokens;    /* as counted by the backend, -1 unknown */
+	int completion_tokens;
+	double seconds;       /* wall time spent on this request */
+};
+void llm_response_clear(struct llm_response *r);
+
+struct llm_config {
+	const char *backend;  /* "engine", "openai", "extractive" */
+	/* engine */
+	const char *model_path;
+	int threads;          /* 0 = all cores */
+	int n_ctx;            /* 0 = model default, capped */
+	/* openai */
+	const char *base_url; /* e.g. http://127.0.0.1:8080/v1 */
+	const char *model;    /* model name sent to the server */
+	const char *api_key_env; /* name of the env var holding the key, may be NULL */
+	long timeout;         /* seconds per request, 0 = default (300) */
+	int parallel;         /* concurrent requests to the server, 0 = 4 */
+};
+
+struct llm;
+
+/* Open a backend. On failure *out is NULL and *err (caller frees) says
+ * why in words a user can act on. */
+int llm_open(const struct llm_config *cfg, struct llm **out, char **err);
+void llm_close(struct llm *l);
+const char *llm_backend(const struct llm *l);      /* "engine", ... */
+const char *llm_model_name(const struct llm *l);   /* file name / server model / "extractive" */
+const char *llm_model_hash(const struct llm *l);   /* hex digest identifying the weights, or "" */
+
+/* Progress while a batch runs: request index, the piece just produced
+ * (may be ""), tokens generated so far in the batch. */
+typedef void (*llm_progress_cb)(void *ctx, size_t index, const char *piece, size_t tokens_total);
+
+/* Run n requests. The engine backend decodes them together (one weight pass
+ * per step for all); openai runs up to `parallel` at once; extractive is
+ * immediate. out[i] is filled for every i (per-request errors in out[i].err).
+ * Returns LLM_OK when the batch ran (even if some requests failed), else
+ * an error for the whole batch. cancel may be NULL. */
+int llm_complete(struct llm *l, const struct llm_request *reqs, size_t n,
+		 struct llm_response *out, llm_progress_cb cb, void *ctx,
+		 volatile int *cancel);
+
+#endif
