@@ -271,8 +271,13 @@ static void check_run(eng_model *m, const struct mcase *mc, const char *run, int
 		if (step_diff[s] > worst)
 			worst = step_diff[s];
 	}
-	if (getenv("ENG_TEST_VERBOSE"))
-		fprintf(stderr, "  %-36s tf steps %2d  max|d| %.3g  (tol %.3g)\n", run, n_steps, worst, tol);
+	if (getenv("ENG_TEST_VERBOSE")) {
+		int close = 0;
+		for (int s = 0; s < n_steps; s++)
+			close += step_diff[s] <= 1e-5;
+		fprintf(stderr, "  %-36s tf steps %2d  max|d| %.3g  (tol %.3g)  steps within 1e-5: %d\n",
+			run, n_steps, worst, tol, close);
+	}
 	if (!(worst <= tol))
 		print_error("%s: teacher-forced max |diff| %g > tolerance %g\n", run, worst, tol);
 	assert_true(worst <= tol);

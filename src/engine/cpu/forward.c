@@ -18,7 +18,8 @@
  *     for K.Q; scores scaled by 1/sqrt(head_dim); softmax in f32 with the sum
  *     in double; probabilities rounded to f16 before the product with V.
  *     With an F32 cache everything stays f32.
- *   - SwiGLU: down(silu(gate x) * (up x)), silu(x) = x / (1 + expf(-x)).
+ *   - SwiGLU: down(silu(gate x) * (up x)), silu(x) = x / (1 + exp(-x)).
+ *   - exp in softmax and SiLU is ggml's own polynomial (see below).
  *
  * Work is split between threads by rows (matmuls) and by (token, head)
  * (attention); a dot product is never split, so results do not depend on
@@ -48,6 +49,84 @@ static void h2f_init(void)
 static inline float h2f(uint16_t h)
 {
 	return h2f_table[h];
+}
+
+
+/* ---- ggml's exp and silu ---------------------------------------------------
+ *
+ * ggml's CPU softmax and SiLU do not call libm's expf for whole 16-value
+ * chunks: they use ggml_v_expf, a polynomial with its own rounding. The
+ * corpus references come from the AVX-512 build, so that variant is
+ * emulated here value by value (same constants, same fused multiply-adds,
+ * scalef as an exact power-of-two scaling). Softmax sums each 16-value chunk
+ * in the order of _mm512_reduce_add_ps and accumulates the chunks in double;
+ * SiLU uses the polynomial for whole chunks of 16 and x/(1+expf(-x)) for
+ * the rest of a row, as ggml_vec_silu_f32 does. */
+
+#define EXP_BODY(FMA) \
+	const float r = 0x1.8p23f; \
+	const float z = FMA(x, 0x1.715476p+0f, r); \
+	const float n = z - r; \
+	if (!(fabsf(n) <= 192.0f)) \
+		return n <= 0.0f ? 0.0f : INFINITY; \
+	const float b = FMA(-n, 0x1.7f7d1cp-20f, FMA(-n, 0x1.62e4p-1f, x)); \
+	const float u = b * b; \
+	const float j = FMA(FMA(FMA(0x1.0e4020p-7f, b, 0x1.573e2ep-5f), u, \
+				FMA(0x1.555e66p-3f, b, 0x1.fffdb6p-2f)), \
+			    u, FMA(0x1.ffffecp-1f, b, 1.0f)); \
+	return ldexpf(j, (int)n);
+
+static float ggml_expf_ref(float x)
+{
+	EXP_BODY(fmaf)
+}
+
+#if defined(__x86_64__)
+__attribute__((target("fma"))) static float ggml_expf_fma(float x)
+{
+	EXP_BODY(__builtin_fmaf)
+}
+#endif
+
+static float (*ggml_expf)(float) = ggml_expf_ref;
+
+/* sum of 16 values in _mm512_reduce_add_ps order */
+static float reduce16(const float *v)
+{
+	float t3[8], t6[4];
+	for (int i = 0; i < 8; i++)
+		t3[i] = v[8 + i] + v[i];
+	for (int i = 0; i < 4; i++)
+		t6[i] = t3[4 + i] + t3[i];
+	return (t6[0] + t6[2]) + (t6[1] + t6[3]);
+}
+
+/* x[p] = exp(x[p] - max) for p < n; returns the sum as ggml computes it
+ * (positions past n are masked: they count as zeros in their chunk). */
+static double softmax_exp(float *x, int n, float maxv)
+{
+	double sum = 0.0;
+	for (int p0 = 0; p0 < n; p0 += 16) {
+		float v[16];
+		for (int i = 0; i < 16; i++) {
+			int p = p0 + i;
+			v[i] = p < n ? ggml_expf(x[p] - maxv) : 0.0f;
+			if (p < n)
+				x[p] = v[i];
+		}
+		sum += (double)reduce16(v);
+	}
+	return sum;
+}
+
+/* ggml_vec_silu_f32 on a row of n values, times up: y = silu(g) * u */
+static void swiglu_row(float *g, const float *u, int n)
+{
+	const int n16 = n & ~15;
+	for (int i = 0; i < n16; i++)
+		g[i] = (g[i] / (1.0f + ggml_expf(-g[i]))) * u[i];
+	for (int i = n16; i < n; i++)
+		g[i] = (g[i] / (1.0f + expf(-g[i]))) * u[i];
 }
 
 /* ---- CPU backend state (per context) ------------------------------------- */
@@ -318,11 +397,6 @@ static void rope_apply(float *x, const float *cache, int head_dim, int n_rot, in
 	(void)head_dim;   /* dims past n_rot pass through */
 }
 
-static inline float silu(float x)
-{
-	return x / (1.0f + expf(-x));
-}
-
 /* ---- attention ------------------------------------------------------------- */
 
 struct att_job {
@@ -535,6 +609,8 @@ static void attk_init(void)
 	if (!getenv("BRIEFING_ENGINE_NO_SIMD") && __builtin_cpu_supports("avx2") &&
 	    __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c"))
 		attk = (struct att_kernels){ kq_h_avx2, kq_f_avx2, pv_h_avx2, pv_f_avx2, round_h_avx2 };
+	if (!getenv("BRIEFING_ENGINE_NO_SIMD") && __builtin_cpu_supports("fma"))
+		ggml_expf = ggml_expf_fma;
 #endif
 }
 
@@ -569,12 +645,7 @@ static void att_task(void *arg, int item, int tid)
 	for (int p = 0; p < npos; p++)
 		if (sc[p] > maxv)
 			maxv = sc[p];
-	double sum = 0.0;
-	for (int p = 0; p < npos; p++) {
-		const float e = expf(sc[p] - maxv);
-		sc[p] = e;
-		sum += (double)e;
-	}
+	const double sum = softmax_exp(sc, npos, maxv);
 	const float inv = (float)(1.0 / sum);
 	for (int p = 0; p < npos; p++)
 		sc[p] *= inv;
@@ -675,8 +746,8 @@ static void cpu_layer(struct eng_ctx *c, const struct eng_layer_w *w, int il,
 	act_invalidate(c);
 	matmul(c, &w->w_up, s->xn, E, n, s->u, F);
 	matmul(c, &w->w_gate, s->xn, E, n, s->g, F);
-	for (size_t i = 0; i < (size_t)n * F; i++)
-		s->g[i] = silu(s->g[i]) * s->u[i];
+	for (int t = 0; t < n; t++)
+		swiglu_row(s->g + (size_t)t * F, s->u + (size_t)t * F, F);
 	act_invalidate(c);
 	matmul(c, &w->w_down, s->g, F, n, s->xn, E);
 	for (size_t i = 0; i < (size_t)n * E; i++)
