@@ -171,6 +171,12 @@ struct eng_quant_traits {
 	eng_vec_dot_rows_fn vec_dot_rows;  /* optional (NULL: loop over vec_dot) */
 };
 
+/* Quantises a row like traits->quantize, but for the K-quants without
+ * llama.cpp's scale search (about 10x faster, somewhat larger error; valid
+ * blocks either way): for synthetic models where speed matters more than
+ * matching llama-quantize. Other types: same as traits->quantize. */
+void eng_quantize_row_fast(uint32_t type, const float *x, void *y, int64_t n);
+
 /* Traits of TYPE with the fastest kernels this CPU runs; NULL when the
  * type is unknown or not supported (not one of the types listed above). */
 const struct eng_quant_traits *eng_quant_traits(uint32_t type);

@@ -551,6 +551,18 @@ static void test_round_trip(void **state)
 			fail_msg("%s: round-trip relative RMS error %g > %g", t->name, rel, cases[k].bound);
 		if (cases[k].bound > 0 && !(rel > cases[k].bound / 30))
 			fail_msg("%s: round-trip error %g suspiciously small", t->name, rel);
+		/* the fast (no scale search) quantiser: valid, a little worse at most */
+		void *q2 = malloc(N * 4);
+		eng_quantize_row_fast(cases[k].t, x, q2, N);
+		t->dequantize(q2, y, N);
+		double se2 = 0;
+		for (int i = 0; i < N; i++)
+			se2 += ((double)y[i] - x[i]) * ((double)y[i] - x[i]);
+		if (!(sqrt(se2 / sx) <= cases[k].bound * 1.3))
+			fail_msg("%s: fast quantiser round-trip error %g", t->name, sqrt(se2 / sx));
+		if (cases[k].t != ENG_TYPE_Q4_K && cases[k].t != ENG_TYPE_Q5_K && cases[k].t != ENG_TYPE_Q6_K)
+			assert_memory_equal(q, q2, eng_type_row_bytes(cases[k].t, N));
+		free(q2);
 		/* zeros stay zeros */
 		memset(x, 0, 256 * sizeof(float));
 		t->quantize(x, q, 256);

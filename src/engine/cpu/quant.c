@@ -707,8 +707,9 @@ static float make_qkx2_quants(int n, int nmax, const float *x, const float *weig
 	return scale;
 }
 
-/* make_qx_quants (ggml) with rmse_type 1 and no weights: symmetric. */
-static float make_qx_quants(int n, int nmax, const float *x, int8_t *L)
+/* make_qx_quants (ggml) with rmse_type 1 and no weights: symmetric.
+ * search == 0: ggml's rmse_type 0 (plain rounding, no scale search). */
+static float make_qx_quants(int n, int nmax, const float *x, int8_t *L, int search)
 {
 	float max = 0, amax = 0;
 	for (int i = 0; i < n; i++) {
@@ -724,6 +725,13 @@ static float make_qx_quants(int n, int nmax, const float *x, int8_t *L)
 		return 0.f;
 	}
 	float iscale = -nmax / max;
+	if (!search) {
+		for (int i = 0; i < n; i++) {
+			int l = nearest_int(iscale * x[i]);
+			L[i] = (int8_t)(nmax + MAX(-nmax, MIN(nmax - 1, l)));
+		}
+		return 1 / iscale;
+	}
 	float sumlx = 0, suml2 = 0;
 	for (int i = 0; i < n; i++) {
 		int l = nearest_int(iscale * x[i]);
@@ -813,12 +821,12 @@ static void quantize_k_scales(const float *x, uint8_t *L, uint8_t scales_out[12]
 	}
 }
 
-static void q_q4_K(const float *x, void *vy, int64_t n)
+static void q4_K_row(const float *x, void *vy, int64_t n, int nstep)
 {
 	struct eng_block_q4_K *y = vy;
 	uint8_t L[ENG_QK_K];
 	for (int64_t i = 0; i < n / ENG_QK_K; i++) {
-		quantize_k_scales(x, L, y[i].scales, &y[i].d, &y[i].dmin, 15, -1.f, 20);
+		quantize_k_scales(x, L, y[i].scales, &y[i].d, &y[i].dmin, 15, -1.f, nstep);
 		uint8_t *q = y[i].qs;
 		for (int j = 0; j < ENG_QK_K; j += 64) {
 			for (int l = 0; l < 32; l++)
@@ -829,12 +837,12 @@ static void q_q4_K(const float *x, void *vy, int64_t n)
 	}
 }
 
-static void q_q5_K(const float *x, void *vy, int64_t n)
+static void q5_K_row(const float *x, void *vy, int64_t n, int nstep)
 {
 	struct eng_block_q5_K *y = vy;
 	uint8_t L[ENG_QK_K];
 	for (int64_t i = 0; i < n / ENG_QK_K; i++) {
-		quantize_k_scales(x, L, y[i].scales, &y[i].d, &y[i].dmin, 31, -0.5f, 15);
+		quantize_k_scales(x, L, y[i].scales, &y[i].d, &y[i].dmin, 31, -0.5f, nstep);
 		uint8_t *qh = y[i].qh, *ql = y[i].qs;
 		memset(qh, 0, ENG_QK_K / 8);
 		uint8_t m1 = 1, m2 = 2;
@@ -859,7 +867,7 @@ static void q_q5_K(const float *x, void *vy, int64_t n)
 	}
 }
 
-static void q_q6_K(const float *x, void *vy, int64_t n)
+static void q6_K_row(const float *x, void *vy, int64_t n, int search)
 {
 	struct eng_block_q6_K *y = vy;
 	int8_t L[ENG_QK_K];
@@ -867,7 +875,7 @@ static void q_q6_K(const float *x, void *vy, int64_t n)
 	for (int64_t i = 0; i < n / ENG_QK_K; i++) {
 		float max_scale = 0, max_abs_scale = 0;
 		for (int ib = 0; ib < ENG_QK_K / 16; ib++) {
-			const float scale = make_qx_quants(16, 32, x + 16 * ib, L + 16 * ib);
+			const float scale = make_qx_quants(16, 32, x + 16 * ib, L + 16 * ib, search);
 			scales[ib] = scale;
 			const float abs_scale = fabsf(scale);
 			if (abs_scale > max_abs_scale) {
@@ -908,6 +916,24 @@ static void q_q6_K(const float *x, void *vy, int64_t n)
 			qh += 32;
 		}
 		x += ENG_QK_K;
+	}
+}
+
+static void q_q4_K(const float *x, void *y, int64_t n) { q4_K_row(x, y, n, 20); }
+static void q_q5_K(const float *x, void *y, int64_t n) { q5_K_row(x, y, n, 15); }
+static void q_q6_K(const float *x, void *y, int64_t n) { q6_K_row(x, y, n, 1); }
+
+void eng_quantize_row_fast(uint32_t type, const float *x, void *y, int64_t n)
+{
+	switch (type) {
+	case ENG_TYPE_Q4_K: q4_K_row(x, y, n, 0); break;
+	case ENG_TYPE_Q5_K: q5_K_row(x, y, n, 0); break;
+	case ENG_TYPE_Q6_K: q6_K_row(x, y, n, 0); break;
+	default: {
+		const struct eng_quant_traits *t = eng_quant_traits(type);
+		if (t && t->quantize)
+			t->quantize(x, y, n);
+	}
 	}
 }
 
