@@ -34,10 +34,12 @@ int cli_import_opml(struct store *st, const char *buf, size_t len,
 {
 	struct feed_opml_entry *e = NULL;
 	size_t n = 0, nadd = 0, nexist = 0;
-	int rc = feed_opml_parse(buf, len, &e, &n);
+	char *why = NULL;
+	int rc = feed_opml_parse_ex(buf, len, &e, &n, &why);
 
 	if (rc != FEED_OK) {
-		*err = util_strfmt("not a usable OPML file (%s)", feed_strerror(rc));
+		*err = util_strfmt("not a usable OPML file: %s", why ? why : feed_strerror(rc));
+		free(why);
 		return -1;
 	}
 	if (store_begin(st) != STORE_OK) {
