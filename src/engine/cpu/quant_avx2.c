@@ -254,20 +254,38 @@ AVX2 static inline int k4_summ(const int16_t *bsums, const uint8_t *mins)
 	return _mm_cvtsi128_si32(p);
 }
 
+/* ggml's Q4_K mins term: 4 int32 lanes m_2k*(b_4k+b_4k+1) + m_2k+1*(b_4k+2+b_4k+3),
+ * accumulated in 4 float lanes; kept lane for lane so results are
+ * bit-identical with ggml_vec_dot_q4_K_q8_K (AVX2). */
+AVX2 static inline __m128 k4_mins_acc(const int16_t *bsums, const uint8_t *mins, float dmin_neg, __m128 acc_m)
+{
+	const __m256i q8sums = _mm256_loadu_si256((const __m256i *)bsums);
+	const __m128i q8s = _mm_hadd_epi16(_mm256_castsi256_si128(q8sums), _mm256_extracti128_si256(q8sums, 1));
+	const __m128i mn = _mm_cvtepu8_epi16(_mm_loadl_epi64((const __m128i *)mins));
+	return _mm_fmadd_ps(_mm_set1_ps(dmin_neg), _mm_cvtepi32_ps(_mm_madd_epi16(mn, q8s)), acc_m);
+}
+
+AVX2 static inline float hsum_f4(__m128 a)
+{
+	a = _mm_add_ps(a, _mm_movehl_ps(a, a));
+	a = _mm_add_ss(a, _mm_movehdup_ps(a));
+	return _mm_cvtss_f32(a);
+}
+
 AVX2 static void dot_q4_K(int64_t n, float *s, const void *vx, const void *vy)
 {
 	const struct eng_block_q4_K *x = vx;
 	const struct eng_block_q8_K *y = vy;
 	const __m256i m4 = _mm256_set1_epi8(0xf);
 	__m256 acc = _mm256_setzero_ps();
-	float summs = 0;
+	__m128 acc_m = _mm_setzero_ps();
 	for (int64_t i = 0; i < n / ENG_QK_K; i++) {
 		uint32_t utmp[4];
 		k4_scales(x[i].scales, utmp);
 		const uint8_t *sc = (const uint8_t *)utmp, *mn = sc + 8;
 		const float d = y[i].d * h2f(x[i].d);
-		const float dmin = y[i].d * h2f(x[i].dmin);
-		summs += dmin * (float)k4_summ(y[i].bsums, mn);
+		const float dmin = -y[i].d * h2f(x[i].dmin);
+		acc_m = k4_mins_acc(y[i].bsums, mn, dmin, acc_m);
 		const uint8_t *q4 = x[i].qs;
 		const int8_t *q8 = y[i].qs;
 		__m256i sumi = _mm256_setzero_si256();
@@ -285,7 +303,7 @@ AVX2 static void dot_q4_K(int64_t n, float *s, const void *vx, const void *vy)
 		}
 		acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi), acc);
 	}
-	*s = hsum_f8(acc) - summs;
+	*s = hsum_f8(acc) + hsum_f4(acc_m);
 }
 
 AVX2 static void dot_q5_K(int64_t n, float *s, const void *vx, const void *vy)
@@ -301,8 +319,10 @@ AVX2 static void dot_q5_K(int64_t n, float *s, const void *vx, const void *vy)
 		k4_scales(x[i].scales, utmp);
 		const uint8_t *sc = (const uint8_t *)utmp, *mn = sc + 8;
 		const float d = y[i].d * h2f(x[i].d);
-		const float dmin = y[i].d * h2f(x[i].dmin);
-		summs += dmin * (float)k4_summ(y[i].bsums, mn);
+		const float dmin = -y[i].d * h2f(x[i].dmin);
+		/* ggml's summs += dmin * isum, which compilers contract to an FMA */
+		summs = _mm_cvtss_f32(_mm_fmadd_ss(_mm_set_ss(dmin), _mm_set_ss((float)k4_summ(y[i].bsums, mn)),
+						   _mm_set_ss(summs)));
 		const uint8_t *q5 = x[i].qs;
 		const int8_t *q8 = y[i].qs;
 		const __m256i hbits = _mm256_loadu_si256((const __m256i *)x[i].qh);
@@ -324,13 +344,14 @@ AVX2 static void dot_q5_K(int64_t n, float *s, const void *vx, const void *vy)
 		}
 		acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi), acc);
 	}
-	*s = hsum_f8(acc) - summs;
+	*s = hsum_f8(acc) + summs;
 }
 
-/* Q6_K: quants are 0..63 with an offset of 32. Instead of subtracting
- * 32*q8 per element (ggml), the offset is taken out once per block through
- * Q8_K's bsums: sum_g sc_g * sum(q6 - 32) q8 = sum_g sc_g * sum q6*q8 -
- * 32 * sum_g sc_g * bsum_g. Exact integers either way. */
+/* Q6_K: quants are 0..63 with an offset of 32. ggml subtracts 32*q8 with
+ * a second maddubs per group; here the offset is applied to the weights
+ * once (q - 32, signed) and the signed product uses the abs/sign trick.
+ * Every int16 and int32 lane holds the same value as in ggml's kernel, so
+ * the float result is bit-identical to ggml_vec_dot_q6_K_q8_K (AVX2). */
 
 /* 16-bit scale vector for group g of a 128-element half: [sc[2g] x8 | sc[2g+1] x8] */
 AVX2 static inline __m256i q6_scale(__m256i s16, int g)
@@ -341,12 +362,13 @@ AVX2 static inline __m256i q6_scale(__m256i s16, int g)
 }
 
 struct q6_half {
-	__m256i q[4];   /* 4 groups of 32 quants (0..63) */
+	__m256i q[4];   /* 4 groups of 32 quants minus 32 (-32..31) */
+	__m256i a[4];   /* their absolute values */
 };
 
 AVX2 static inline void q6_unpack(const uint8_t *ql, const uint8_t *qh, struct q6_half *h)
 {
-	const __m256i m4 = _mm256_set1_epi8(0xf), m2 = _mm256_set1_epi8(3);
+	const __m256i m4 = _mm256_set1_epi8(0xf), m2 = _mm256_set1_epi8(3), m32 = _mm256_set1_epi8(32);
 	const __m256i b1 = _mm256_loadu_si256((const __m256i *)ql);
 	const __m256i b2 = _mm256_loadu_si256((const __m256i *)(ql + 32));
 	const __m256i bh = _mm256_loadu_si256((const __m256i *)qh);
@@ -357,24 +379,22 @@ AVX2 static inline void q6_unpack(const uint8_t *ql, const uint8_t *qh, struct q
 				  _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(bh, 4), m2), 4));
 	h->q[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(b2, 4), m4),
 				  _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(bh, 6), m2), 4));
+	_Pragma("GCC unroll 4")
+	for (int g = 0; g < 4; g++) {
+		h->q[g] = _mm256_sub_epi8(h->q[g], m32);
+		h->a[g] = _mm256_sign_epi8(h->q[g], h->q[g]);
+	}
 }
 
-/* sum over the half's 4 groups of scale * (q6 . q8), in 8 int32 lanes */
+/* sum over the half's 4 groups of scale * ((q6 - 32) . q8), in 8 int32 lanes */
 AVX2 static inline __m256i q6_half_dot(const struct q6_half *h, __m256i s16, const int8_t *q8, __m256i sumi)
 {
 	_Pragma("GCC unroll 4")
 	for (int g = 0; g < 4; g++) {
-		const __m256i y = _mm256_loadu_si256((const __m256i *)(q8 + 32 * g));
-		sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(q6_scale(s16, g), _mm256_maddubs_epi16(h->q[g], y)));
+		const __m256i y = _mm256_sign_epi8(_mm256_loadu_si256((const __m256i *)(q8 + 32 * g)), h->q[g]);
+		sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(q6_scale(s16, g), _mm256_maddubs_epi16(h->a[g], y)));
 	}
 	return sumi;
-}
-
-/* 32 * sum_g sc_g * bsum_g over the block */
-AVX2 static inline int q6_bias(const int8_t *sc, const int16_t *bsums)
-{
-	const __m256i sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)sc));
-	return 32 * hsum_i8(_mm256_madd_epi16(sc16, _mm256_loadu_si256((const __m256i *)bsums)));
 }
 
 AVX2 static inline __m256i q6_scales(const int8_t *sc)
@@ -389,7 +409,7 @@ AVX2 static void dot_q6_K(int64_t n, float *s, const void *vx, const void *vy)
 	__m256 acc = _mm256_setzero_ps();
 	for (int64_t i = 0; i < n / ENG_QK_K; i++) {
 		const float d = y[i].d * h2f(x[i].d);
-		__m256i sumi = _mm256_setr_epi32(-q6_bias(x[i].scales, y[i].bsums), 0, 0, 0, 0, 0, 0, 0);
+		__m256i sumi = _mm256_setzero_si256();
 		_Pragma("GCC unroll 4")
 		for (int j = 0; j < 2; j++) {
 			struct q6_half h;
@@ -421,12 +441,12 @@ AVX2 static void rows_q4_K(int64_t n, const void *w, size_t wrb, int64_t r0, int
 		for (; t + TILE <= n_tok; t += TILE) {
 			const struct eng_block_q8_K *y[TILE];
 			__m256 acc[TILE];
-			float summs[TILE];
+			__m128 acc_m[TILE];
 			_Pragma("GCC unroll 4")
 			for (int k = 0; k < TILE; k++) {
 				y[k] = (const void *)((const char *)act + (size_t)(t + k) * as);
 				acc[k] = _mm256_setzero_ps();
-				summs[k] = 0;
+				acc_m[k] = _mm_setzero_ps();
 			}
 			for (int64_t i = 0; i < nb; i++) {
 				uint32_t utmp[4];
@@ -436,8 +456,8 @@ AVX2 static void rows_q4_K(int64_t n, const void *w, size_t wrb, int64_t r0, int
 				__m256i sumi[TILE];
 				_Pragma("GCC unroll 4")
 				for (int k = 0; k < TILE; k++) {
-					const float dmin = y[k][i].d * xdmin;
-					summs[k] += dmin * (float)k4_summ(y[k][i].bsums, mn);
+					const float dmin = -y[k][i].d * xdmin;
+					acc_m[k] = k4_mins_acc(y[k][i].bsums, mn, dmin, acc_m[k]);
 					sumi[k] = _mm256_setzero_si256();
 				}
 				_Pragma("GCC unroll 4")
@@ -462,7 +482,7 @@ AVX2 static void rows_q4_K(int64_t n, const void *w, size_t wrb, int64_t r0, int
 			}
 			_Pragma("GCC unroll 4")
 			for (int k = 0; k < TILE; k++)
-				out[(size_t)(t + k) * (size_t)ldo + (size_t)r] = hsum_f8(acc[k]) - summs[k];
+				out[(size_t)(t + k) * (size_t)ldo + (size_t)r] = hsum_f8(acc[k]) + hsum_f4(acc_m[k]);
 		}
 		for (; t < n_tok; t++)
 			dot_q4_K(n, &out[(size_t)t * (size_t)ldo + (size_t)r], x, (const char *)act + (size_t)t * as);
@@ -489,7 +509,7 @@ AVX2 static void rows_q6_K(int64_t n, const void *w, size_t wrb, int64_t r0, int
 				__m256i sumi[TILE];
 				_Pragma("GCC unroll 4")
 				for (int k = 0; k < TILE; k++)
-					sumi[k] = _mm256_setr_epi32(-q6_bias(x[i].scales, y[k][i].bsums), 0, 0, 0, 0, 0, 0, 0);
+					sumi[k] = _mm256_setzero_si256();
 				_Pragma("GCC unroll 4")
 				for (int j = 0; j < 2; j++) {
 					struct q6_half h;
