@@ -420,6 +420,63 @@ static void test_vec_dot_fast_vs_ref(void **state)
 	}
 }
 
+/* Bit-exactness with llama.cpp's own kernels: the AVX2 vec_dot of 8 rows
+ * of blk.1.ffn_down.weight (768 columns) of each corpus file against a
+ * fixed activation, quantised by the type's from_float. The expected bits
+ * were produced by ggml_vec_dot_*_q8_* and quantize_row_q8_* of llama.cpp
+ * c392e50 (ggml-cpu-quants.c built with gcc 12 -O2 -mavx2 -mfma -mf16c,
+ * the AVX2 code path the corpus references ran). Our AVX2 kernels keep
+ * ggml's lanes and rounding order, which is what makes the corpus logits
+ * match llama.cpp exactly; only checked when the AVX2 kernels are in use. */
+static const struct {
+	const char *file;
+	uint32_t bits[8];
+} ggml_golden[] = {
+	{ "micro-llama-q4_k.gguf", { 0x3fe9bd40, 0x3fb90694, 0x3fb82762, 0xbf8604dc, 0x3f20e951, 0x3f634676, 0xbf6a0eae, 0xbfd14375, } },
+	{ "micro-llama-q5_k.gguf", { 0x3ff02380, 0x3fba8aa6, 0x3fc9f3b4, 0xbf959825, 0x3ee0bda6, 0x3f631aa6, 0xbf4f20b7, 0xbfc8788c, } },
+	{ "micro-llama-q6_k.gguf", { 0x3fe986a2, 0x3fb96d62, 0x3fc9061b, 0xbf95a3ba, 0x3ef216de, 0x3f5d07b2, 0xbf59aafe, 0xbfc4daec, } },
+	{ "micro-llama-q8_0.gguf", { 0x3feac514, 0x3fb8576d, 0x3fca14d4, 0xbf9569a6, 0x3f00ae28, 0x3f56403c, 0xbf54e792, 0xbfc1285e, } },
+	{ "micro-llama-q4_0.gguf", { 0x3fd6bd68, 0x3fba9142, 0x3fcbe104, 0xbfa52ece, 0x3e861062, 0x3f80e338, 0xbf2fdca6, 0xbfc89a45, } },
+	{ "micro-llama-q4_1.gguf", { 0x3ff43e2e, 0x3fa5a763, 0x3fcbe8ca, 0xbf86731f, 0x3f240c8e, 0x3f85cb7a, 0xbf4e82ad, 0xbfc2438e, } },
+	{ "micro-llama-q5_0.gguf", { 0x3fe6a628, 0x3fb96e0c, 0x3fc7c267, 0xbf9429c8, 0x3ef9bdd7, 0x3f5ed0d1, 0xbf675656, 0xbfbca423, } },
+	{ "micro-llama-q5_1.gguf", { 0x3feb3d26, 0x3fbcc9ed, 0x3fc6ba30, 0xbf9149da, 0x3f109c25, 0x3f5c006a, 0xbf5e9a18, 0xbfc22641, } },
+};
+
+static void test_ggml_bit_exact(void **state)
+{
+	(void)state;
+	if (strncmp(eng_quant_simd_name(), "avx2", 4) != 0) {
+		print_message("skipped: kernels are %s\n", eng_quant_simd_name());
+		return;
+	}
+	float a[768];
+	for (int i = 0; i < 768; i++)
+		a[i] = (float)((int)((i * 2654435761u) >> 20 & 0xfff) - 2048) / 512.0f;
+	for (size_t k = 0; k < sizeof ggml_golden / sizeof ggml_golden[0]; k++) {
+		char path[1200], err[256];
+		struct eng_gguf *g;
+		snprintf(path, sizeof path, "%s/%s", corpus, ggml_golden[k].file);
+		if (eng_gguf_open(path, &g, err, sizeof err))
+			fail_msg("%s", err);
+		const struct eng_gguf_tensor *t = eng_gguf_tensor_find(g, "blk.1.ffn_down.weight");
+		assert_non_null(t);
+		assert_int_equal(t->ne[0], 768);
+		const struct eng_quant_traits *tr = eng_quant_traits(t->type);
+		char aq[4096];
+		eng_quant_traits(tr->vec_dot_type)->from_float(a, aq, 768);
+		for (int r = 0; r < 8; r++) {
+			float s;
+			uint32_t bits;
+			tr->vec_dot(768, &s, (const char *)t->data + r * t->row_bytes, aq);
+			memcpy(&bits, &s, 4);
+			if (bits != ggml_golden[k].bits[r])
+				fail_msg("%s row %d: %.9g (0x%08x), ggml gives 0x%08x", ggml_golden[k].file, r, s, bits,
+					 ggml_golden[k].bits[r]);
+		}
+		eng_gguf_close(g);
+	}
+}
+
 /* vec_dot_rows (several tokens per weight row) must be bit-identical to
  * vec_dot, so batched decode equals decoding alone. */
 static void test_vec_dot_rows(void **state)
@@ -591,6 +648,7 @@ int main(void)
 		cmocka_unit_test(test_bf16_exhaustive),
 		cmocka_unit_test(test_vec_dot_fast_vs_ref),
 		cmocka_unit_test(test_vec_dot_rows),
+		cmocka_unit_test(test_ggml_bit_exact),
 		cmocka_unit_test(test_activation_quantisers),
 		cmocka_unit_test(test_round_trip),
 	};
