@@ -194,7 +194,7 @@ enum eng_err eng_prefill(eng_ctx *c, int seq, const int32_t *tokens, int n, floa
 		int last = i0 + nb == n;
 		if (last)
 			want[nb - 1] = logits != NULL;
-		struct eng_ubatch ub = { nb, tokens + i0, seqv, posv, want };
+		struct eng_ubatch ub = { nb, tokens + i0, seqv, posv, want, 1 };
 		e = eng_forward(c, &ub, last ? logits : NULL);
 		if (e != ENG_OK)
 			goto out;
@@ -250,7 +250,7 @@ enum eng_err eng_decode(eng_ctx *c, int n, const int *seqs, const int32_t *token
 			posv[i] = c->seq_pos[seqs[i0 + i]];
 			want[i] = logits != NULL;
 		}
-		struct eng_ubatch ub = { nb, tokens + i0, seqs + i0, posv, want };
+		struct eng_ubatch ub = { nb, tokens + i0, seqs + i0, posv, want, 0 };
 		e = eng_forward(c, &ub, logits ? logits + (size_t)i0 * c->m->hp.n_vocab : NULL);
 		if (e == ENG_OK)
 			for (int i = 0; i < nb; i++)

@@ -123,6 +123,7 @@ struct eng_ubatch {
 	const int *seq;       /* (n) slot ids */
 	const int *pos;       /* (n) positions */
 	const uint8_t *want;  /* (n) 1: produce logits for this token */
+	int prefill;          /* 1: a prompt chunk (selects ggml's prompt kernels' order) */
 };
 
 struct eng_ctx;

@@ -151,6 +151,7 @@ struct cpu {
 	float *rope;        /* (M, n_rot) cos/sin pairs per token */
 	float *scores;      /* (n_threads, n_ctx) */
 	float *qf;          /* (n_threads, head_dim) q rounded to f16 */
+	float *pvacc;       /* (n_threads, 64, head_dim) partial sums of P.V */
 	void *act;          /* (M, act row bytes) quantised activations */
 	size_t act_stride;
 	const float *act_src;   /* which buffer/type act holds (cache) */
@@ -181,6 +182,7 @@ static void cpu_free(struct eng_ctx *c)
 	free(s->rope);
 	free(s->scores);
 	free(s->qf);
+	free(s->pvacc);
 	free(s->act);
 	free(s);
 	c->be_state = NULL;
@@ -228,11 +230,12 @@ static enum eng_err cpu_alloc(struct eng_ctx *c)
 	s->rope = malloc(M * (size_t)hp->n_rot * sizeof(float));
 	s->scores = malloc(nt * (size_t)s->n_ctx * sizeof(float));
 	s->qf = malloc(nt * (size_t)hp->head_dim * sizeof(float));
+	s->pvacc = malloc(nt * 64 * (size_t)hp->head_dim * sizeof(float));
 	/* 4 bytes per value bounds every activation format (f32 is the largest) */
 	s->act_stride = (maxd * 4 + 63) & ~(size_t)63;
 	s->act = malloc(M * s->act_stride);
 	if (!s->k_cache || !s->v_cache || !s->x || !s->xn || !s->q || !s->k || !s->v ||
-	    !s->att || !s->g || !s->u || !s->rope || !s->scores || !s->qf || !s->act) {
+	    !s->att || !s->g || !s->u || !s->rope || !s->scores || !s->qf || !s->pvacc || !s->act) {
 		cpu_free(c);
 		return ENG_ERR_NOMEM;
 	}
@@ -410,32 +413,109 @@ static size_t kv_off(const struct cpu *s, int il, int seq, int pos)
 	return (((size_t)il * s->n_seq + seq) * s->n_ctx + pos) * s->kv_dim;
 }
 
-/* Attention inner kernels over all positions of one (token, head): scalar
- * reference and AVX2/FMA/F16C versions, chosen once at run time. Both sum
- * in f32 (the product of two f16 values is exact in f32).
- *   kq: sc[p] = (q . K[p]) * scale          K rows f16 or f32, stride in elements
- *   pv: out = sum_p pr[p] * V[p]           (out zeroed by the caller) */
+/* Attention inner kernels over all positions of one (token, head).
+ *
+ * With an F16 cache the two products follow ggml's operation order exactly
+ * (every f16 x f16 product is exact in f32, so only the order of the sums
+ * matters):
+ *   - prompt ubatches (TINY): llamafile's tinyBLAS on AVX-512: 16 lanes,
+ *     lane i accumulates elements i, i+16, ... with fused multiply-adds,
+ *     then _mm512_reduce_add_ps (used when the dot length is a multiple
+ *     of 16, else ggml_vec_dot_f16 as below);
+ *   - single-token decode (VEC): ggml_vec_dot_f16 on AVX-512: 4 x 16 lanes
+ *     over whole 64-element steps, reduced (s0+s2)+(s1+s3) and then across
+ *     lanes, plus the remaining elements summed in double.
+ * The KV view ggml multiplies has n_kv = positions rounded up to 32;
+ * masked positions have probability 0 and add nothing, but they decide
+ * which elements fall in the 64-element steps.
+ * With an F32 cache plain f32 sums are used (within 1e-6 of llama.cpp).
+ *   kq: sc[p] = (q . K[p]) * scale
+ *   pv: out[d] = sum_p pr[p] * V[p][d]      (acc: scratch of 64 * hd floats) */
+enum { DOT_TINY = 0, DOT_VEC = 1 };
+
 struct att_kernels {
 	void (*kq_h)(const float *q, const uint16_t *K, size_t stride, int npos, int hd, float scale,
-		     float *sc);
+		     float *sc, int mode);
 	void (*kq_f)(const float *q, const float *K, size_t stride, int npos, int hd, float scale,
 		     float *sc);
-	void (*pv_h)(float *out, const float *pr, const uint16_t *V, size_t stride, int npos, int hd);
+	void (*pv_h)(float *out, const float *pr, const uint16_t *V, size_t stride, int npos, int hd,
+		     int mode, float *acc);
 	void (*pv_f)(float *out, const float *pr, const float *V, size_t stride, int npos, int hd);
 	/* x[i] = f32(f16(x[i])) */
 	void (*round_h)(float *x, int n);
 };
 
-static void kq_h_ref(const float *q, const uint16_t *K, size_t stride, int npos, int hd,
-		     float scale, float *sc)
-{
-	for (int p = 0; p < npos; p++) {
-		const uint16_t *k = K + (size_t)p * stride;
-		float acc = 0.0f;
-		for (int d = 0; d < hd; d++)
-			acc += q[d] * h2f(k[d]);
-		sc[p] = acc * scale;
+#define KQ_H_BODY(FMA) \
+	float kf[1024]; \
+	const int tiny = mode == DOT_TINY && hd % 16 == 0; \
+	const int np = hd & ~63; \
+	for (int p = 0; p < npos; p++) { \
+		const uint16_t *k = K + (size_t)p * stride; \
+		float a; \
+		for (int d = 0; d < hd; d++) \
+			kf[d] = h2f(k[d]); \
+		if (tiny) { \
+			float acc[16] = { 0 }; \
+			for (int l = 0; l < hd; l += 16) \
+				for (int i = 0; i < 16; i++) \
+					acc[i] = FMA(q[l + i], kf[l + i], acc[i]); \
+			a = reduce16(acc); \
+		} else { \
+			float acc[4][16] = { { 0 } }; \
+			for (int l = 0; l < np; l += 64) \
+				for (int j = 0; j < 4; j++) \
+					for (int i = 0; i < 16; i++) \
+						acc[j][i] = FMA(q[l + 16 * j + i], kf[l + 16 * j + i], acc[j][i]); \
+			for (int i = 0; i < 16; i++) \
+				acc[0][i] = (acc[0][i] + acc[2][i]) + (acc[1][i] + acc[3][i]); \
+			double sum = (double)reduce16(acc[0]); \
+			for (int d = np; d < hd; d++) \
+				sum += (double)(q[d] * kf[d]); \
+			a = (float)sum; \
+		} \
+		sc[p] = a * scale; \
 	}
+
+#define PV_H_BODY(FMA) \
+	const int L = mode == DOT_TINY ? 16 : 64; \
+	const int nkv = (npos + 31) & ~31; \
+	const int np = mode == DOT_TINY ? npos : (nkv & ~63) < npos ? (nkv & ~63) : npos; \
+	for (int i = 0; i < L * hd; i++) \
+		acc[i] = 0.0f; \
+	for (int p = 0; p < np; p++) { \
+		const uint16_t *v = V + (size_t)p * stride; \
+		float *a = acc + (size_t)(p % L) * hd; \
+		const float w = pr[p]; \
+		for (int d = 0; d < hd; d++) \
+			a[d] = FMA(w, h2f(v[d]), a[d]); \
+	} \
+	for (int d = 0; d < hd; d++) { \
+		float lane[16]; \
+		if (L == 16) { \
+			for (int i = 0; i < 16; i++) \
+				lane[i] = acc[(size_t)i * hd + d]; \
+			out[d] = reduce16(lane); \
+			continue; \
+		} \
+		for (int i = 0; i < 16; i++) \
+			lane[i] = (acc[(size_t)i * hd + d] + acc[(size_t)(32 + i) * hd + d]) + \
+				  (acc[(size_t)(16 + i) * hd + d] + acc[(size_t)(48 + i) * hd + d]); \
+		double sum = (double)reduce16(lane); \
+		for (int p = np; p < npos; p++) \
+			sum += (double)(pr[p] * h2f(V[(size_t)p * stride + d])); \
+		out[d] = (float)sum; \
+	}
+
+static void kq_h_ref(const float *q, const uint16_t *K, size_t stride, int npos, int hd,
+		     float scale, float *sc, int mode)
+{
+	KQ_H_BODY(fmaf)
+}
+
+static void pv_h_ref(float *out, const float *pr, const uint16_t *V, size_t stride, int npos, int hd,
+		     int mode, float *acc)
+{
+	PV_H_BODY(fmaf)
 }
 
 static void kq_f_ref(const float *q, const float *K, size_t stride, int npos, int hd,
@@ -447,15 +527,6 @@ static void kq_f_ref(const float *q, const float *K, size_t stride, int npos, in
 		for (int d = 0; d < hd; d++)
 			acc += q[d] * k[d];
 		sc[p] = acc * scale;
-	}
-}
-
-static void pv_h_ref(float *out, const float *pr, const uint16_t *V, size_t stride, int npos, int hd)
-{
-	for (int p = 0; p < npos; p++) {
-		const uint16_t *v = V + (size_t)p * stride;
-		for (int d = 0; d < hd; d++)
-			out[d] += pr[p] * h2f(v[d]);
 	}
 }
 
@@ -478,6 +549,135 @@ static void round_h_ref(float *x, int n)
 #include <immintrin.h>
 #define AVX2 __attribute__((target("avx2,fma,f16c")))
 
+AVX2 static void kq_h_fma(const float *q, const uint16_t *K, size_t stride, int npos, int hd,
+			  float scale, float *sc, int mode)
+{
+	KQ_H_BODY(__builtin_fmaf)
+}
+
+AVX2 static void pv_h_fma(float *out, const float *pr, const uint16_t *V, size_t stride, int npos,
+			  int hd, int mode, float *acc)
+{
+	PV_H_BODY(__builtin_fmaf)
+}
+
+/* _mm512_reduce_add_ps of the 16 lanes (lo = lanes 0-7, hi = 8-15) */
+AVX2 static inline float reduce16_avx2(__m256 lo, __m256 hi)
+{
+	__m256 t3 = _mm256_add_ps(hi, lo);
+	__m128 t6 = _mm_add_ps(_mm256_extractf128_ps(t3, 1), _mm256_castps256_ps128(t3));
+	__m128 t8 = _mm_add_ps(t6, _mm_shuffle_ps(t6, t6, _MM_SHUFFLE(1, 0, 3, 2)));
+	return _mm_cvtss_f32(t8) + _mm_cvtss_f32(_mm_shuffle_ps(t8, t8, 1));
+}
+
+#define LDH(p) _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(p)))
+
+AVX2 static void kq_h_avx2(const float *q, const uint16_t *K, size_t stride, int npos, int hd,
+			   float scale, float *sc, int mode)
+{
+	if (hd % 16) {
+		kq_h_fma(q, K, stride, npos, hd, scale, sc, mode);
+		return;
+	}
+	const int np = hd & ~63;
+	for (int p = 0; p < npos; p++) {
+		const uint16_t *k = K + (size_t)p * stride;
+		float a;
+		if (mode == DOT_TINY) {
+			__m256 lo = _mm256_setzero_ps(), hi = _mm256_setzero_ps();
+			for (int l = 0; l < hd; l += 16) {
+				lo = _mm256_fmadd_ps(_mm256_loadu_ps(q + l), LDH(k + l), lo);
+				hi = _mm256_fmadd_ps(_mm256_loadu_ps(q + l + 8), LDH(k + l + 8), hi);
+			}
+			a = reduce16_avx2(lo, hi);
+		} else {
+			__m256 v[8];
+			for (int j = 0; j < 8; j++)
+				v[j] = _mm256_setzero_ps();
+			for (int l = 0; l < np; l += 64)
+				for (int j = 0; j < 8; j++)
+					v[j] = _mm256_fmadd_ps(_mm256_loadu_ps(q + l + 8 * j), LDH(k + l + 8 * j), v[j]);
+			/* accumulator j of ggml = lanes v[2j] (0-7), v[2j+1] (8-15) */
+			__m256 lo = _mm256_add_ps(_mm256_add_ps(v[0], v[4]), _mm256_add_ps(v[2], v[6]));
+			__m256 hi = _mm256_add_ps(_mm256_add_ps(v[1], v[5]), _mm256_add_ps(v[3], v[7]));
+			double sum = (double)reduce16_avx2(lo, hi);
+			if (np < hd) {
+				float kf[1024];
+				for (int d = np; d < hd; d += 8)
+					_mm256_storeu_ps(kf + d, LDH(k + d));
+				for (int d = np; d < hd; d++)
+					sum += (double)(q[d] * kf[d]);
+			}
+			a = (float)sum;
+		}
+		sc[p] = a * scale;
+	}
+}
+
+AVX2 static void pv_h_avx2(float *out, const float *pr, const uint16_t *V, size_t stride, int npos,
+			   int hd, int mode, float *acc)
+{
+	if (hd % 8) {
+		pv_h_fma(out, pr, V, stride, npos, hd, mode, acc);
+		return;
+	}
+	const int L = mode == DOT_TINY ? 16 : 64;
+	const int nkv = (npos + 31) & ~31;
+	const int np = mode == DOT_TINY ? npos : (nkv & ~63) < npos ? (nkv & ~63) : npos;
+	const int rows = np < L ? np : L;
+	for (int i = 0; i < rows * hd; i++)
+		acc[i] = 0.0f;
+	for (int p = 0; p < np; p++) {
+		const uint16_t *v = V + (size_t)p * stride;
+		float *a = acc + (size_t)(p % L) * hd;
+		const __m256 w = _mm256_set1_ps(pr[p]);
+		for (int d = 0; d < hd; d += 8)
+			_mm256_storeu_ps(a + d, _mm256_fmadd_ps(w, LDH(v + d), _mm256_loadu_ps(a + d)));
+	}
+	for (int i = rows * hd; i < L * hd; i++)
+		acc[i] = 0.0f;
+#define A(i) _mm256_loadu_ps(acc + (size_t)(i) * hd + d)
+	for (int d = 0; d < hd; d += 8) {
+		__m256 lane[16];
+		for (int i = 0; i < 16; i++)
+			lane[i] = L == 16 ? A(i) : _mm256_add_ps(_mm256_add_ps(A(i), A(32 + i)),
+							       _mm256_add_ps(A(16 + i), A(48 + i)));
+		/* reduce16 for 8 dims at once */
+		__m256 t3[8], t6[4];
+		for (int i = 0; i < 8; i++)
+			t3[i] = _mm256_add_ps(lane[8 + i], lane[i]);
+		for (int i = 0; i < 4; i++)
+			t6[i] = _mm256_add_ps(t3[4 + i], t3[i]);
+		__m256 r = _mm256_add_ps(_mm256_add_ps(t6[0], t6[2]), _mm256_add_ps(t6[1], t6[3]));
+		if (L == 16 || np == npos) {
+			if (L == 16) {
+				_mm256_storeu_ps(out + d, r);
+			} else {
+				float rr[8];
+				_mm256_storeu_ps(rr, r);
+				for (int i = 0; i < 8; i++)
+					out[d + i] = (float)(double)rr[i];
+			}
+			continue;
+		}
+		float rr[8];
+		double sum[8];
+		_mm256_storeu_ps(rr, r);
+		for (int i = 0; i < 8; i++)
+			sum[i] = (double)rr[i];
+		for (int p = np; p < npos; p++) {
+			float vf[8];
+			_mm256_storeu_ps(vf, _mm256_mul_ps(_mm256_set1_ps(pr[p]),
+							   LDH(V + (size_t)p * stride + d)));
+			for (int i = 0; i < 8; i++)
+				sum[i] += (double)vf[i];
+		}
+		for (int i = 0; i < 8; i++)
+			out[d + i] = (float)sum[i];
+	}
+#undef A
+}
+
 AVX2 static float hsum8(__m256 v)
 {
 	__m128 lo = _mm256_castps256_ps128(v), hi = _mm256_extractf128_ps(v, 1);
@@ -485,23 +685,6 @@ AVX2 static float hsum8(__m256 v)
 	lo = _mm_add_ps(lo, _mm_movehl_ps(lo, lo));
 	lo = _mm_add_ss(lo, _mm_movehdup_ps(lo));
 	return _mm_cvtss_f32(lo);
-}
-
-AVX2 static void kq_h_avx2(const float *q, const uint16_t *K, size_t stride, int npos, int hd,
-			   float scale, float *sc)
-{
-	const int h8 = hd & ~7;
-	for (int p = 0; p < npos; p++) {
-		const uint16_t *k = K + (size_t)p * stride;
-		__m256 acc = _mm256_setzero_ps();
-		for (int d = 0; d < h8; d += 8)
-			acc = _mm256_fmadd_ps(_mm256_loadu_ps(q + d),
-					      _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(k + d))), acc);
-		float a = hsum8(acc);
-		for (int d = h8; d < hd; d++)
-			a += q[d] * h2f(k[d]);
-		sc[p] = a * scale;
-	}
 }
 
 AVX2 static void kq_f_avx2(const float *q, const float *K, size_t stride, int npos, int hd,
@@ -517,61 +700,6 @@ AVX2 static void kq_f_avx2(const float *q, const float *K, size_t stride, int np
 		for (int d = h8; d < hd; d++)
 			a += q[d] * k[d];
 		sc[p] = a * scale;
-	}
-}
-
-AVX2 static void pv_h_avx2(float *out, const float *pr, const uint16_t *V, size_t stride, int npos,
-			   int hd)
-{
-	const int h8 = hd & ~7;
-	if (hd == 64 || hd == 32) {
-		/* common head sizes: accumulators stay in registers */
-		__m256 a0 = _mm256_loadu_ps(out), a1 = _mm256_loadu_ps(out + 8);
-		__m256 a2 = _mm256_loadu_ps(out + 16), a3 = _mm256_loadu_ps(out + 24);
-		if (hd == 32) {
-			for (int p = 0; p < npos; p++) {
-				const __m128i *v = (const __m128i *)(V + (size_t)p * stride);
-				__m256 pp = _mm256_set1_ps(pr[p]);
-				a0 = _mm256_fmadd_ps(pp, _mm256_cvtph_ps(_mm_loadu_si128(v + 0)), a0);
-				a1 = _mm256_fmadd_ps(pp, _mm256_cvtph_ps(_mm_loadu_si128(v + 1)), a1);
-				a2 = _mm256_fmadd_ps(pp, _mm256_cvtph_ps(_mm_loadu_si128(v + 2)), a2);
-				a3 = _mm256_fmadd_ps(pp, _mm256_cvtph_ps(_mm_loadu_si128(v + 3)), a3);
-			}
-		} else {
-			__m256 a4 = _mm256_loadu_ps(out + 32), a5 = _mm256_loadu_ps(out + 40);
-			__m256 a6 = _mm256_loadu_ps(out + 48), a7 = _mm256_loadu_ps(out + 56);
-			for (int p = 0; p < npos; p++) {
-				const __m128i *v = (const __m128i *)(V + (size_t)p * stride);
-				__m256 pp = _mm256_set1_ps(pr[p]);
-				a0 = _mm256_fmadd_ps(pp, _mm256_cvtph_ps(_mm_loadu_si128(v + 0)), a0);
-				a1 = _mm256_fmadd_ps(pp, _mm256_cvtph_ps(_mm_loadu_si128(v + 1)), a1);
-				a2 = _mm256_fmadd_ps(pp, _mm256_cvtph_ps(_mm_loadu_si128(v + 2)), a2);
-				a3 = _mm256_fmadd_ps(pp, _mm256_cvtph_ps(_mm_loadu_si128(v + 3)), a3);
-				a4 = _mm256_fmadd_ps(pp, _mm256_cvtph_ps(_mm_loadu_si128(v + 4)), a4);
-				a5 = _mm256_fmadd_ps(pp, _mm256_cvtph_ps(_mm_loadu_si128(v + 5)), a5);
-				a6 = _mm256_fmadd_ps(pp, _mm256_cvtph_ps(_mm_loadu_si128(v + 6)), a6);
-				a7 = _mm256_fmadd_ps(pp, _mm256_cvtph_ps(_mm_loadu_si128(v + 7)), a7);
-			}
-			_mm256_storeu_ps(out + 32, a4);
-			_mm256_storeu_ps(out + 40, a5);
-			_mm256_storeu_ps(out + 48, a6);
-			_mm256_storeu_ps(out + 56, a7);
-		}
-		_mm256_storeu_ps(out, a0);
-		_mm256_storeu_ps(out + 8, a1);
-		_mm256_storeu_ps(out + 16, a2);
-		_mm256_storeu_ps(out + 24, a3);
-		return;
-	}
-	for (int p = 0; p < npos; p++) {
-		const uint16_t *v = V + (size_t)p * stride;
-		__m256 pp = _mm256_set1_ps(pr[p]);
-		for (int d = 0; d < h8; d += 8)
-			_mm256_storeu_ps(out + d, _mm256_fmadd_ps(pp,
-					 _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(v + d))),
-					 _mm256_loadu_ps(out + d)));
-		for (int d = h8; d < hd; d++)
-			out[d] += pr[p] * h2f(v[d]);
 	}
 }
 
@@ -640,7 +768,8 @@ static void att_task(void *arg, int item, int tid)
 		/* ggml converts Q to the K cache type (f16) for K.Q */
 		memcpy(qf, q, (size_t)hd * sizeof *qf);
 		attk.round_h(qf, hd);
-		attk.kq_h(qf, (const uint16_t *)s->k_cache + base, s->kv_dim, npos, hd, scale, sc);
+		attk.kq_h(qf, (const uint16_t *)s->k_cache + base, s->kv_dim, npos, hd, scale, sc,
+			  j->ub->prefill ? DOT_TINY : DOT_VEC);
 	}
 	for (int p = 0; p < npos; p++)
 		if (sc[p] > maxv)
@@ -656,7 +785,8 @@ static void att_task(void *arg, int item, int tid)
 	} else {
 		/* ggml rounds the probabilities to f16 (the V cache type) */
 		attk.round_h(sc, npos);
-		attk.pv_h(out, sc, (const uint16_t *)s->v_cache + base, s->kv_dim, npos, hd);
+		attk.pv_h(out, sc, (const uint16_t *)s->v_cache + base, s->kv_dim, npos, hd,
+			  j->ub->prefill ? DOT_TINY : DOT_VEC, s->pvacc + (size_t)tid * 64 * hd);
 	}
 }
 

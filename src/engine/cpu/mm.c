@@ -4,6 +4,7 @@
  * Q4_0/Q5_0/Q8_0 -> Q8_0, Q4_1/Q5_1 -> Q8_1, K-quants -> Q8_K, as ggml's
  * CPU backend does) and each output is vec_dot(weight row, activation row). */
 #include <pthread.h>
+#include <stdlib.h>
 
 #include "engine/engine_int.h"
 #include "engine/quant.h"
@@ -25,14 +26,14 @@ static void init(void)
 		if (!tr || !tr->vec_dot || !tr->dequantize)
 			continue;
 		const struct eng_quant_traits *at = eng_quant_traits(tr->vec_dot_type);
-		if (!at || !at->quantize)
+		if (!at || !at->from_float)
 			continue;
 		table[t] = (struct mm_type){
 			.weight_type = (int)t,
 			.act_type = (int)tr->vec_dot_type,
-			.act_quantize = at->quantize,
+			.act_quantize = at->from_float,
 			.vec_dot = tr->vec_dot,
-			.vec_dot_rows = NULL,
+			.vec_dot_rows = getenv("BRIEFING_ENGINE_NO_ROWS") ? NULL : tr->vec_dot_rows,
 			.dequantize = tr->dequantize,
 		};
 		have[t] = 1;
