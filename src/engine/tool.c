@@ -148,12 +148,29 @@ static int cmd_info(int argc, char **argv)
 
 /* ---- run -------------------------------------------------------------------- */
 
+struct run_state {
+	int32_t *ids;
+	int n, cap;
+};
+
 static int on_token_print(void *ud, int i, int32_t tok, const char *piece, size_t len)
 {
-	(void)ud; (void)i; (void)tok;
+	struct run_state *rs = ud;
+	(void)i;
 	if (len) {
 		fwrite(piece, 1, len, stdout);
 		fflush(stdout);
+	}
+	if (tok >= 0 && rs) {
+		if (rs->n == rs->cap) {
+			int cap = rs->cap ? rs->cap * 2 : 64;
+			int32_t *t = realloc(rs->ids, (size_t)cap * sizeof *t);
+			if (!t)
+				return 0;
+			rs->ids = t;
+			rs->cap = cap;
+		}
+		rs->ids[rs->n++] = tok;
 	}
 	return 0;
 }
@@ -162,14 +179,16 @@ static void run_usage(FILE *f)
 {
 	fprintf(f, "usage: model run FILE -p PROMPT [-n N] [--chat] [--system TEXT] [--template NAME]\n"
 		   "       [--temp T] [--top-k K] [--top-p P] [--min-p P] [--repeat-penalty R]\n"
-		   "       [--presence-penalty P] [--seed S] [--stop STR]... [-t THREADS] [-c N_CTX]\n");
+		   "       [--presence-penalty P] [--seed S] [--stop STR]... [-t THREADS] [-c N_CTX]\n"
+		   "       [--ids] (print the generated token ids to stderr) [--kv-f32]\n");
 }
 
 static int cmd_run(int argc, char **argv)
 {
 	struct eng_gen_params g;
 	const char *prompt = NULL, *stops[16];
-	int n_stop = 0, threads = 0, n_ctx = 0, verbose = 0;
+	int n_stop = 0, threads = 0, n_ctx = 0, verbose = 0, print_ids = 0, kv_f32 = 0;
+	struct run_state rs = { 0 };
 
 	eng_gen_default(&g);
 	if (argc < 2) {
@@ -196,6 +215,8 @@ static int cmd_run(int argc, char **argv)
 		else if (!strcmp(a, "-t") || !strcmp(a, "--threads")) { NEEDV; threads = atoi(v); }
 		else if (!strcmp(a, "-c") || !strcmp(a, "--ctx")) { NEEDV; n_ctx = atoi(v); }
 		else if (!strcmp(a, "-v")) verbose = 1;
+		else if (!strcmp(a, "--ids")) print_ids = 1;
+		else if (!strcmp(a, "--kv-f32")) kv_f32 = 1;
 		else if (!strcmp(a, "--help")) { run_usage(stdout); return 0; }
 		else { fprintf(stderr, "model run: unknown option %s\n", a); run_usage(stderr); return 2; }
 #undef NEEDV
@@ -207,10 +228,11 @@ static int cmd_run(int argc, char **argv)
 	g.stop = stops;
 	g.n_stop = n_stop;
 	g.on_token = on_token_print;
+	g.ud = &rs;
 	eng_model *m = open_model(argv[1]);
 	if (!m)
 		return 1;
-	struct eng_ctx_params cp = { .n_ctx = n_ctx, .n_seq = 1, .n_threads = threads };
+	struct eng_ctx_params cp = { .n_ctx = n_ctx, .n_seq = 1, .n_threads = threads, .kv_f32 = kv_f32 };
 	eng_ctx *c = NULL;
 	enum eng_err e = eng_ctx_new(m, &cp, &c);
 	if (e != ENG_OK) {
@@ -226,7 +248,14 @@ static int cmd_run(int argc, char **argv)
 	if (e != ENG_OK)
 		fprintf(stderr, "model run: %s: %s\n", eng_strerror(e), eng_ctx_errmsg(c));
 	if (verbose)
-		fprintf(stderr, "(%.2f s)\n", t1 - t0);
+		fprintf(stderr, "(%d tokens, %.2f s)\n", rs.n, t1 - t0);
+	if (print_ids) {
+		fprintf(stderr, "ids:");
+		for (int i = 0; i < rs.n; i++)
+			fprintf(stderr, " %d", (int)rs.ids[i]);
+		fprintf(stderr, "\n");
+	}
+	free(rs.ids);
 	free(out);
 	eng_ctx_free(c);
 	eng_model_free(m);
@@ -300,6 +329,9 @@ static int cmd_bench(int argc, char **argv)
 		int32_t *toks = malloc((size_t)pp * sizeof *toks);
 		int *seqs = malloc((size_t)B * sizeof *seqs);
 		int32_t *next = malloc((size_t)B * sizeof *next);
+		/* logits are computed as llama-bench does: the last prompt token
+		 * of pp, every token of tg */
+		float *lg = malloc((size_t)B * in.n_vocab * sizeof *lg);
 		for (int i = 0; i < pp; i++) {
 			rng = rng * 6364136223846793005ull + 1442695040888963407ull;
 			toks[i] = (int32_t)((rng >> 33) % (uint64_t)in.n_vocab);
@@ -310,12 +342,12 @@ static int cmd_bench(int argc, char **argv)
 				eng_seq_new(c, &seqs[s]);
 			double t0 = now_s();
 			for (int s = 0; s < B; s++)
-				eng_prefill(c, seqs[s], toks, pp, NULL);
+				eng_prefill(c, seqs[s], toks, pp, lg);
 			double t1 = now_s();
 			for (int s = 0; s < B; s++)
 				next[s] = toks[(s * 7) % pp];
 			for (int k = 0; k < tg; k++)
-				eng_decode(c, B, seqs, next, NULL);
+				eng_decode(c, B, seqs, next, lg);
 			double t2 = now_s();
 			t_pp += t1 - t0;
 			t_tg += t2 - t1;
@@ -337,6 +369,7 @@ static int cmd_bench(int argc, char **argv)
 		free(toks);
 		free(seqs);
 		free(next);
+		free(lg);
 		eng_ctx_free(c);
 	}
 	eng_model_free(m);
