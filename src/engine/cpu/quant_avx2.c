@@ -489,6 +489,68 @@ AVX2 static void rows_q4_K(int64_t n, const void *w, size_t wrb, int64_t r0, int
 	}
 }
 
+AVX2 static void rows_q5_K(int64_t n, const void *w, size_t wrb, int64_t r0, int64_t r1, const void *act,
+			   size_t as, int n_tok, float *out, int ldo)
+{
+	const __m256i m4 = _mm256_set1_epi8(0xf), one = _mm256_set1_epi8(1);
+	const int64_t nb = n / ENG_QK_K;
+	for (int64_t r = r0; r < r1; r++) {
+		const struct eng_block_q5_K *x = (const void *)((const char *)w + r * wrb);
+		int t = 0;
+		for (; t + TILE <= n_tok; t += TILE) {
+			const struct eng_block_q8_K *y[TILE];
+			__m256 acc[TILE];
+			float summs[TILE];
+			_Pragma("GCC unroll 4")
+			for (int k = 0; k < TILE; k++) {
+				y[k] = (const void *)((const char *)act + (size_t)(t + k) * as);
+				acc[k] = _mm256_setzero_ps();
+				summs[k] = 0;
+			}
+			for (int64_t i = 0; i < nb; i++) {
+				uint32_t utmp[4];
+				k4_scales(x[i].scales, utmp);
+				const uint8_t *sc = (const uint8_t *)utmp, *mn = sc + 8;
+				const float xd = h2f(x[i].d), xdmin = h2f(x[i].dmin);
+				const __m256i hbits = _mm256_loadu_si256((const __m256i *)x[i].qh);
+				__m256i sumi[TILE];
+				_Pragma("GCC unroll 4")
+				for (int k = 0; k < TILE; k++) {
+					const float dmin = -y[k][i].d * xdmin;
+					summs[k] = _mm_cvtss_f32(_mm_fmadd_ss(_mm_set_ss(dmin),
+						_mm_set_ss((float)k4_summ(y[k][i].bsums, mn)), _mm_set_ss(summs[k])));
+					sumi[k] = _mm256_setzero_si256();
+				}
+				for (int j = 0; j < 4; j++) {
+					const __m256i bits = _mm256_loadu_si256((const __m256i *)(x[i].qs + 32 * j));
+					const __m256i h0 = _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hbits, 2 * j), one), 4);
+					const __m256i h1 = _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hbits, 2 * j + 1), one), 4);
+					const __m256i lo = _mm256_add_epi8(_mm256_and_si256(bits, m4), h0);
+					const __m256i hi = _mm256_add_epi8(_mm256_and_si256(_mm256_srli_epi16(bits, 4), m4), h1);
+					const __m256i sl = _mm256_set1_epi16(sc[2 * j]), sh = _mm256_set1_epi16(sc[2 * j + 1]);
+					_Pragma("GCC unroll 4")
+					for (int k = 0; k < TILE; k++) {
+						const int8_t *q8 = y[k][i].qs + 64 * j;
+						const __m256i p0 = _mm256_madd_epi16(sl, _mm256_maddubs_epi16(lo, _mm256_loadu_si256((const __m256i *)q8)));
+						const __m256i p1 = _mm256_madd_epi16(sh, _mm256_maddubs_epi16(hi, _mm256_loadu_si256((const __m256i *)(q8 + 32))));
+						sumi[k] = _mm256_add_epi32(sumi[k], _mm256_add_epi32(p0, p1));
+					}
+				}
+				_Pragma("GCC unroll 4")
+				for (int k = 0; k < TILE; k++) {
+					const float d = y[k][i].d * xd;
+					acc[k] = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi[k]), acc[k]);
+				}
+			}
+			_Pragma("GCC unroll 4")
+			for (int k = 0; k < TILE; k++)
+				out[(size_t)(t + k) * (size_t)ldo + (size_t)r] = hsum_f8(acc[k]) + summs[k];
+		}
+		for (; t < n_tok; t++)
+			dot_q5_K(n, &out[(size_t)t * (size_t)ldo + (size_t)r], x, (const char *)act + (size_t)t * as);
+	}
+}
+
 AVX2 static void rows_q6_K(int64_t n, const void *w, size_t wrb, int64_t r0, int64_t r1, const void *act,
 			   size_t as, int n_tok, float *out, int ldo)
 {
@@ -581,6 +643,7 @@ const char *eng_quant_avx2_install(struct eng_quant_traits *t, int allow_vnni)
 	t[ENG_TYPE_Q6_K].vec_dot = dot_q6_K;
 	t[ENG_TYPE_Q4_K].vec_dot_rows = rows_q4_K;
 	t[ENG_TYPE_Q6_K].vec_dot_rows = rows_q6_K;
+	t[ENG_TYPE_Q5_K].vec_dot_rows = rows_q5_K;
 	return name;
 }
 
