@@ -169,6 +169,13 @@ struct eng_quant_traits {
 	eng_quantize_fn from_float;
 	eng_vec_dot_fn vec_dot;      /* NULL for pure activation types */
 	eng_vec_dot_rows_fn vec_dot_rows;  /* optional (NULL: loop over vec_dot) */
+	/* optional: what llama.cpp computes for a prompt chunk of n_tok >= 2
+	 * tokens. F32/F16: llamafile's tinyBLAS (one 16-lane FMA chain per
+	 * output), which differs from vec_dot (ggml_vec_dot_*) in the last
+	 * bits; use it for prefill only, so batched decode stays identical to
+	 * decoding alone. Filled with vec_dot_rows where there is no difference
+	 * (NULL when both are: loop over vec_dot). */
+	eng_vec_dot_rows_fn vec_dot_rows_prompt;
 };
 
 /* Quantises a row like traits->quantize, but for the K-quants without

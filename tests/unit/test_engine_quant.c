@@ -477,8 +477,72 @@ static void test_ggml_bit_exact(void **state)
 	}
 }
 
+/* The float types against llama.cpp's own code (c392e50, ggml-cpu.c and
+ * llamafile/sgemm.cpp built with gcc 12 -O2 -march=native on an AVX-512
+ * machine, as the corpus references were): vec_dot = ggml_vec_dot_f32/_f16
+ * for one token; vec_dot_rows_prompt with two tokens = llamafile_sgemm (tinyBLAS),
+ * which declines rows not a multiple of 16 (stories260K's ffn_down, 172),
+ * where ggml falls back to vec_dot. Activations: the same formula as above
+ * (salt 0 and 7), converted by from_float, 4096 bytes apart. */
+static const struct {
+	const char *file, *tensor;
+	uint32_t dot[8];
+	uint32_t rows[16];   /* [token][row] */
+} float_golden[] = {
+	{ "micro-llama-f32.gguf", "blk.1.ffn_down.weight", { 0x3fe8600c, 0x3fb98530, 0x3fcb6387, 0xbf93b885, 0x3efe1e23, 0x3f56dc88, 0xbf575974, 0xbfc134f9, }, { 0x3fe8600c, 0x3fb98533, 0x3fcb6386, 0xbf93b885, 0x3efe1e21, 0x3f56dc86, 0xbf57596e, 0xbfc134fa, 0xbd771fa0, 0xbfc7bf14, 0x3fa72e8c, 0x402e0997, 0xbfd1dd55, 0xbfec336d, 0xc007b471, 0x3f821d8f, } }, /* tinyBLAS used */
+	{ "micro-llama-f16.gguf", "blk.1.ffn_down.weight", { 0x3fe8733c, 0x3fb99060, 0x3fcb5bd8, 0xbf93c8bb, 0x3efddd6c, 0x3f56d09e, 0xbf57463c, 0xbfc12e2e, }, { 0x3fe8733c, 0x3fb99060, 0x3fcb5bd6, 0xbf93c8ba, 0x3efddd71, 0x3f56d09b, 0xbf57463c, 0xbfc12e2c, 0xbd77fb50, 0xbfc7bbcc, 0x3fa72fe6, 0x402e0ef2, 0xbfd1cff8, 0xbfec3456, 0xc007b910, 0x3f8220da, } }, /* tinyBLAS used */
+	{ "stories260K.gguf", "blk.0.ffn_down.weight", { 0x3fb7251b, 0xbfa42a40, 0xc0a2c13d, 0x4090e26e, 0xbf6f4717, 0x3e26c4e8, 0xbf9ef251, 0x3f28da67, }, { 0x3fb7251b, 0xbfa42a40, 0xc0a2c13d, 0x4090e26e, 0xbf6f4717, 0x3e26c4e8, 0xbf9ef251, 0x3f28da67, 0xbfa9b2fd, 0x40963ad8, 0x3dac9cd4, 0xbf9201b7, 0xc0816ea6, 0x3f2cb1d4, 0x3edb3116, 0xc01bafef, } }, /* tinyBLAS declined: vec_dot */
+};
+
+static void test_ggml_float_bit_exact(void **state)
+{
+	(void)state;
+	if (strncmp(eng_quant_simd_name(), "avx2", 4) != 0) {
+		print_message("skipped: kernels are %s\n", eng_quant_simd_name());
+		return;
+	}
+	for (size_t k = 0; k < sizeof float_golden / sizeof float_golden[0]; k++) {
+		char path[1200], err[256];
+		struct eng_gguf *g;
+		snprintf(path, sizeof path, "%s/%s", corpus, float_golden[k].file);
+		if (eng_gguf_open(path, &g, err, sizeof err))
+			fail_msg("%s", err);
+		const struct eng_gguf_tensor *t = eng_gguf_tensor_find(g, float_golden[k].tensor);
+		assert_non_null(t);
+		const int n = (int)t->ne[0];
+		const struct eng_quant_traits *tr = eng_quant_traits(t->type);
+		float a[1024];
+		static char aq[2][4096];
+		for (int tok = 0; tok < 2; tok++) {
+			for (int i = 0; i < n; i++)
+				a[i] = (float)((int)(((unsigned)(i + 7 * tok) * 2654435761u) >> 20 & 0xfff) - 2048) / 512.0f;
+			tr->from_float(a, aq[tok], n);
+		}
+		float out[16];
+		uint32_t bits;
+		for (int r = 0; r < 8; r++) {
+			tr->vec_dot(n, &out[r], (const char *)t->data + r * t->row_bytes, aq[0]);
+			memcpy(&bits, &out[r], 4);
+			if (bits != float_golden[k].dot[r])
+				fail_msg("%s vec_dot row %d: 0x%08x, ggml 0x%08x", float_golden[k].file, r, bits,
+					 float_golden[k].dot[r]);
+		}
+		assert_non_null(tr->vec_dot_rows_prompt);
+		tr->vec_dot_rows_prompt(n, t->data, t->row_bytes, 0, 8, aq, 4096, 2, out, 8);
+		for (int i = 0; i < 16; i++) {
+			memcpy(&bits, &out[i], 4);
+			if (bits != float_golden[k].rows[i])
+				fail_msg("%s vec_dot_rows_prompt token %d row %d: 0x%08x, tinyBLAS 0x%08x", float_golden[k].file,
+					 i / 8, i % 8, bits, float_golden[k].rows[i]);
+		}
+		eng_gguf_close(g);
+	}
+}
+
 /* vec_dot_rows (several tokens per weight row) must be bit-identical to
- * vec_dot, so batched decode equals decoding alone. */
+ * vec_dot, so batched decode equals decoding alone. vec_dot_rows_prompt of
+ * the float types follows llama.cpp's tinyBLAS instead (two or more
+ * tokens; see test_ggml_float_bit_exact): close to vec_dot, not equal. */
 static void test_vec_dot_rows(void **state)
 {
 	(void)state;
@@ -489,7 +553,7 @@ static void test_vec_dot_rows(void **state)
 	int n_kernels = 0;
 	for (size_t k = 0; k < N_WTYPES; k++) {
 		const struct eng_quant_traits *t = eng_quant_traits(wtypes[k]);
-		if (!t->vec_dot_rows)
+		if (!t->vec_dot_rows && !t->vec_dot_rows_prompt)
 			continue;
 		n_kernels++;
 		const struct eng_quant_traits *at = eng_quant_traits(t->vec_dot_type);
@@ -507,12 +571,23 @@ static void test_vec_dot_rows(void **state)
 			const int64_t r0 = n_tok % 3, r1 = NROW - (n_tok % 2);
 			for (int i = 0; i < NT * LDO; i++)
 				o1[i] = o2[i] = -1.0f;
-			t->vec_dot_rows(NCOL, wq, rb, r0, r1, aq, ab, n_tok, o1, LDO);
 			for (int tok = 0; tok < n_tok; tok++)
 				for (int64_t r = r0; r < r1; r++)
 					t->vec_dot(NCOL, &o2[tok * LDO + r], wq + r * rb, aq + tok * ab);
-			if (memcmp(o1, o2, NT * LDO * sizeof(float)) != 0)
-				fail_msg("%s: vec_dot_rows differs from vec_dot (n_tok %d)", t->name, n_tok);
+			if (t->vec_dot_rows) {
+				t->vec_dot_rows(NCOL, wq, rb, r0, r1, aq, ab, n_tok, o1, LDO);
+				if (memcmp(o1, o2, NT * LDO * sizeof(float)) != 0)
+					fail_msg("%s: vec_dot_rows differs from vec_dot (n_tok %d)", t->name, n_tok);
+			}
+			for (int i = 0; i < NT * LDO; i++)
+				o1[i] = -1.0f;
+			t->vec_dot_rows_prompt(NCOL, wq, rb, r0, r1, aq, ab, n_tok, o1, LDO);
+			if (t->vec_dot_rows_prompt == t->vec_dot_rows || n_tok == 1) {
+				if (memcmp(o1, o2, NT * LDO * sizeof(float)) != 0)
+					fail_msg("%s: vec_dot_rows_prompt differs from vec_dot (n_tok %d)", t->name, n_tok);
+			} else if (!(nmse(o1, o2, NT * LDO) < 1e-12)) {
+				fail_msg("%s: vec_dot_rows_prompt far from vec_dot (n_tok %d)", t->name, n_tok);
+			}
 		}
 	}
 	print_message("vec_dot_rows kernels: %d\n", n_kernels);
@@ -649,6 +724,7 @@ int main(void)
 		cmocka_unit_test(test_vec_dot_fast_vs_ref),
 		cmocka_unit_test(test_vec_dot_rows),
 		cmocka_unit_test(test_ggml_bit_exact),
+		cmocka_unit_test(test_ggml_float_bit_exact),
 		cmocka_unit_test(test_activation_quantisers),
 		cmocka_unit_test(test_round_trip),
 	};

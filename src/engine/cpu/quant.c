@@ -1082,6 +1082,9 @@ static void init_fast(void)
 	const char *name = eng_quant_avx2_install(fast_table, !(cap && strcmp(cap, "avx2") == 0));
 	if (name)
 		simd_name = name;
+	for (int t = 0; t < ENG_TYPE_COUNT; t++)
+		if (!fast_table[t].vec_dot_rows_prompt)
+			fast_table[t].vec_dot_rows_prompt = fast_table[t].vec_dot_rows;
 }
 
 const struct eng_quant_traits *eng_quant_traits_ref(uint32_t type)

@@ -67,23 +67,47 @@ AVX2 static inline float h2f(eng_fp16 h)
 	return _cvtsh_ss(h);
 }
 
-/* ---- float types ---- */
+/* ---- float types ----------------------------------------------------------
+ * The F32 and F16 dots reproduce llama.cpp's CPU numerics as built for the
+ * corpus references (AVX-512 build), using 256-bit registers in pairs:
+ *   vec_dot (one token, decode): ggml_vec_dot_f32/_f16 — 4 accumulators of
+ *     16 lanes over steps of 64, reduced x0+x2, x1+x3, x0+x1, then
+ *     _mm512_reduce_add_ps; leftovers one by one (F32: fused multiply-add,
+ *     as compilers contract ggml's sumf += x*y; F16: in double).
+ *   vec_dot_rows_prompt (two or more tokens of a prompt): llamafile's
+ *     tinyBLAS — one 16-lane accumulator per output over steps of 16, then
+ *     _mm512_reduce_add_ps; when the row length is not a multiple of 16,
+ *     tinyBLAS declines and ggml uses vec_dot, and so do we. (llama.cpp
+ *     also uses tinyBLAS for batched decode; we keep vec_dot there so a
+ *     batch gives the same results as each sequence alone.) */
+
+/* _mm512_reduce_add_ps of the 16 lanes (lo = 0..7, hi = 8..15) */
+AVX2 static inline float reduce16(__m256 lo, __m256 hi)
+{
+	return hsum_f8(_mm256_add_ps(hi, lo));
+}
+
+#define LDH(p) _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(p)))
 
 AVX2 static void dot_f32(int64_t n, float *s, const void *w, const void *a)
 {
 	const float *x = w, *y = a;
-	__m256 acc0 = _mm256_setzero_ps(), acc1 = acc0, acc2 = acc0, acc3 = acc0;
-	int64_t i = 0;
-	for (; i + 32 <= n; i += 32) {
-		acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i), acc0);
-		acc1 = _mm256_fmadd_ps(_mm256_loadu_ps(x + i + 8), _mm256_loadu_ps(y + i + 8), acc1);
-		acc2 = _mm256_fmadd_ps(_mm256_loadu_ps(x + i + 16), _mm256_loadu_ps(y + i + 16), acc2);
-		acc3 = _mm256_fmadd_ps(_mm256_loadu_ps(x + i + 24), _mm256_loadu_ps(y + i + 24), acc3);
+	__m256 acc[8];
+	for (int j = 0; j < 8; j++)
+		acc[j] = _mm256_setzero_ps();
+	const int64_t np = n & ~(int64_t)63;
+	for (int64_t i = 0; i < np; i += 64)
+		_Pragma("GCC unroll 8")
+		for (int j = 0; j < 8; j++)
+			acc[j] = _mm256_fmadd_ps(_mm256_loadu_ps(x + i + 8 * j), _mm256_loadu_ps(y + i + 8 * j), acc[j]);
+	/* acc[2j], acc[2j+1] are 16-lane accumulator j */
+	for (int h = 0; h < 2; h++) {
+		acc[h] = _mm256_add_ps(acc[h], acc[4 + h]);
+		acc[2 + h] = _mm256_add_ps(acc[2 + h], acc[6 + h]);
+		acc[h] = _mm256_add_ps(acc[h], acc[2 + h]);
 	}
-	for (; i + 8 <= n; i += 8)
-		acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i), acc0);
-	float sum = hsum_f8(_mm256_add_ps(_mm256_add_ps(acc0, acc1), _mm256_add_ps(acc2, acc3)));
-	for (; i < n; i++)
+	float sum = reduce16(acc[0], acc[1]);
+	for (int64_t i = np; i < n; i++)
 		sum += x[i] * y[i];
 	*s = sum;
 }
@@ -91,23 +115,64 @@ AVX2 static void dot_f32(int64_t n, float *s, const void *w, const void *a)
 AVX2 static void dot_f16(int64_t n, float *s, const void *w, const void *a)
 {
 	const eng_fp16 *x = w, *y = a;
-	__m256 acc0 = _mm256_setzero_ps(), acc1 = acc0, acc2 = acc0, acc3 = acc0;
-	int64_t i = 0;
-#define LD(p) _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(p)))
-	for (; i + 32 <= n; i += 32) {
-		acc0 = _mm256_fmadd_ps(LD(x + i), LD(y + i), acc0);
-		acc1 = _mm256_fmadd_ps(LD(x + i + 8), LD(y + i + 8), acc1);
-		acc2 = _mm256_fmadd_ps(LD(x + i + 16), LD(y + i + 16), acc2);
-		acc3 = _mm256_fmadd_ps(LD(x + i + 24), LD(y + i + 24), acc3);
+	__m256 acc[8];
+	for (int j = 0; j < 8; j++)
+		acc[j] = _mm256_setzero_ps();
+	const int64_t np = n & ~(int64_t)63;
+	for (int64_t i = 0; i < np; i += 64)
+		_Pragma("GCC unroll 8")
+		for (int j = 0; j < 8; j++)
+			acc[j] = _mm256_fmadd_ps(LDH(x + i + 8 * j), LDH(y + i + 8 * j), acc[j]);
+	for (int h = 0; h < 2; h++) {
+		acc[h] = _mm256_add_ps(acc[h], acc[4 + h]);
+		acc[2 + h] = _mm256_add_ps(acc[2 + h], acc[6 + h]);
+		acc[h] = _mm256_add_ps(acc[h], acc[2 + h]);
 	}
-	for (; i + 8 <= n; i += 8)
-		acc0 = _mm256_fmadd_ps(LD(x + i), LD(y + i), acc0);
-#undef LD
-	float sum = hsum_f8(_mm256_add_ps(_mm256_add_ps(acc0, acc1), _mm256_add_ps(acc2, acc3)));
-	for (; i < n; i++)
-		sum += h2f(x[i]) * h2f(y[i]);
-	*s = sum;
+	double sum = reduce16(acc[0], acc[1]);
+	for (int64_t i = np; i < n; i++)
+		sum += (double)(h2f(x[i]) * h2f(y[i]));
+	*s = (float)sum;
 }
+
+/* tinyBLAS: out = reduce16 of one 16-lane FMA chain over the row */
+#define TB_ROWS(NAME, T, LOAD, DOT)                                                                     \
+AVX2 static void NAME(int64_t n, const void *w, size_t wrb, int64_t r0, int64_t r1, const void *act,   \
+		      size_t as, int n_tok, float *out, int ldo)                                         \
+{                                                                                                       \
+	if (n_tok < 2 || n % 16) {                                                                      \
+		for (int t = 0; t < n_tok; t++)                                                         \
+			for (int64_t r = r0; r < r1; r++)                                               \
+				DOT(n, &out[(size_t)t * (size_t)ldo + (size_t)r],                        \
+				    (const char *)w + r * wrb, (const char *)act + (size_t)t * as);      \
+		return;                                                                                 \
+	}                                                                                               \
+	for (int64_t r = r0; r < r1; r++) {                                                             \
+		const T *x = (const void *)((const char *)w + r * wrb);                                  \
+		int t = 0;                                                                              \
+		for (; t < n_tok; t += 4) {                                                             \
+			const int nt = n_tok - t < 4 ? n_tok - t : 4;                                   \
+			const T *y[4];                                                                  \
+			__m256 lo[4], hi[4];                                                            \
+			for (int k = 0; k < 4; k++) {                                                   \
+				y[k] = (const void *)((const char *)act + (size_t)(t + (k < nt ? k : 0)) * as); \
+				lo[k] = hi[k] = _mm256_setzero_ps();                                    \
+			}                                                                               \
+			for (int64_t l = 0; l < n; l += 16) {                                           \
+				const __m256 xl = LOAD(x + l), xh = LOAD(x + l + 8);                    \
+				_Pragma("GCC unroll 4")                                                 \
+				for (int k = 0; k < 4; k++) {                                           \
+					lo[k] = _mm256_fmadd_ps(xl, LOAD(y[k] + l), lo[k]);             \
+					hi[k] = _mm256_fmadd_ps(xh, LOAD(y[k] + l + 8), hi[k]);         \
+				}                                                                       \
+			}                                                                               \
+			for (int k = 0; k < nt; k++)                                                    \
+				out[(size_t)(t + k) * (size_t)ldo + (size_t)r] = reduce16(lo[k], hi[k]);  \
+		}                                                                                       \
+	}                                                                                               \
+}
+
+TB_ROWS(rows_f32, float, _mm256_loadu_ps, dot_f32)
+TB_ROWS(rows_f16, eng_fp16, LDH, dot_f16)
 
 AVX2 static void dot_bf16(int64_t n, float *s, const void *w, const void *a)
 {
@@ -605,6 +670,8 @@ const char *eng_quant_avx2_install(struct eng_quant_traits *t, int allow_vnni)
 	/* F16C has no __builtin_cpu_supports name in older gcc; every AVX2 CPU has it */
 	t[ENG_TYPE_F32].vec_dot = dot_f32;
 	t[ENG_TYPE_F16].vec_dot = dot_f16;
+	t[ENG_TYPE_F32].vec_dot_rows_prompt = rows_f32;
+	t[ENG_TYPE_F16].vec_dot_rows_prompt = rows_f16;
 	t[ENG_TYPE_F16].dequantize = deq_f16;
 	t[ENG_TYPE_F16].from_float = q_f16;
 	t[ENG_TYPE_BF16].vec_dot = dot_bf16;
