@@ -34,16 +34,31 @@ struct brief_sections {
 	double min_score;         /* items below this are off-topic */
 	size_t max_total;         /* total story cap (default 10) */
 	double cluster_threshold; /* similarity above which two items are one story */
+	double half_life_h;       /* recency half-life for ranking, hours (default 12) */
+	double source_weight;     /* ranking bonus per extra source (default 0.5) */
 };
 
-/* Load sections.conf (path NULL = the bundled feeds/sections.conf). */
+/* Load sections.conf (path NULL = the bundled feeds/sections.conf). The
+ * sections come sorted by order (then by position in the file). On error
+ * *err (caller frees) is "path:line: message" and *out is left empty.
+ * The format is described at the top of feeds/sections.conf. */
 int brief_sections_load(const char *path, struct brief_sections *out, char **err);
+/* Parse sections.conf text held in memory; name is used in messages. */
+int brief_sections_parse(const char *text, size_t len, const char *name,
+			 struct brief_sections *out, char **err);
+/* config_dir/sections.conf when it exists (it replaces the bundled file
+ * whole), else the bundled one. config_dir may be NULL. */
+int brief_sections_load_dir(const char *config_dir, struct brief_sections *out, char **err);
+/* The bundled feeds/sections.conf, embedded at build time (NUL-terminated;
+ * *len, if non-NULL, gets its length). Static storage. */
+const char *brief_sections_builtin(size_t *len);
 void brief_sections_free(struct brief_sections *s);
 
 struct brief_item {
 	struct store_item it;     /* owned */
 	int section;              /* index into sections, -1 = off-topic */
 	double score;             /* keyword + feed relevance */
+	double feed_score;        /* the part of score that came from the feed's lean */
 };
 
 struct brief_story {
@@ -60,7 +75,17 @@ void brief_items_free(struct brief_item *it, size_t n);
 /* Group near-duplicates (titles, summaries, shared links) into stories. */
 int brief_cluster(const struct brief_item *it, size_t n, double threshold,
 		  struct brief_story **out, size_t *n_out);
-/* Score, sort (section order, then score) and cap. */
+/* The similarity brief_cluster compares with the threshold, for every
+ * pair: *m is n*n, row-major (caller frees). Items of the same feed need
+ * BRIEF_SAME_FEED_MARGIN more; a shared link merges whatever this says. */
+#define BRIEF_SAME_FEED_MARGIN 0.25
+int brief_cluster_similarity(const struct brief_item *it, size_t n, double **m);
+/* Score, sort (section order, then score) and cap. Stories cut by the caps
+ * are freed and *n lowered. Score: the lead's relevance (keywords + feed
+ * lean) x (1 + source_weight x each extra distinct feed) x recency, where
+ * recency = 0.5 + 0.5 x 2^(-age / half_life_h) and age is the hours from
+ * the story's newest item to now. The caps keep the best stories overall:
+ * by score, each taken while its section and the total have room. */
 void brief_rank(struct brief_story *s, size_t *n, const struct brief_item *it,
 		const struct brief_sections *secs, int64_t now);
 void brief_stories_free(struct brief_story *s, size_t n);

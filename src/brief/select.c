@@ -1,0 +1,216 @@
+/* Selection: the items of the window, each scored against every section
+ * (weighted keywords in the title and the text, the feed's lean), placed
+ * in its best section; off-topic items are left out. */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "brief/brief_int.h"
+#include "brief/plan_int.h"
+#include "util/util.h"
+
+#define TITLE_FACTOR 2.0      /* a keyword in the title counts double */
+#define BODY_WORDS 4000       /* words of summary + text looked at */
+
+struct phrase {
+	uint64_t *h;
+	size_t n;
+};
+
+void brief_items_free(struct brief_item *it, size_t n)
+{
+	if (!it)
+		return;
+	for (size_t i = 0; i < n; i++)
+		store_item_clear(&it[i].it);
+	free(it);
+}
+
+static int contains_ci(const char *hay, const char *needle)
+{
+	if (!hay || !needle || !*needle)
+		return 0;
+	size_t n = strlen(needle);
+	for (; *hay; hay++)
+		if (strncasecmp(hay, needle, n) == 0)
+			return 1;
+	return 0;
+}
+
+/* Does the feed lean to the section: an entry is part of its URL or
+ * equals its category. */
+static int feed_leans(const struct brief_section *s, const struct store_feed *f)
+{
+	for (size_t i = 0; i < s->n_feeds; i++) {
+		const char *e = s->feeds[i];
+		if (f->category && strcasecmp(f->category, e) == 0)
+			return 1;
+		if (contains_ci(f->url, e))
+			return 1;
+	}
+	return 0;
+}
+
+static const struct store_feed *find_feed(const struct store_feed *f, size_t n, int64_t id)
+{
+	size_t lo = 0, hi = n;    /* store_feed_list is by id */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (f[mid].id == id)
+			return &f[mid];
+		if (f[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t i = 0; i < n; i++)  /* in case the order ever changes */
+		if (f[i].id == id)
+			return &f[i];
+	return NULL;
+}
+
+/* Score one item against one section. */
+static double score_section(const struct brief_section *s, const struct phrase *ph,
+			    const struct plan_words *title, const struct plan_words *body)
+{
+	double sc = 0;
+	for (size_t k = 0; k < s->n_kw; k++) {
+		if (plan_words_has(title, ph[k].h, ph[k].n))
+			sc += TITLE_FACTOR * s->kw[k].weight;
+		if (plan_words_has(body, ph[k].h, ph[k].n))
+			sc += s->kw[k].weight;
+	}
+	return sc;
+}
+
+static void phrases_free(struct phrase **ph, const struct brief_sections *secs)
+{
+	if (!ph)
+		return;
+	for (size_t i = 0; i < secs->n; i++) {
+		if (!ph[i])
+			continue;
+		for (size_t k = 0; k < secs->s[i].n_kw; k++)
+			free(ph[i][k].h);
+		free(ph[i]);
+	}
+	free(ph);
+}
+
+static struct phrase **phrases_new(const struct brief_sections *secs)
+{
+	struct phrase **ph = calloc(secs->n ? secs->n : 1, sizeof *ph);
+	if (!ph)
+		return NULL;
+	for (size_t i = 0; i < secs->n; i++) {
+		const struct brief_section *s = &secs->s[i];
+		ph[i] = calloc(s->n_kw ? s->n_kw : 1, sizeof **ph);
+		if (!ph[i])
+			goto nomem;
+		for (size_t k = 0; k < s->n_kw; k++) {
+			struct plan_words w = {0};
+			if (plan_words_add(&w, s->kw[k].phrase, 0, 0) < 0) {
+				plan_words_free(&w);
+				goto nomem;
+			}
+			ph[i][k].h = w.h;
+			ph[i][k].n = w.n;
+		}
+	}
+	return ph;
+nomem:
+	phrases_free(ph, secs);
+	return NULL;
+}
+
+static int by_time(const void *a, const void *b)
+{
+	const struct brief_item *x = a, *y = b;
+	if (x->it.published != y->it.published)
+		return x->it.published < y->it.published ? -1 : 1;
+	return (x->it.id > y->it.id) - (x->it.id < y->it.id);
+}
+
+int brief_select(struct store *st, const struct brief_sections *secs, int64_t since,
+		 int64_t until, struct brief_item **out, size_t *n)
+{
+	struct store_item_query q = { .since = since, .until = until };
+	struct store_item *items = NULL;
+	struct store_feed *feeds = NULL;
+	size_t n_items = 0, n_feeds = 0, kept = 0;
+	struct brief_item *sel = NULL;
+	struct phrase **ph = NULL;
+	int *lean = NULL;
+	struct plan_words title = {0}, body = {0};
+	int rc = BRIEF_ERR_NOMEM;
+
+	*out = NULL;
+	*n = 0;
+	if (!st || !secs)
+		return BRIEF_ERR_ARG;
+	if (store_item_query(st, &q, &items, &n_items) != STORE_OK)
+		return BRIEF_ERR_STORE;
+	if (store_feed_list(st, &feeds, &n_feeds) != STORE_OK) {
+		store_items_free(items, n_items);
+		return BRIEF_ERR_STORE;
+	}
+	/* lean[f * n_sections + s]: does feed f lean to section s */
+	lean = calloc(n_feeds * secs->n + 1, sizeof *lean);
+	ph = phrases_new(secs);
+	sel = calloc(n_items + 1, sizeof *sel);
+	if (!lean || !ph || !sel)
+		goto done;
+	for (size_t f = 0; f < n_feeds; f++)
+		for (size_t s = 0; s < secs->n; s++)
+			lean[f * secs->n + s] = feed_leans(&secs->s[s], &feeds[f]);
+
+	for (size_t i = 0; i < n_items; i++) {
+		struct store_item *it = &items[i];
+		title.n = body.n = 0;
+		if (plan_words_add(&title, it->title, 0, 0) < 0 ||
+		    plan_words_add(&body, it->summary, 0, BODY_WORDS) < 0 ||
+		    plan_words_add(&body, it->content, 0, BODY_WORDS) < 0)
+			goto done;
+		const struct store_feed *fd = find_feed(feeds, n_feeds, it->feed_id);
+		size_t fi = fd ? (size_t)(fd - feeds) : 0;
+		int best = -1;
+		double best_sc = 0, best_feed = 0;
+		for (size_t s = 0; s < secs->n; s++) {
+			double sc = score_section(&secs->s[s], ph[s], &title, &body);
+			double fsc = fd && lean[fi * secs->n + s] ? secs->s[s].feed_weight : 0;
+			/* the feed's lean counts only for an item with something
+			 * on topic, so it steers rather than admits */
+			if (sc <= 0)
+				continue;
+			sc += fsc;
+			if (best < 0 || sc > best_sc) {
+				best = (int)s;
+				best_sc = sc;
+				best_feed = fsc;
+			}
+		}
+		if (best < 0 || best_sc < secs->min_score)
+			continue;
+		sel[kept].it = *it;
+		memset(it, 0, sizeof *it);       /* ownership moves to sel */
+		sel[kept].section = best;
+		sel[kept].score = best_sc;
+		sel[kept].feed_score = best_feed;
+		kept++;
+	}
+	/* oldest first (then by id): a deterministic order for clustering */
+	qsort(sel, kept, sizeof *sel, by_time);
+	*out = sel;
+	*n = kept;
+	sel = NULL;
+	rc = BRIEF_OK;
+done:
+	plan_words_free(&title);
+	plan_words_free(&body);
+	phrases_free(ph, secs);
+	free(lean);
+	brief_items_free(sel, kept);
+	store_items_free(items, n_items);
+	store_feeds_free(feeds, n_feeds);
+	return rc;
+}
