@@ -174,23 +174,66 @@ AVX2 static void NAME(int64_t n, const void *w, size_t wrb, int64_t r0, int64_t 
 TB_ROWS(rows_f32, float, _mm256_loadu_ps, dot_f32)
 TB_ROWS(rows_f16, eng_fp16, LDH, dot_f16)
 
+/* BF16 reproduces llama.cpp's AVX512-BF16 build: VDPBF16PS accumulates,
+ * per 32-bit lane j, the odd pair product then the even one, each as an
+ * FMA (bf16 products are exact in f32). vec_dot = ggml_vec_dot_bf16 (two
+ * 16-lane accumulators over 64-element steps, each reduced and summed in
+ * double, leftovers in double); vec_dot_rows_prompt = tinyBLAS (one
+ * accumulator per output over 32-element steps). Denormal inputs and
+ * results, which the instruction flushes to zero, are not emulated; they
+ * do not occur in model weights and activations. */
+#define BF_ODD(v) _mm256_castsi256_ps(_mm256_and_si256(v, _mm256_set1_epi32((int)0xffff0000u)))
+#define BF_EVEN(v) _mm256_castsi256_ps(_mm256_slli_epi32(v, 16))
+
+/* acc lanes 0..7 += dpbf16 of 16 bf16 at x and y */
+AVX2 static inline __m256 dpbf16_8(__m256 acc, const eng_bf16 *x, const eng_bf16 *y)
+{
+	const __m256i vx = _mm256_loadu_si256((const __m256i *)x), vy = _mm256_loadu_si256((const __m256i *)y);
+	acc = _mm256_fmadd_ps(BF_ODD(vx), BF_ODD(vy), acc);
+	return _mm256_fmadd_ps(BF_EVEN(vx), BF_EVEN(vy), acc);
+}
+
 AVX2 static void dot_bf16(int64_t n, float *s, const void *w, const void *a)
 {
 	const eng_bf16 *x = w, *y = a;
-	__m256 acc0 = _mm256_setzero_ps(), acc1 = acc0;
+	__m256 c1l = _mm256_setzero_ps(), c1h = c1l, c2l = c1l, c2h = c1l;
 	int64_t i = 0;
-#define LD(p) _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)(p))), 16))
-	for (; i + 16 <= n; i += 16) {
-		acc0 = _mm256_fmadd_ps(LD(x + i), LD(y + i), acc0);
-		acc1 = _mm256_fmadd_ps(LD(x + i + 8), LD(y + i + 8), acc1);
+	for (; i + 64 <= n; i += 64) {
+		c1l = dpbf16_8(c1l, x + i, y + i);
+		c1h = dpbf16_8(c1h, x + i + 16, y + i + 16);
+		c2l = dpbf16_8(c2l, x + i + 32, y + i + 32);
+		c2h = dpbf16_8(c2h, x + i + 48, y + i + 48);
 	}
-	for (; i + 8 <= n; i += 8)
-		acc0 = _mm256_fmadd_ps(LD(x + i), LD(y + i), acc0);
-#undef LD
-	float sum = hsum_f8(_mm256_add_ps(acc0, acc1));
+	double sum = 0;
+	sum += (double)reduce16(c1l, c1h);
+	sum += (double)reduce16(c2l, c2h);
 	for (; i < n; i++)
-		sum += eng_bf16_to_f32(x[i]) * eng_bf16_to_f32(y[i]);
-	*s = sum;
+		sum += (double)(eng_bf16_to_f32(x[i]) * eng_bf16_to_f32(y[i]));
+	*s = (float)sum;
+}
+
+AVX2 static void rows_bf16(int64_t n, const void *w, size_t wrb, int64_t r0, int64_t r1, const void *act,
+			   size_t as, int n_tok, float *out, int ldo)
+{
+	if (n_tok < 2 || n % 32) {
+		for (int t = 0; t < n_tok; t++)
+			for (int64_t r = r0; r < r1; r++)
+				dot_bf16(n, &out[(size_t)t * (size_t)ldo + (size_t)r], (const char *)w + r * wrb,
+					 (const char *)act + (size_t)t * as);
+		return;
+	}
+	for (int64_t r = r0; r < r1; r++) {
+		const eng_bf16 *x = (const void *)((const char *)w + r * wrb);
+		for (int t = 0; t < n_tok; t++) {
+			const eng_bf16 *y = (const void *)((const char *)act + (size_t)t * as);
+			__m256 lo = _mm256_setzero_ps(), hi = lo;
+			for (int64_t l = 0; l < n; l += 32) {
+				lo = dpbf16_8(lo, x + l, y + l);
+				hi = dpbf16_8(hi, x + l + 16, y + l + 16);
+			}
+			out[(size_t)t * (size_t)ldo + (size_t)r] = reduce16(lo, hi);
+		}
+	}
 }
 
 AVX2 static void deq_f16(const void *vx, float *y, int64_t n)
@@ -672,6 +715,7 @@ const char *eng_quant_avx2_install(struct eng_quant_traits *t, int allow_vnni)
 	t[ENG_TYPE_F16].vec_dot = dot_f16;
 	t[ENG_TYPE_F32].vec_dot_rows_prompt = rows_f32;
 	t[ENG_TYPE_F16].vec_dot_rows_prompt = rows_f16;
+	t[ENG_TYPE_BF16].vec_dot_rows_prompt = rows_bf16;
 	t[ENG_TYPE_F16].dequantize = deq_f16;
 	t[ENG_TYPE_F16].from_float = q_f16;
 	t[ENG_TYPE_BF16].vec_dot = dot_bf16;
