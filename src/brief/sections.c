@@ -164,7 +164,9 @@ static char *clean_value(char *v)
 			return v + 1;
 		}
 	}
-	for (char *p = v + 1; *p && p > v; p++)
+	if (!*v)
+		return v;
+	for (char *p = v + 1; *p; p++)
 		if ((*p == '#' || *p == ';') && (p[-1] == ' ' || p[-1] == '\t')) {
 			*p = 0;
 			break;
@@ -362,7 +364,7 @@ static int parse_lines(struct reader *r, char *text)
 				    : section_key(r, &r->out->s[cur], cur, k, v) < 0)
 				return -1;
 		}
-		line = nl ? nl + 1 : NULL;
+		line = nl && nl[1] ? nl + 1 : NULL;
 	}
 	return 0;
 }
