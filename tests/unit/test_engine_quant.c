@@ -482,18 +482,21 @@ static void test_ggml_bit_exact(void **state)
 /* The float types against llama.cpp's own code (c392e50, ggml-cpu.c and
  * llamafile/sgemm.cpp built with gcc 12 -O2 -march=native on an AVX-512
  * machine, as the corpus references were): vec_dot = ggml_vec_dot_f32/_f16
- * for one token; vec_dot_rows_prompt with two tokens = llamafile_sgemm (tinyBLAS),
+ * (and _bf16, with VDPBF16PS) for one token; vec_dot_rows_prompt with two
+ * tokens = llamafile_sgemm (tinyBLAS),
  * which declines rows not a multiple of 16 (stories260K's ffn_down, 172),
  * where ggml falls back to vec_dot. Activations: the same formula as above
  * (salt 0 and 7), converted by from_float, 4096 bytes apart. */
 static const struct {
 	const char *file, *tensor;
+	int to_bf16;         /* convert the F32 rows to BF16 first (no BF16 file is shipped) */
 	uint32_t dot[8];
 	uint32_t rows[16];   /* [token][row] */
 } float_golden[] = {
-	{ "micro-llama-f32.gguf", "blk.1.ffn_down.weight", { 0x3fe8600c, 0x3fb98530, 0x3fcb6387, 0xbf93b885, 0x3efe1e23, 0x3f56dc88, 0xbf575974, 0xbfc134f9, }, { 0x3fe8600c, 0x3fb98533, 0x3fcb6386, 0xbf93b885, 0x3efe1e21, 0x3f56dc86, 0xbf57596e, 0xbfc134fa, 0xbd771fa0, 0xbfc7bf14, 0x3fa72e8c, 0x402e0997, 0xbfd1dd55, 0xbfec336d, 0xc007b471, 0x3f821d8f, } }, /* tinyBLAS used */
-	{ "micro-llama-f16.gguf", "blk.1.ffn_down.weight", { 0x3fe8733c, 0x3fb99060, 0x3fcb5bd8, 0xbf93c8bb, 0x3efddd6c, 0x3f56d09e, 0xbf57463c, 0xbfc12e2e, }, { 0x3fe8733c, 0x3fb99060, 0x3fcb5bd6, 0xbf93c8ba, 0x3efddd71, 0x3f56d09b, 0xbf57463c, 0xbfc12e2c, 0xbd77fb50, 0xbfc7bbcc, 0x3fa72fe6, 0x402e0ef2, 0xbfd1cff8, 0xbfec3456, 0xc007b910, 0x3f8220da, } }, /* tinyBLAS used */
-	{ "stories260K.gguf", "blk.0.ffn_down.weight", { 0x3fb7251b, 0xbfa42a40, 0xc0a2c13d, 0x4090e26e, 0xbf6f4717, 0x3e26c4e8, 0xbf9ef251, 0x3f28da67, }, { 0x3fb7251b, 0xbfa42a40, 0xc0a2c13d, 0x4090e26e, 0xbf6f4717, 0x3e26c4e8, 0xbf9ef251, 0x3f28da67, 0xbfa9b2fd, 0x40963ad8, 0x3dac9cd4, 0xbf9201b7, 0xc0816ea6, 0x3f2cb1d4, 0x3edb3116, 0xc01bafef, } }, /* tinyBLAS declined: vec_dot */
+	{ "micro-llama-f32.gguf", "blk.1.ffn_down.weight", 0, { 0x3fe8600c, 0x3fb98530, 0x3fcb6387, 0xbf93b885, 0x3efe1e23, 0x3f56dc88, 0xbf575974, 0xbfc134f9, }, { 0x3fe8600c, 0x3fb98533, 0x3fcb6386, 0xbf93b885, 0x3efe1e21, 0x3f56dc86, 0xbf57596e, 0xbfc134fa, 0xbd771fa0, 0xbfc7bf14, 0x3fa72e8c, 0x402e0997, 0xbfd1dd55, 0xbfec336d, 0xc007b471, 0x3f821d8f, } }, /* tinyBLAS used */
+	{ "micro-llama-f16.gguf", "blk.1.ffn_down.weight", 0, { 0x3fe8733c, 0x3fb99060, 0x3fcb5bd8, 0xbf93c8bb, 0x3efddd6c, 0x3f56d09e, 0xbf57463c, 0xbfc12e2e, }, { 0x3fe8733c, 0x3fb99060, 0x3fcb5bd6, 0xbf93c8ba, 0x3efddd71, 0x3f56d09b, 0xbf57463c, 0xbfc12e2c, 0xbd77fb50, 0xbfc7bbcc, 0x3fa72fe6, 0x402e0ef2, 0xbfd1cff8, 0xbfec3456, 0xc007b910, 0x3f8220da, } }, /* tinyBLAS used */
+	{ "stories260K.gguf", "blk.0.ffn_down.weight", 0, { 0x3fb7251b, 0xbfa42a40, 0xc0a2c13d, 0x4090e26e, 0xbf6f4717, 0x3e26c4e8, 0xbf9ef251, 0x3f28da67, }, { 0x3fb7251b, 0xbfa42a40, 0xc0a2c13d, 0x4090e26e, 0xbf6f4717, 0x3e26c4e8, 0xbf9ef251, 0x3f28da67, 0xbfa9b2fd, 0x40963ad8, 0x3dac9cd4, 0xbf9201b7, 0xc0816ea6, 0x3f2cb1d4, 0x3edb3116, 0xc01bafef, } }, /* tinyBLAS declined: vec_dot */
+	{ "micro-llama-f32.gguf", "blk.1.ffn_down.weight", 1, { 0x3fe86488, 0x3fb972a6, 0x3fcb9859, 0xbf936dfa, 0x3efdab51, 0x3f57bab8, 0xbf576096, 0xbfc0fc26, }, { 0x3fe86488, 0x3fb972a6, 0x3fcb9858, 0xbf936dfa, 0x3efdab52, 0x3f57bab7, 0xbf576096, 0xbfc0fc26, 0xbd731e20, 0xbfc80214, 0x3fa76446, 0x402e49e4, 0xbfd218e8, 0xbfebe962, 0xc007bfe0, 0x3f81daca, } }, /* rows 0..7 converted to BF16 (RNE), as llama-quantize BF16 does */
 };
 
 static void test_ggml_float_bit_exact(void **state)
@@ -512,7 +515,17 @@ static void test_ggml_float_bit_exact(void **state)
 		const struct eng_gguf_tensor *t = eng_gguf_tensor_find(g, float_golden[k].tensor);
 		assert_non_null(t);
 		const int n = (int)t->ne[0];
-		const struct eng_quant_traits *tr = eng_quant_traits(t->type);
+		const struct eng_quant_traits *tr = eng_quant_traits(float_golden[k].to_bf16 ? ENG_TYPE_BF16 : t->type);
+		const void *wdata = t->data;
+		size_t wrb = t->row_bytes;
+		static eng_bf16 wb[8][768];
+		if (float_golden[k].to_bf16) {
+			assert_int_equal(n, 768);
+			for (int r = 0; r < 8; r++)
+				tr->quantize((const float *)t->data + r * n, wb[r], n);
+			wdata = wb;
+			wrb = sizeof wb[0];
+		}
 		float a[1024];
 		static char aq[2][4096];
 		for (int tok = 0; tok < 2; tok++) {
@@ -523,14 +536,14 @@ static void test_ggml_float_bit_exact(void **state)
 		float out[16];
 		uint32_t bits;
 		for (int r = 0; r < 8; r++) {
-			tr->vec_dot(n, &out[r], (const char *)t->data + r * t->row_bytes, aq[0]);
+			tr->vec_dot(n, &out[r], (const char *)wdata + r * wrb, aq[0]);
 			memcpy(&bits, &out[r], 4);
 			if (bits != float_golden[k].dot[r])
 				fail_msg("%s vec_dot row %d: 0x%08x, ggml 0x%08x", float_golden[k].file, r, bits,
 					 float_golden[k].dot[r]);
 		}
 		assert_non_null(tr->vec_dot_rows_prompt);
-		tr->vec_dot_rows_prompt(n, t->data, t->row_bytes, 0, 8, aq, 4096, 2, out, 8);
+		tr->vec_dot_rows_prompt(n, wdata, wrb, 0, 8, aq, 4096, 2, out, 8);
 		for (int i = 0; i < 16; i++) {
 			memcpy(&bits, &out[i], 4);
 			if (bits != float_golden[k].rows[i])
