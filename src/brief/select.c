@@ -69,15 +69,57 @@ static const struct store_feed *find_feed(const struct store_feed *f, size_t n, 
 	return NULL;
 }
 
+/* A field's words in order, and the same sorted, so that a keyword whose
+ * first word is absent costs a binary search rather than a scan. */
+struct field {
+	struct plan_words w;
+	uint64_t *sorted;
+	size_t cap;
+};
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return (x > y) - (x < y);
+}
+
+static int field_index(struct field *f)
+{
+	if (f->w.n > f->cap) {
+		uint64_t *p = realloc(f->sorted, f->w.n * sizeof *p);
+		if (!p)
+			return -1;
+		f->sorted = p;
+		f->cap = f->w.n;
+	}
+	if (f->w.n)
+		memcpy(f->sorted, f->w.h, f->w.n * sizeof *f->sorted);
+	qsort(f->sorted, f->w.n, sizeof *f->sorted, cmp_u64);
+	return 0;
+}
+
+static int field_has(const struct field *f, const struct phrase *p)
+{
+	if (p->n == 0 || !f->w.n || !bsearch(&p->h[0], f->sorted, f->w.n, sizeof *f->sorted, cmp_u64))
+		return 0;
+	return plan_words_has(&f->w, p->h, p->n);
+}
+
+static void field_free(struct field *f)
+{
+	plan_words_free(&f->w);
+	free(f->sorted);
+}
+
 /* Score one item against one section. */
 static double score_section(const struct brief_section *s, const struct phrase *ph,
-			    const struct plan_words *title, const struct plan_words *body)
+			    const struct field *title, const struct field *body)
 {
 	double sc = 0;
 	for (size_t k = 0; k < s->n_kw; k++) {
-		if (plan_words_has(title, ph[k].h, ph[k].n))
+		if (field_has(title, &ph[k]))
 			sc += TITLE_FACTOR * s->kw[k].weight;
-		if (plan_words_has(body, ph[k].h, ph[k].n))
+		if (field_has(body, &ph[k]))
 			sc += s->kw[k].weight;
 	}
 	return sc;
@@ -141,7 +183,7 @@ int brief_select(struct store *st, const struct brief_sections *secs, int64_t si
 	struct brief_item *sel = NULL;
 	struct phrase **ph = NULL;
 	int *lean = NULL;
-	struct plan_words title = {0}, body = {0};
+	struct field title = {0}, body = {0};
 	int rc = BRIEF_ERR_NOMEM;
 
 	*out = NULL;
@@ -166,10 +208,11 @@ int brief_select(struct store *st, const struct brief_sections *secs, int64_t si
 
 	for (size_t i = 0; i < n_items; i++) {
 		struct store_item *it = &items[i];
-		title.n = body.n = 0;
-		if (plan_words_add(&title, it->title, 0, 0) < 0 ||
-		    plan_words_add(&body, it->summary, 0, BODY_WORDS) < 0 ||
-		    plan_words_add(&body, it->content, 0, BODY_WORDS) < 0)
+		title.w.n = body.w.n = 0;
+		if (plan_words_add(&title.w, it->title, 0, 0) < 0 ||
+		    plan_words_add(&body.w, it->summary, 0, BODY_WORDS) < 0 ||
+		    plan_words_add(&body.w, it->content, 0, BODY_WORDS) < 0 ||
+		    field_index(&title) < 0 || field_index(&body) < 0)
 			goto done;
 		const struct store_feed *fd = find_feed(feeds, n_feeds, it->feed_id);
 		size_t fi = fd ? (size_t)(fd - feeds) : 0;
@@ -205,8 +248,8 @@ int brief_select(struct store *st, const struct brief_sections *secs, int64_t si
 	sel = NULL;
 	rc = BRIEF_OK;
 done:
-	plan_words_free(&title);
-	plan_words_free(&body);
+	field_free(&title);
+	field_free(&body);
 	phrases_free(ph, secs);
 	free(lean);
 	brief_items_free(sel, kept);

@@ -534,6 +534,28 @@ static void test_cluster_fixtures(void **state)
 	plan_run(f, &secs, secs.cluster_threshold, &it, &n, &st, &n_st);
 	print_plan(it, st, n_st, &secs);
 
+	/* how far the decisions are from the threshold */
+	double *m = NULL, in_min = 1, out_max = 0;
+	assert_int_equal(brief_cluster_similarity(it, n, &m), BRIEF_OK);
+	for (size_t a = 0; a < n; a++)
+		for (size_t b = a + 1; b < n; b++) {
+			int same = story_of(st, n_st, a) == story_of(st, n_st, b);
+			double v = m[a * n + b];
+			if (same && v < in_min)
+				in_min = v;
+			if (!same && v > out_max) {
+				out_max = v;
+				print_message("  closest apart: %s ~ %s %.3f\n", it[a].it.guid, it[b].it.guid, v);
+			}
+		}
+	for (size_t a = 0; a < n; a++)
+		for (size_t b = a + 1; b < n; b++)
+			if (story_of(st, n_st, a) == story_of(st, n_st, b))
+				print_message("  together: %s ~ %s %.3f\n", it[a].it.guid, it[b].it.guid, m[a * n + b]);
+	free(m);
+	print_message("  most alike apart %.3f, least alike together %.3f, threshold %.2f\n",
+		      out_max, in_min, secs.cluster_threshold);
+
 	assert_int_equal(n_st, f->n_story);
 	for (size_t k = 0; k < f->n_story; k++) {
 		const struct exp_story *e = &f->story[k];
