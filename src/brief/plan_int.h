@@ -18,8 +18,9 @@ enum {
 
 /* Split UTF-8 text into words and append one 64-bit hash per word. A word
  * is a run of letters and digits (ASCII alphanumerics and non-ASCII letters;
- * general punctuation, symbols and emoji split words), lower-cased, with an
- * apostrophe between letters dropped ("Nvidia's" -> "nvidias"), digit
+ * general punctuation, symbols and emoji split words), lower-cased, with a
+ * possessive 's dropped ("Xi's" -> "xi") and any other apostrophe between
+ * letters too ("don't" -> "dont"), digit
  * groups joined ("1,200" -> "1200", "5.3" stays), then lightly stemmed
  * (plural and -ing/-ed endings, a final e), so "export-controls" and
  * "Export Control" give the same two hashes. At most max words are appended

@@ -188,6 +188,16 @@ int plan_words_add(struct plan_words *w, const char *text, int flags, size_t max
 		if (n > 0 && i + k < len) {
 			uint32_t next;
 			util_utf8_decode(text + i + k, len - i - k, &next);
+			if (is_apostrophe(cp) && (next == 's' || next == 'S')) {
+				/* possessive 's: dropped ("Xi's" -> "xi") */
+				uint32_t after = 0;
+				if (i + k + 1 < len)
+					util_utf8_decode(text + i + k + 1, len - i - k - 1, &after);
+				if (!is_word_cp(after)) {
+					i += k + 1;
+					continue;
+				}
+			}
 			if (is_apostrophe(cp) && !is_digit(prev) && is_word_cp(next) && !is_digit(next)) {
 				i += k;
 				continue;

@@ -430,6 +430,10 @@ static void test_words(void **state)
 	assert_true(text_has("Chips (and chipmakers)", "chip"));
 	assert_true(text_has("The H20's licences", "h20"));
 	assert_true(text_has("Nvidia's China revenue", "nvidia"));
+	assert_true(text_has("Xi's visit", "xi"));
+	assert_true(text_has("XI'S", "xi"));
+	assert_true(text_has("don't", "dont"));
+	assert_true(text_has("the 's' key", "s"));
 	assert_true(text_has("Nvidia\xE2\x80\x99s China revenue", "nvidia"));  /* U+2019 */
 	assert_true(text_has("more than 1,200 tokens", "1200"));
 	assert_true(text_has("GPT-5.3-Codex-Spark", "gpt 5.3"));
