@@ -161,4 +161,72 @@ int store_item_count(struct store *st, int64_t feed_id, int64_t *n); /* feed 0 =
  * left (or out of memory). Caller frees. */
 char *store_fts_query(const char *user);
 
+/* ---- briefings (briefings.c) -------------------------------------------- *
+ * A written briefing with its provenance. Every string is owned by the
+ * struct (store_briefing_clear frees them); NULL where absent. */
+struct store_briefing_source {
+	int64_t item_id;      /* 0 once the item is gone */
+	char *feed_title;     /* snapshot at generation time */
+	char *feed_url;
+	char *title;          /* the item's title */
+	char *link;           /* the item's URL */
+	int64_t published;
+};
+
+struct store_briefing_story {
+	int64_t id;
+	int rank;             /* 1-based, the order the briefing shows */
+	char *kind;           /* "story" (full entry) or "shortlist" (one-liner) */
+	char *section;        /* section name, NULL when the style has none */
+	char *emoji;
+	char *headline;
+	char *body;
+	double score;
+	int flagged;          /* faithfulness check failed */
+	char *flag_reason;
+	struct store_briefing_source *src; /* (n_src) lead first */
+	size_t n_src;
+};
+
+struct store_briefing {
+	int64_t id;
+	int64_t created;      /* UTC seconds */
+	char *edition;        /* "morning", "evening" */
+	char *edition_date;   /* the date line: "2026.02.21 — Evening (7:00 PM)" */
+	char *style;          /* "secretary", "digest", "insights", a user style */
+	char *tagline;
+	char *assessment;     /* paragraphs separated by blank lines */
+	char *bottom_line;
+	char *assessment_flag;/* why the assessment failed its check, NULL = passed */
+	char *backend;        /* "engine", "openai", "extractive" */
+	char *model;
+	char *model_hash;
+	int64_t window_start, window_end; /* items published in [start, end) */
+	char *prompt_hashes;  /* "system=HEX story=HEX ..." */
+	int64_t prompt_tokens, completion_tokens;
+	double seconds_plan, seconds_write, seconds_total;
+	char *status;         /* "ok", or "flagged" when an entry or the assessment failed its check */
+	struct store_briefing_story *stories; /* (n_stories) by rank */
+	size_t n_stories;
+};
+void store_briefing_clear(struct store_briefing *b);
+void store_briefings_free(struct store_briefing *b, size_t n);
+
+/* Insert a whole briefing (stories and sources) in one transaction (or a
+ * savepoint inside the caller's): all of it or nothing. b->id is ignored;
+ * the new id goes to *id (may be NULL). b->created 0 = now. */
+int store_briefing_insert(struct store *st, const struct store_briefing *b, int64_t *id);
+/* Fill *out (caller frees with store_briefing_clear) with briefing id and
+ * its stories and sources; id 0 = the latest. STORE_ERR_NOT_FOUND if none. */
+int store_briefing_get(struct store *st, int64_t id, struct store_briefing *out);
+/* Newest first, without stories (n_stories holds the count). limit 0 = all.
+ * *out array, free with store_briefings_free. */
+int store_briefing_list(struct store *st, size_t limit, struct store_briefing **out, size_t *n);
+/* The end of the newest briefing's window (either edition); *t = 0 when
+ * there is none. */
+int store_briefing_last_window(struct store *st, int64_t *t);
+int store_briefing_delete(struct store *st, int64_t id);
+/* The database file's path ("" for :memory:). The store owns it. */
+const char *store_path(struct store *st);
+
 #endif
