@@ -37,8 +37,8 @@ struct kv {
 	size_t raw_start, raw_end; /* the whole KV record, for copying */
 	char *str;                 /* STRING: NUL-terminated copy */
 	size_t str_len;
-	uint64_t *str_off;         /* string arrays: offset of each element's bytes */
-	uint64_t *str_len_arr;     /* string arrays: length of each element */
+	uint64_t *str_off;         /* string arrays: offset of each element's bytes
+				      (its validated u64 length sits just before) */
 };
 
 struct eng_gguf {
@@ -172,7 +172,6 @@ static void free_parsed(struct eng_gguf *g)
 			free(g->kv[i].key);
 			free(g->kv[i].str);
 			free(g->kv[i].str_off);
-			free(g->kv[i].str_len_arr);
 		}
 		free(g->kv);
 	}
@@ -239,8 +238,7 @@ static enum eng_err parse_value(struct cur *c, struct kv *kv, uint64_t ki)
 		return ENG_ERR_TRUNCATED;
 	}
 	kv->str_off = malloc((size_t)(kv->arr_n ? kv->arr_n : 1) * sizeof(uint64_t));
-	kv->str_len_arr = malloc((size_t)(kv->arr_n ? kv->arr_n : 1) * sizeof(uint64_t));
-	if (!kv->str_off || !kv->str_len_arr)
+	if (!kv->str_off)
 		return ENG_ERR_NOMEM;
 	for (uint64_t j = 0; j < kv->arr_n; j++) {
 		size_t at;
@@ -248,7 +246,6 @@ static enum eng_err parse_value(struct cur *c, struct kv *kv, uint64_t ki)
 		if ((e = rd_str(c, &at, &len, what)))
 			return e;
 		kv->str_off[j] = at;
-		kv->str_len_arr[j] = len;
 	}
 	return ENG_OK;
 }
@@ -623,7 +620,7 @@ const char *eng_gguf_arr_str(const struct eng_gguf *g, size_t i, uint64_t j, siz
 	    j >= g->kv[i].arr_n)
 		return NULL;
 	if (len)
-		*len = (size_t)g->kv[i].str_len_arr[j];
+		*len = (size_t)ld64(g->base + g->kv[i].str_off[j] - 8);
 	return (const char *)g->base + g->kv[i].str_off[j];
 }
 
@@ -849,7 +846,8 @@ char *eng_gguf_kv_format(const struct eng_gguf *g, size_t i, char *buf, size_t b
 		for (uint64_t j = 0; j < show; j++) {
 			out_printf(&o, " ");
 			if (kv->arr_type == ENG_GGUF_STRING)
-				out_str(&o, (const char *)g->base + kv->str_off[j], (size_t)kv->str_len_arr[j], 24);
+				out_str(&o, (const char *)g->base + kv->str_off[j],
+					(size_t)ld64(g->base + kv->str_off[j] - 8), 24);
 			else
 				out_num(&o, kv->arr_type, g->base + kv->val + j * type_sizes[kv->arr_type]);
 		}
