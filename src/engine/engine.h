@@ -61,7 +61,7 @@ typedef void (*eng_progress_fn)(void *ud, float fraction);
 struct eng_model_params {
 	eng_progress_fn progress;   /* may be NULL */
 	void *progress_ud;
-	int prefault;               /* 1: touch every weight page at load (MAP_POPULATE) */
+	int prefault;               /* 1: read every weight page at load (progress follows the bytes) */
 };
 
 /* Opens and validates PATH. On success *out owns the mapping; free with

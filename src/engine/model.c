@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "engine/engine_int.h"
 #include "engine/gguf.h"
@@ -264,6 +265,29 @@ static enum eng_err load_weights(struct loader *L, eng_progress_fn progress, voi
 	return ENG_OK;
 }
 
+/* Reads one byte per page of the tensor data (after asking the kernel to
+ * read ahead), reporting progress: the first tokens then do not wait on
+ * page faults, and a terminal sees the file being loaded. */
+static void prefault(struct eng_model *m, eng_progress_fn progress, void *ud)
+{
+	const unsigned char *base = eng_gguf_base(m->gguf);
+	uint64_t size = eng_gguf_file_size(m->gguf), off = eng_gguf_data_offset(m->gguf);
+	const uint64_t page = 4096, step = 64ull << 20;
+	volatile unsigned char sink = 0;
+
+	if (!base || off >= size)
+		return;
+	madvise((void *)((uintptr_t)base & ~(uintptr_t)(page - 1)), (size_t)size, MADV_WILLNEED);
+	for (uint64_t o = off; o < size; o += page) {
+		sink ^= base[o];
+		if (progress && ((o - off) % step) < page)
+			progress(ud, (float)(o - off) / (float)(size - off));
+	}
+	(void)sink;
+	if (progress)
+		progress(ud, 1.0f);
+}
+
 static void count_params(struct eng_model *m)
 {
 	size_t n = eng_gguf_n_tensors(m->gguf);
@@ -314,7 +338,9 @@ enum eng_err eng_model_load(const char *path, const struct eng_model_params *p,
 	if (e == ENG_OK)
 		e = load_hparams(&L);
 	if (e == ENG_OK)
-		e = load_weights(&L, p ? p->progress : NULL, p ? p->progress_ud : NULL);
+		e = load_weights(&L, p && !p->prefault ? p->progress : NULL, p ? p->progress_ud : NULL);
+	if (e == ENG_OK && p && p->prefault)
+		prefault(m, p->progress, p->progress_ud);
 	if (e == ENG_OK) {
 		count_params(m);
 		load_special(m);

@@ -22,6 +22,7 @@ struct eng_sampler {
 	int32_t *recent;      /* ring of the last penalty_last_n tokens */
 	int n_recent, head;
 	float *work;          /* (n_vocab) penalised logits */
+	double *prob;         /* (n_vocab) candidate weights */
 	struct cand *cands;   /* (n_vocab) */
 	uint16_t *count;      /* (n_vocab) occurrences in the window */
 };
@@ -67,9 +68,10 @@ eng_sampler *eng_sampler_new(const struct eng_sampling *p, int n_vocab)
 	s->rng = s->p.seed ^ 0x9e3779b97f4a7c15ull;
 	s->recent = calloc((size_t)s->p.penalty_last_n, sizeof *s->recent);
 	s->work = malloc((size_t)n_vocab * sizeof *s->work);
+	s->prob = malloc((size_t)n_vocab * sizeof *s->prob);
 	s->cands = malloc((size_t)n_vocab * sizeof *s->cands);
 	s->count = calloc((size_t)n_vocab, sizeof *s->count);
-	if (!s->recent || !s->work || !s->cands || !s->count) {
+	if (!s->recent || !s->work || !s->prob || !s->cands || !s->count) {
 		eng_sampler_free(s);
 		return NULL;
 	}
@@ -82,6 +84,7 @@ void eng_sampler_free(eng_sampler *s)
 		return;
 	free(s->recent);
 	free(s->work);
+	free(s->prob);
 	free(s->cands);
 	free(s->count);
 	free(s);
@@ -124,6 +127,35 @@ static int cand_cmp(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
+/* Moves the k best candidates (cand_cmp order) to the front. */
+static void select_top(struct cand *c, int n, int k)
+{
+	int lo = 0, hi = n - 1;
+	while (lo < hi) {
+		struct cand pivot = c[lo + (hi - lo) / 2], t;
+		int i = lo, j = hi;
+		while (i <= j) {
+			while (cand_cmp(&c[i], &pivot) < 0)
+				i++;
+			while (cand_cmp(&c[j], &pivot) > 0)
+				j--;
+			if (i <= j) {
+				t = c[i];
+				c[i] = c[j];
+				c[j] = t;
+				i++;
+				j--;
+			}
+		}
+		if (k - 1 <= j)
+			hi = j;
+		else if (k - 1 >= i)
+			lo = i;
+		else
+			break;
+	}
+}
+
 int32_t eng_sampler_sample(eng_sampler *s, const float *logits)
 {
 	const int V = s->n_vocab;
@@ -136,7 +168,7 @@ int32_t eng_sampler_sample(eng_sampler *s, const float *logits)
 			int32_t t = s->recent[i];
 			if (s->count[t] == 0)
 				continue;
-			/* apply once per distinct token: mark by zeroing after use */
+			/* once per distinct token: the high bit marks it as done */
 			if (s->p.repeat_penalty != 1.0f && s->p.repeat_penalty > 0.0f)
 				l[t] = l[t] > 0 ? l[t] / s->p.repeat_penalty : l[t] * s->p.repeat_penalty;
 			l[t] -= s->p.presence_penalty;
@@ -148,27 +180,35 @@ int32_t eng_sampler_sample(eng_sampler *s, const float *logits)
 	if (s->p.temperature <= 0.0f)
 		return eng_argmax(l, V);
 
-	int n = V;
-	for (int i = 0; i < V; i++) {
-		s->cands[i].logit = l[i];
-		s->cands[i].id = i;
-	}
-	/* top-k first keeps the sort small */
+	/* candidates: the top_k best (quickselect), or every token within
+	 * reach of the best (exp(-60) of its probability is nothing) */
+	int n = 0;
+	float maxl = l[0];
+	for (int i = 1; i < V; i++)
+		if (l[i] > maxl)
+			maxl = l[i];
 	int k = s->p.top_k > 0 && s->p.top_k < V ? s->p.top_k : V;
-	if (k < V) {
-		/* partial selection: sort only if small k, else full sort */
-		qsort(s->cands, (size_t)n, sizeof *s->cands, cand_cmp);
-		n = k;
-	} else {
-		qsort(s->cands, (size_t)n, sizeof *s->cands, cand_cmp);
+	const float floor_l = maxl - 60.0f * (s->p.temperature > 1.0f ? s->p.temperature : 1.0f);
+	for (int i = 0; i < V; i++) {
+		if (k == V && !(l[i] >= floor_l))
+			continue;
+		s->cands[n].logit = l[i];
+		s->cands[n].id = i;
+		n++;
 	}
+	if (k < n) {
+		select_top(s->cands, n, k);
+		n = k;
+	}
+	if (n == 0)   /* every logit NaN */
+		return eng_argmax(l, V);
+	qsort(s->cands, (size_t)n, sizeof *s->cands, cand_cmp);
 	/* softmax over the candidates (at temperature 1 for the filters) */
-	double maxl = s->cands[0].logit, sum = 0.0;
-	double *pr = malloc((size_t)n * sizeof *pr);
-	if (!pr)
-		return s->cands[0].id;
+	const double top = s->cands[0].logit;
+	double sum = 0.0;
+	double *pr = s->prob;
 	for (int i = 0; i < n; i++) {
-		pr[i] = exp((double)s->cands[i].logit - maxl);
+		pr[i] = exp((double)s->cands[i].logit - top);
 		sum += pr[i];
 	}
 	if (s->p.top_p > 0.0f && s->p.top_p < 1.0f) {
@@ -191,7 +231,7 @@ int32_t eng_sampler_sample(eng_sampler *s, const float *logits)
 	/* temperature, then draw */
 	sum = 0.0;
 	for (int i = 0; i < n; i++) {
-		pr[i] = exp(((double)s->cands[i].logit - maxl) / s->p.temperature);
+		pr[i] = exp(((double)s->cands[i].logit - top) / s->p.temperature);
 		sum += pr[i];
 	}
 	double r = rng_uniform(s) * sum, acc = 0.0;
@@ -203,6 +243,5 @@ int32_t eng_sampler_sample(eng_sampler *s, const float *logits)
 			break;
 		}
 	}
-	free(pr);
 	return pick;
 }

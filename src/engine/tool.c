@@ -35,9 +35,9 @@ static void progress_tty(void *ud, float f)
 	fflush(stderr);
 }
 
-static eng_model *open_model(const char *path)
+static eng_model *open_model(const char *path, int prefault)
 {
-	struct eng_model_params mp = { 0 };
+	struct eng_model_params mp = { .prefault = prefault };
 	char err[512];
 	eng_model *m = NULL;
 	if (isatty(2))
@@ -79,7 +79,7 @@ static int cmd_info(int argc, char **argv)
 	for (int i = 2; i < argc; i++)
 		if (!strcmp(argv[i], "-c") && i + 1 < argc)
 			n_ctx = atoi(argv[++i]);
-	eng_model *m = open_model(argv[1]);
+	eng_model *m = open_model(argv[1], 0);
 	if (!m)
 		return 1;
 	struct eng_model_info in;
@@ -229,7 +229,7 @@ static int cmd_run(int argc, char **argv)
 	g.n_stop = n_stop;
 	g.on_token = on_token_print;
 	g.ud = &rs;
-	eng_model *m = open_model(argv[1]);
+	eng_model *m = open_model(argv[1], 1);
 	if (!m)
 		return 1;
 	struct eng_ctx_params cp = { .n_ctx = n_ctx, .n_seq = 1, .n_threads = threads, .kv_f32 = kv_f32 };
@@ -303,13 +303,17 @@ static int cmd_bench(int argc, char **argv)
 		threads = eng_pool_default_threads();
 	if (reps < 1)
 		reps = 1;
-	eng_model *m = open_model(argv[1]);
+	eng_model *m = open_model(argv[1], 1);
 	if (!m)
 		return 1;
 	struct eng_model_info in;
 	eng_model_get_info(m, &in);
-	char sz[32];
+	char sz[32], np[32];
 	human_bytes(sz, sizeof sz, in.weight_bytes);
+	if (in.n_params >= 1000000000ull)
+		snprintf(np, sizeof np, "%.2f B", in.n_params / 1e9);
+	else
+		snprintf(np, sizeof np, "%.2f M", in.n_params / 1e6);
 	printf("| model | size | params | backend | threads | test | t/s |\n");
 	printf("| --- | ---: | ---: | --- | ---: | --- | ---: |\n");
 	int rc = 0;
@@ -357,13 +361,13 @@ static int cmd_bench(int argc, char **argv)
 		char test[32];
 		if (B == 1) {
 			snprintf(test, sizeof test, "pp%d", pp);
-			printf("| %s %s | %s | %.2f B | cpu (%s) | %d | %s | %.2f |\n", in.arch_name,
-			       in.name[0] ? in.name : "", sz, in.n_params / 1e9, eng_quant_simd_name(),
+			printf("| %s %s | %s | %s | cpu (%s) | %d | %s | %.2f |\n", in.arch_name,
+			       in.name[0] ? in.name : "", sz, np, eng_quant_simd_name(),
 			       threads, test, (double)pp * B * reps / t_pp);
 		}
 		snprintf(test, sizeof test, B == 1 ? "tg%d" : "tg%d x%d", tg, B);
-		printf("| %s %s | %s | %.2f B | cpu (%s) | %d | %s | %.2f |\n", in.arch_name,
-		       in.name[0] ? in.name : "", sz, in.n_params / 1e9, eng_quant_simd_name(), threads,
+		printf("| %s %s | %s | %s | cpu (%s) | %d | %s | %.2f |\n", in.arch_name,
+		       in.name[0] ? in.name : "", sz, np, eng_quant_simd_name(), threads,
 		       test, (double)tg * B * reps / t_tg);
 		fflush(stdout);
 		free(toks);

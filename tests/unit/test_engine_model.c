@@ -584,6 +584,43 @@ static void test_sampler(void **state)
 		assert_true(t == 1 || t == 2 || t == 5);
 	}
 	eng_sampler_free(s);
+	/* top-k on a large vocabulary: draws only from the k best */
+	{
+		enum { BV = 5000 };
+		float *big = malloc(BV * sizeof *big);
+		uint64_t x = 12345;
+		for (int i = 0; i < BV; i++) {
+			x = x * 6364136223846793005ull + 1442695040888963407ull;
+			big[i] = (float)((x >> 40) % 100000) / 10000.0f;
+		}
+		float kth[6];
+		for (int r = 0; r < 6; r++) {   /* the 6 largest values, by selection */
+			float best = -1;
+			for (int i = 0; i < BV; i++) {
+				int taken = 0;
+				for (int q = 0; q < r; q++)
+					taken |= big[i] >= kth[q];
+				if (!taken && big[i] > best)
+					best = big[i];
+			}
+			kth[r] = best;
+		}
+		struct eng_sampling bs;
+		eng_sampling_default(&bs);
+		bs.temperature = 5.0f;
+		bs.top_k = 5;
+		bs.seed = 3;
+		s = eng_sampler_new(&bs, BV);
+		int seen_top = 0;
+		for (int i = 0; i < 300; i++) {
+			int32_t t = eng_sampler_sample(s, big);
+			assert_true(big[t] >= kth[4]);
+			seen_top |= big[t] == kth[0];
+		}
+		assert_true(seen_top);
+		eng_sampler_free(s);
+		free(big);
+	}
 	/* top-p tiny keeps only the top candidate (lowest id on ties) */
 	sp.min_p = 0;
 	sp.top_p = 0.01f;
