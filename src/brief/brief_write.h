@@ -1,0 +1,94 @@
+/* brief_write.h — the writing half's internals, shared by prompt.c,
+ * generate.c, check.c and render.c (and their unit test). */
+#ifndef BRIEFING_BRIEF_WRITE_H
+#define BRIEFING_BRIEF_WRITE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "brief/brief_int.h"
+
+/* ---- templates (prompt.c) ------------------------------------------------ */
+
+/* The lines that fence untrusted feed text inside a prompt. */
+#define BRIEF_FENCE_OPEN "<<<SOURCES"
+#define BRIEF_FENCE_CLOSE "SOURCES>>>"
+
+struct brief_var {
+	const char *name;
+	const char *value;
+};
+
+/* Expand {{name}} placeholders (spaces inside the braces allowed) in tpl
+ * with vars, in one pass (values are never expanded again). A placeholder
+ * not in vars, or an unclosed "{{", is BRIEF_ERR_CONFIG with *err (caller
+ * frees) "<tpl_name>: unknown placeholder {{x}}". *out caller frees. */
+int brief_template_expand(const char *tpl, const char *tpl_name, const struct brief_var *vars,
+			  size_t n_vars, char **out, char **err);
+
+enum brief_tpl { BRIEF_TPL_SYSTEM, BRIEF_TPL_STORY, BRIEF_TPL_SHORTLIST,
+		 BRIEF_TPL_ASSESSMENT, BRIEF_TPL_TAGLINE, BRIEF_TPL_N };
+const char *brief_tpl_file(enum brief_tpl t);        /* "system.txt", ... */
+
+enum brief_layout {
+	BRIEF_LAYOUT_SECTIONS,    /* secretary: entries under section headings */
+	BRIEF_LAYOUT_DIGEST,      /* full entries, then a shortlist, then references */
+	BRIEF_LAYOUT_INSIGHTS,    /* numbered insights, no sections */
+};
+
+/* A style: its template set and its layout. */
+struct brief_style {
+	char *name;
+	enum brief_layout layout;
+	size_t max_stories;       /* 0 = the sections.conf cap */
+	size_t full;              /* digest: stories written in full, the rest go to the shortlist */
+	char *tpl[BRIEF_TPL_N];   /* template text (owned) */
+	char *origin[BRIEF_TPL_N];/* where it came from: a path or "built in" (owned) */
+	char hash[BRIEF_TPL_N][17];
+};
+
+/* Load style name (NULL = "secretary"). Each template is looked up in
+ *   <config_dir>/styles/<name>/<file>   (a user's style or override)
+ *   <data_dir or built in>/prompts/<name>/<file>   (bundled digest, insights)
+ *   <config_dir>/prompts/<file>          (a user's override of the default set)
+ *   <data_dir or built in>/prompts/<file>
+ * and the first found wins. A user style may hold style.conf (INI:
+ * layout = sections|digest|insights, max_stories = N, full = N). An unknown
+ * style (neither bundled nor in config_dir/styles/) is BRIEF_ERR_CONFIG. */
+int brief_style_load(const char *name, const char *config_dir, const char *data_dir,
+		     struct brief_style *out, char **err);
+void brief_style_free(struct brief_style *s);
+/* "system=HEX story=HEX ..." (caller frees). */
+char *brief_style_hashes(const struct brief_style *s);
+
+/* Copy s with every fence look-alike ("<<<", ">>>" and the fence words
+ * after them) broken up so data can never close or reopen the fence, and
+ * control characters removed. Caller frees. */
+char *brief_neutralize(const char *s);
+/* BRIEF_FENCE_OPEN "\n" neutralised data "\n" BRIEF_FENCE_CLOSE. Caller frees. */
+char *brief_fence(const char *data);
+
+/* The plain-text records handed to the model (see prompt.c for the
+ * format): a story's sources, and the written entries. Caller frees. */
+char *brief_sources_text(const struct brief_item *items, const struct brief_story *s);
+struct brief_entry {
+	const char *section;
+	const char *headline;
+	const char *body;
+	size_t n_sources;
+	const char *feeds;        /* "Chip Wire, Policy Desk" */
+};
+char *brief_entries_text(const struct brief_entry *e, size_t n);
+
+/* ---- faithfulness (check.c) --------------------------------------------- */
+
+/* Check text against the sources' text: every number (1,200 = 1200; $50B =
+ * $50 billion; 30% = 30 percent) and every capitalised name must occur in
+ * sources. Sentence-initial common words are ignored. Returns 0 when text
+ * passes, 1 when it fails with *why (caller frees) = "not in the sources:
+ * X, Y"; -1 on ENOMEM. headline: text is a title-case headline, where only
+ * names with capitals or digits inside them (CXMT, OpenAI, DDR4) and
+ * numbers are checked. */
+int brief_check_text(const char *text, const char *sources, int headline, char **why);
+
+#endif
