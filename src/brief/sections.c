@@ -260,9 +260,7 @@ static int keyword_line(struct reader *r, struct brief_section *x, char *line)
 		if (parse_double(v, -1000, 1000, &w) < 0)
 			return fail(r, "keyword weight '%s' is not a number", v);
 	}
-	char *p = util_str_trim(line);
-	if (*p == '"' || *p == '\'')
-		p = clean_value(p);
+	char *p = clean_value(line);     /* quotes, a trailing comment */
 	/* lower-case ASCII, squeeze spaces */
 	for (char *c = p; *c; c++)
 		if (*c >= 'A' && *c <= 'Z')

@@ -276,8 +276,8 @@ static void test_sections_parse(void **state)
 		"feeds = other.org\n"
 		"[section.first.keywords]\n"
 		"Export-Controls = 3\n"
-		"tsmc\n"
-		"chocolate = -2.5\n"
+		"tsmc   # the foundry\n"
+		"\"chocolate\" = -2.5 ; not the chip\n"
 		"[section.unordered]\n"
 		"name = Last\n"
 		"[section.second.keywords]\n"
@@ -310,6 +310,7 @@ static void test_sections_parse(void **state)
 	assert_true(s.s[0].kw[0].weight == 3);
 	assert_string_equal(s.s[0].kw[1].phrase, "tsmc");
 	assert_true(s.s[0].kw[1].weight == 1);
+	assert_string_equal(s.s[0].kw[2].phrase, "chocolate");
 	assert_true(s.s[0].kw[2].weight == -2.5);
 	assert_int_equal(s.s[1].n_kw, 1);
 	assert_int_equal(s.s[2].n_kw, 0);
