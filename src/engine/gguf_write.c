@@ -408,7 +408,7 @@ enum eng_err eng_gguf_writer_write(struct eng_gguf_writer *w, const char *path,
 					ok = fwrite(buf, 1, (size_t)(nr * t->row_bytes), f) == nr * t->row_bytes;
 			}
 		}
-		if (ok && !e && i + 1 < w->n_t)
+		if (ok && !e)   /* every tensor padded, the last too (as ggml writes it) */
 			ok = fput_pad(f, t->nbytes, a);
 	}
 	free(buf);
