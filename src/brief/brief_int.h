@@ -89,5 +89,10 @@ int brief_cluster_similarity(const struct brief_item *it, size_t n, double **m);
 void brief_rank(struct brief_story *s, size_t *n, const struct brief_item *it,
 		const struct brief_sections *secs, int64_t now);
 void brief_stories_free(struct brief_story *s, size_t n);
+/* The ranked plan as text (what --dry-run prints): per section its emoji
+ * and name, then each story's lead title, score and sources (feed title,
+ * item title, link). Caller frees; NULL when out of memory. */
+char *brief_plan_text(const struct brief_item *it, size_t n_it, const struct brief_story *s,
+		      size_t n, const struct brief_sections *secs);
 
 #endif

@@ -744,6 +744,24 @@ static void test_rank_fixtures(void **state)
 	}
 	/* the three-source CXMT story leads the first section */
 	assert_string_equal(it[st[0].items[0]].it.guid, "th-cxmt");
+	char *plan = brief_plan_text(it, n, st, n_st, &secs);
+	assert_non_null(plan);
+	const char *head = "10 stories from 16 items\n\n\xF0\x9F\x8C\x90 Geopolitics & Chips\n"
+			   "  1. China's CXMT undercuts";
+	if (strncmp(plan, head, strlen(head)) != 0)
+		fail_msg("plan:\n%s", plan);
+	assert_non_null(strstr(plan, ", 3 sources]\n"
+				     "     - Tom's Hardware (fixture): China's CXMT"));
+	assert_non_null(strstr(plan, "     - DIGITIMES (fixture): CXMT offers DDR4 at roughly half the "
+				     "going rate, buyers say  https://www.digitimes.com/news/"));
+	const char *order[] = { "Geopolitics & Chips", "Foundation Models", "Open Source & Hardware",
+				"AI Policy" };
+	const char *at = plan;
+	for (size_t k = 0; k < 4; k++) {
+		at = strstr(at, order[k]);
+		assert_non_null(at);
+	}
+	free(plan);
 	brief_stories_free(st, n_st);
 
 	/* caps: one chips story, three in all: the best overall survive */
