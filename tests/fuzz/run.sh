@@ -18,6 +18,9 @@ for bin in build/fuzz/fuzz_*; do
 	mkdir -p "$work/corpus" "$work/seeds" "$work/artifacts"
 	case $name in
 	fuzz_opml) find "$feeds" -name '*.opml' -exec cp {} "$work/seeds/" \; ;;
+	fuzz_sections) cp feeds/sections.conf "$work/seeds/" ;;
+	fuzz_util) cut -f2 "$feeds/feedparser/DATES.tsv" | tail -n +2 | split -l 1 - "$work/seeds/d" ;;
+	fuzz_gguf|fuzz_tokenizer) ;;  # these targets build their own inputs
 	*) find "$feeds" -type f \( -name '*.xml' -o -name '*.atom' -o -name '*.rdf' \) \
 		-size -64k -exec cp {} "$work/seeds/" \; 2>/dev/null ;;
 	esac
