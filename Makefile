@@ -163,7 +163,7 @@ install: briefing
 	install -m 755 briefing $(DESTDIR)$(BINDIR)/briefing
 	install -m 644 man/briefing.1 $(DESTDIR)$(MANDIR)/man1/briefing.1
 	install -m 644 man/briefing.conf.5 $(DESTDIR)$(MANDIR)/man5/briefing.conf.5
-	install -m 644 feeds/default.opml $(DESTDIR)$(DATADIR)/feeds/default.opml
+	install -m 644 feeds/default.opml feeds/sections.conf $(DESTDIR)$(DATADIR)/feeds/
 	install -m 644 data/samples/*.xml $(DESTDIR)$(DATADIR)/samples/
 	if [ -f briefing-model ]; then install -m 755 briefing-model $(DESTDIR)$(BINDIR)/briefing-model; fi
 
