@@ -1,0 +1,93 @@
+/* briefing [tui]: the full-screen reader. Opens the database and the
+ * config, hands both to tui_run, and reports what it could not do.
+ * Exit: 0 quit, 2 usage or not a terminal, 3 database or config unusable. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli_int.h"
+#include "feed/feed.h"
+#include "store/store.h"
+#include "tui/tui.h"
+#include "util/util.h"
+
+static void tui_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: briefing [tui]\n"
+		"  The full-screen reader: items, feeds and search over the archive;\n"
+		"  r fetches, ? lists the keys. Keys and colours: [keys] and [theme]\n"
+		"  in briefing.conf(5).\n");
+}
+
+/* [fetch] settings the reader's fetch uses (the same keys as 'fetch'). */
+static void fetch_opts(const struct util_config *cfg, struct feed_update_opts *uo)
+{
+	long v;
+
+	memset(uo, 0, sizeof *uo);
+	feed_fetch_opts_default(&uo->fetch);
+	v = util_config_get_long(cfg, "fetch.jobs", uo->fetch.jobs);
+	if (v >= 1 && v <= 64)
+		uo->fetch.jobs = (int)v;
+	v = util_config_get_long(cfg, "fetch.per_host", uo->fetch.per_host);
+	if (v >= 1 && v <= 64)
+		uo->fetch.per_host = (int)v;
+	v = util_config_get_long(cfg, "fetch.timeout", uo->fetch.total_timeout);
+	if (v >= 1 && v <= 3600)
+		uo->fetch.total_timeout = v;
+	v = util_config_get_long(cfg, "fetch.connect_timeout", uo->fetch.connect_timeout);
+	if (v >= 1 && v <= 3600)
+		uo->fetch.connect_timeout = v;
+	const char *ua = util_config_get(cfg, "fetch.user_agent");
+	if (ua && *ua)
+		uo->fetch.user_agent = ua;
+}
+
+int cli_tui_main(const struct cli_global *g, int argc, char **argv)
+{
+	struct store *st = NULL;
+	struct util_config *cfg = NULL;
+	struct tui_opts o;
+	char *err = NULL;
+	int rc;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			tui_usage(stdout);
+			return CLI_EXIT_OK;
+		}
+		fprintf(stderr, "briefing: tui: unexpected argument '%s'\n", argv[i]);
+		tui_usage(stderr);
+		return CLI_EXIT_USAGE;
+	}
+	char *cfg_path = g->config_path ? util_strdup(g->config_path) : util_path_config("config");
+	if (cfg_path && util_config_load(cfg_path, &cfg, &err) != 0) {
+		fprintf(stderr, "briefing: %s\n", err ? err : cfg_path);
+		free(err);
+		free(cfg_path);
+		return CLI_EXIT_IO;
+	}
+	free(cfg_path);
+	char *db_path = g->db_path ? util_strdup(g->db_path) : util_path_data("briefing.db");
+	rc = cli_store_open(g, &st);
+	if (rc != CLI_EXIT_OK) {
+		free(db_path);
+		util_config_free(cfg);
+		return rc;
+	}
+	memset(&o, 0, sizeof o);
+	o.db_path = db_path;
+	o.cfg = cfg;
+	fetch_opts(cfg, &o.fetch);
+	rc = tui_run(st, &o, &err);
+	store_close(st);
+	util_config_free(cfg);
+	free(db_path);
+	if (rc != TUI_OK) {
+		fprintf(stderr, "briefing: %s\n", err ? err : tui_strerror(rc));
+		free(err);
+		return rc == TUI_ERR_TERM ? CLI_EXIT_USAGE : CLI_EXIT_IO;
+	}
+	return CLI_EXIT_OK;
+}
