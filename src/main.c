@@ -18,6 +18,7 @@ struct command {
 };
 
 static const struct command commands[] = {
+	{ "tui",    cli_tui_main,    "the full-screen reader (the default)" },
 	{ "fetch",  cli_fetch_main,  "fetch feeds into the archive" },
 	{ "feeds",  cli_feeds_main,  "list, add, remove, import, export, parse feeds" },
 	{ "items",  cli_items_main,  "list archived items" },
@@ -71,11 +72,11 @@ int main(int argc, char **argv)
 			return CLI_EXIT_USAGE;
 		}
 	}
-	if (i >= argc) {
-		usage(stderr);
-		return CLI_EXIT_USAGE;
-	}
 	util_log_set_level(g.verbose ? UTIL_LOG_DEBUG : g.quiet ? UTIL_LOG_ERROR : UTIL_LOG_WARN);
+	if (i >= argc) { /* no command: the reader */
+		char *tui_argv[] = { "tui", NULL };
+		return cli_tui_main(&g, 1, tui_argv);
+	}
 	for (size_t c = 0; c < sizeof commands / sizeof commands[0]; c++)
 		if (!strcmp(argv[i], commands[c].name))
 			return commands[c].run(&g, argc - i, argv + i);

@@ -27,5 +27,6 @@ int cli_items_main(const struct cli_global *g, int argc, char **argv);
 int cli_search_main(const struct cli_global *g, int argc, char **argv);
 int cli_model_main(const struct cli_global *g, int argc, char **argv);
 int cli_doctor_main(const struct cli_global *g, int argc, char **argv);
+int cli_tui_main(const struct cli_global *g, int argc, char **argv); /* also: no command */
 
 #endif
