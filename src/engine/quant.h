@@ -16,7 +16,13 @@
  *                            q = min(127, rne(x * iscale)), d = 1/iscale, bsums).
  * Every vec_dot and dequantize has a scalar reference (eng_quant_traits_ref);
  * eng_quant_traits returns the fastest variant this CPU supports (AVX2/FMA,
- * chosen at run time), which tests compare against the reference.
+ * with VNNI where present, chosen at run time), which tests compare against
+ * the reference. The fast kernels keep ggml's lane layout and rounding order
+ * so their results are bit-identical to llama.cpp c392e50 on an AVX-512
+ * machine (the corpus references): ggml's vec_dot kernels for Q8_0, Q4_1,
+ * Q5_0, Q5_1 and the K-quants, the repacked q4_0_8x8 gemv for Q4_0,
+ * ggml_vec_dot_f32, _f16 and _bf16
+ * and, for prompts, llamafile's tinyBLAS (vec_dot_rows_prompt).
  */
 #ifndef BRIEFING_ENGINE_QUANT_H
 #define BRIEFING_ENGINE_QUANT_H
