@@ -28,6 +28,17 @@
 
 #define N_THREADS 2
 
+#if defined(__SANITIZE_ADDRESS__)
+#define SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SANITIZED 1
+#endif
+#endif
+#ifndef SANITIZED
+#define SANITIZED 0
+#endif
+
 static char corpus[1024];
 static char tmpdir[512];   /* files made by the tests (the BF16 model) */
 
@@ -381,6 +392,13 @@ static void test_model(void **state)
 		check_run(m, mc, run, 1, mc->kvf32_all, mc->gap_prompt);
 	}
 	if (strcmp(mc->model, "stories260K") != 0) {
+		/* Under ASan+UBSan (30x slower arithmetic) the 952-token prompts
+		 * run for two models only: the sanitizers look for memory and UB
+		 * errors, which the same code paths show on the short prompts;
+		 * the release build checks every long-prompt reference. */
+		if (SANITIZED && strcmp(mc->model, "micro-llama-f32") &&
+		    strcmp(mc->model, "micro-llama-q4_k_m"))
+			goto done;
 		check_long(m, mc, 0);
 		if (mc->has_kvf32)
 			check_long(m, mc, 1);
@@ -389,6 +407,7 @@ static void test_model(void **state)
 		check_run(m, mc, "stories260K.chipwar", 0, 1, "chip");
 		check_run(m, mc, "stories260K.chipwar.kvf32", 1, 0, "chip");
 	}
+done:
 	eng_model_free(m);
 }
 
