@@ -417,8 +417,11 @@ static enum eng_err parse(struct eng_gguf *g, char *err, size_t errsz)
 				return ENG_ERR_FORMAT;
 			}
 			a = ld32(g->base + kv->val);
-			if (a == 0 || (a & (a - 1)) || a > (1u << 24)) {
-				set_err(err, errsz, "general.alignment %" PRIu32 " is not a power of two", a);
+			/* tensor data is used in place, as floats and fp16: the GGUF
+			 * spec's "multiple of 8" keeps every element aligned */
+			if (a < 8 || (a & (a - 1)) || a > (1u << 24)) {
+				set_err(err, errsz, "general.alignment %" PRIu32 " is not a power of two "
+					"from 8 to 2^24", a);
 				return ENG_ERR_FORMAT;
 			}
 			g->alignment = a;
@@ -487,6 +490,10 @@ enum eng_err eng_gguf_open_memory(const void *buf, size_t len, struct eng_gguf *
 		err[0] = 0;
 	if (!buf && len) {
 		set_err(err, errsz, "NULL buffer");
+		return ENG_ERR_INVALID_ARG;
+	}
+	if ((uintptr_t)buf % 8) {
+		set_err(err, errsz, "buffer not 8-byte aligned (tensor data is read in place)");
 		return ENG_ERR_INVALID_ARG;
 	}
 	struct eng_gguf *g = calloc(1, sizeof *g);

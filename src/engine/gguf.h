@@ -72,7 +72,8 @@ struct eng_gguf_tensor {
  * eng_gguf_close. On failure *out = NULL and err (if not NULL, errsz > 0)
  * holds a NUL-terminated reason naming the file position/field. */
 enum eng_err eng_gguf_open(const char *path, struct eng_gguf **out, char *err, size_t errsz);
-/* Same on a caller buffer: BUF is borrowed and must outlive the reader. */
+/* Same on a caller buffer: BUF (8-byte aligned, as malloc gives) is
+ * borrowed and must outlive the reader. */
 enum eng_err eng_gguf_open_memory(const void *buf, size_t len, struct eng_gguf **out,
 				  char *err, size_t errsz);
 void eng_gguf_close(struct eng_gguf *g);

@@ -163,7 +163,7 @@ enum eng_err eng_gguf_writer_add_u32(struct eng_gguf_writer *w, const char *key,
 {
 	uint8_t b[4] = { (uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24) };
 	if (w && key && strcmp(key, "general.alignment") == 0) {
-		if (v == 0 || (v & (v - 1)) || v > (1u << 24))
+		if (v < 8 || (v & (v - 1)) || v > (1u << 24))
 			return ENG_ERR_INVALID_ARG;
 		if (!has_key(w, key))
 			w->alignment = v;

@@ -321,6 +321,7 @@ static void test_versions(void **state)
 	assert_int_equal(eng_gguf_open_memory(buf, len, &g, err, sizeof err), ENG_ERR_FORMAT);
 	assert_non_null(strstr(err, "magic"));
 	assert_int_equal(eng_gguf_open_memory(buf, 0, &g, err, sizeof err), ENG_ERR_FORMAT);
+	assert_int_equal(eng_gguf_open_memory(buf + 1, len - 1, &g, err, sizeof err), ENG_ERR_INVALID_ARG);
 	free(buf);
 	/* missing file, directory */
 	assert_int_equal(eng_gguf_open("/nonexistent/x.gguf", &g, err, sizeof err), ENG_ERR_IO);
@@ -559,6 +560,11 @@ static void test_hostile(void **state)
 	bb_str(&b, "general.alignment");
 	bb_u32(&b, ENG_GGUF_UINT32);
 	bb_u32(&b, 48);
+	assert_int_equal(bb_open(&b, err, sizeof err), ENG_ERR_FORMAT);
+	bb_head(&b, 0, 1);
+	bb_str(&b, "general.alignment");
+	bb_u32(&b, ENG_GGUF_UINT32);
+	bb_u32(&b, 4);   /* power of two, but floats would end up misaligned */
 	assert_int_equal(bb_open(&b, err, sizeof err), ENG_ERR_FORMAT);
 	bb_head(&b, 0, 1);
 	bb_str(&b, "general.alignment");
