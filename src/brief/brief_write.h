@@ -91,4 +91,9 @@ char *brief_entries_text(const struct brief_entry *e, size_t n);
  * numbers are checked. */
 int brief_check_text(const char *text, const char *sources, int headline, char **why);
 
+/* ---- rendering (render.c) ----------------------------------------------- */
+
+/* Render a briefing already read from the store. *out caller frees. */
+int brief_render_briefing(const struct store_briefing *b, enum brief_format f, char **out);
+
 #endif

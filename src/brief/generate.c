@@ -1,0 +1,932 @@
+/* generate.c — the pipeline: window, select, cluster, rank, write every
+ * story entry in one batched llm_complete call, then the tagline and the
+ * assessment, sanitise, check faithfulness, and store the whole briefing
+ * with its provenance in one transaction. A lock file next to the database
+ * keeps two runs from both writing. */
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/file.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "brief/brief_write.h"
+#include "util/util.h"
+
+#define DEFAULT_WINDOW (12 * 3600)
+
+static double mono(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ---- editions ------------------------------------------------------------------ */
+
+/* "morning" before 14:00 local time, else "evening". */
+static const char *edition_auto(int64_t now)
+{
+	time_t t = (time_t)now;
+	struct tm tm;
+	localtime_r(&t, &tm);
+	return tm.tm_hour < 14 ? "morning" : "evening";
+}
+
+/* "2026.02.21 — Evening (7:00 PM)" in local time. */
+static char *edition_line(int64_t now, const char *edition)
+{
+	time_t t = (time_t)now;
+	struct tm tm;
+	localtime_r(&t, &tm);
+	int h12 = tm.tm_hour % 12 ? tm.tm_hour % 12 : 12;
+	char ed[32];
+	snprintf(ed, sizeof ed, "%s", edition);
+	ed[0] = (char)(ed[0] >= 'a' && ed[0] <= 'z' ? ed[0] - 32 : ed[0]);
+	return util_strfmt("%04d.%02d.%02d \xe2\x80\x94 %s (%d:%02d %s)", tm.tm_year + 1900,
+			   tm.tm_mon + 1, tm.tm_mday, ed, h12, tm.tm_min,
+			   tm.tm_hour < 12 ? "AM" : "PM");
+}
+
+/* ---- the lock ------------------------------------------------------------------ */
+
+/* flock on <db>.generate.lock: released by the kernel if we die. -1 with
+ * BRIEF_ERR_LOCKED / BRIEF_ERR_STORE in *rc; no lock for :memory: (-2). */
+static int lock_take(struct store *st, int *rc, char **err)
+{
+	const char *db = store_path(st);
+	if (!*db)
+		return -2;
+	char *path = util_strfmt("%s.generate.lock", db);
+	if (!path) {
+		*rc = BRIEF_ERR_NOMEM;
+		return -1;
+	}
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		*err = util_strfmt("cannot open the lock file %s: %s", path, strerror(errno));
+		*rc = BRIEF_ERR_STORE;
+		free(path);
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		char who[32] = "";
+		ssize_t r = pread(fd, who, sizeof who - 1, 0);
+		who[r > 0 ? r : 0] = '\0';
+		util_str_trim(who);
+		*err = util_strfmt("another 'briefing generate' is running%s%s (lock: %s)",
+				   *who ? " as pid " : "", who, path);
+		*rc = BRIEF_ERR_LOCKED;
+		close(fd);
+		free(path);
+		return -1;
+	}
+	char pid[32];
+	int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) == 0 && pwrite(fd, pid, (size_t)n, 0) < 0) {
+		/* the pid is only a courtesy for the message above */
+	}
+	free(path);
+	return fd;
+}
+
+static void lock_drop(int fd)
+{
+	if (fd >= 0) {
+		if (ftruncate(fd, 0) != 0) {
+			/* nothing to do: the lock goes with the descriptor */
+		}
+		close(fd);
+	}
+}
+
+/* ---- replies ------------------------------------------------------------------- */
+
+/* Strip markdown decoration and labels from a headline, in place. */
+static char *clean_headline(char *h)
+{
+	util_str_trim(h);
+	while (*h == '#' || *h == '*' || *h == '_' || *h == ' ')
+		h++;
+	static const char *const labels[] = { "headline:", "title:" };
+	for (size_t i = 0; i < 2; i++)
+		if (util_str_casecmp_prefix(h, labels[i]))
+			h += strlen(labels[i]);
+	util_str_trim(h);
+	size_t n = strlen(h);
+	while (n && (h[n - 1] == '*' || h[n - 1] == '_' || h[n - 1] == ' '))
+		h[--n] = '\0';
+	if (n >= 2 && h[0] == '"' && h[n - 1] == '"') {
+		h[n - 1] = '\0';
+		h++;
+	}
+	return h;
+}
+
+/* Squeeze blank-line runs to one blank line and trim each line's end. */
+static char *tidy_body(const char *s)
+{
+	struct util_buf b;
+	int blank = 0;
+	util_buf_init(&b);
+	while (*s == '\n' || *s == ' ')
+		s++;
+	while (*s) {
+		const char *e = strchr(s, '\n');
+		size_t n = e ? (size_t)(e - s) : strlen(s);
+		while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+			n--;
+		if (n == 0) {
+			blank = 1;
+		} else {
+			if (b.len && util_buf_puts(&b, blank ? "\n\n" : "\n"))
+				goto nomem;
+			if (util_buf_append(&b, s, n))
+				goto nomem;
+			blank = 0;
+		}
+		s = e ? e + 1 : s + strlen(s);
+	}
+	if (!b.data && util_buf_puts(&b, ""))
+		goto nomem;
+	return util_buf_steal(&b);
+nomem:
+	util_buf_free(&b);
+	return NULL;
+}
+
+/* A story reply: first non-empty line the headline, the rest the body. */
+static int parse_entry(const char *reply, const char *fallback_title, char **headline,
+		       char **body)
+{
+	char *clean = util_text_sanitize(reply, strlen(reply), 1);
+	if (!clean)
+		return BRIEF_ERR_NOMEM;
+	char *p = clean;
+	while (*p == '\n' || *p == ' ')
+		p++;
+	char *nl = strchr(p, '\n');
+	if (nl)
+		*nl = '\0';
+	char *rest = nl ? nl + 1 : NULL;
+	if (util_str_empty(rest)) {
+		/* one line only: that is the body */
+		*headline = util_strdup(fallback_title ? fallback_title : "");
+		*body = tidy_body(p);
+	} else {
+		*headline = util_strdup(clean_headline(p));
+		*body = tidy_body(rest);
+	}
+	free(clean);
+	if (!*headline || !*body) {
+		free(*headline);
+		free(*body);
+		*headline = *body = NULL;
+		return BRIEF_ERR_NOMEM;
+	}
+	return BRIEF_OK;
+}
+
+/* An assessment reply: paragraphs, then "Bottom line: ...". */
+static int parse_assessment(const char *reply, char **assessment, char **bottom)
+{
+	char *clean = util_text_sanitize(reply, strlen(reply), 1);
+	if (!clean)
+		return BRIEF_ERR_NOMEM;
+	char *bl = NULL;
+	for (char *line = clean; line && *line;) {
+		char *q = line;
+		while (*q == '*' || *q == '_' || *q == ' ' || *q == '#')
+			q++;
+		if (util_str_casecmp_prefix(q, "bottom line")) {
+			bl = q + strlen("bottom line");
+			*line = '\0';
+			break;
+		}
+		line = strchr(line, '\n');
+		if (line)
+			line++;
+	}
+	*bottom = NULL;
+	if (bl) {
+		while (*bl == '*' || *bl == '_' || *bl == ':' || *bl == ' ')
+			bl++;
+		char *b2 = tidy_body(bl);
+		if (!b2) {
+			free(clean);
+			return BRIEF_ERR_NOMEM;
+		}
+		size_t n = strlen(b2);
+		while (n && (b2[n - 1] == '*' || b2[n - 1] == '_'))
+			b2[--n] = '\0';
+		if (*b2)
+			*bottom = b2;
+		else
+			free(b2);
+	}
+	*assessment = tidy_body(clean);
+	free(clean);
+	return *assessment ? BRIEF_OK : BRIEF_ERR_NOMEM;
+}
+
+static char *first_line(const char *reply)
+{
+	char *clean = util_text_sanitize(reply, strlen(reply), 1);
+	if (!clean)
+		return NULL;
+	char *p = clean;
+	while (*p == '\n' || *p == ' ')
+		p++;
+	char *nl = strchr(p, '\n');
+	if (nl)
+		*nl = '\0';
+	char *r = util_strdup(clean_headline(p));
+	free(clean);
+	return r;
+}
+
+/* ---- the run ------------------------------------------------------------------- */
+
+struct run {
+	struct store *st;
+	const struct brief_opts *o;
+	brief_progress_cb cb;
+	void *ctx;
+	char **err;
+
+	int64_t now, since, until;
+	const char *edition;
+	char *date_line;
+	struct brief_sections secs;
+	struct brief_style style;
+	struct brief_item *items;
+	size_t n_items;
+	struct brief_story *stories;
+	size_t n_stories;
+	size_t *order;            /* stories in the briefing's order */
+	int *shortlist;           /* (n_stories) 1 = a shortlist one-liner */
+	char **src_text;          /* (n_stories) full text of the sources, for the check */
+
+	/* progress of the current batch */
+	const char *stage;
+	size_t done, total, tokens_before;
+	double t_batch;
+	unsigned char *seen;
+	size_t n_seen;
+};
+
+static int cancelled(const struct run *r)
+{
+	return r->o->cancel && *r->o->cancel;
+}
+
+static void progress(struct run *r, const char *stage, size_t done, size_t total,
+		     size_t tokens, double tps)
+{
+	if (!r->cb)
+		return;
+	struct brief_progress p = { stage, done, total, tokens, tps };
+	r->cb(r->ctx, &p);
+}
+
+static void llm_progress(void *ctx, size_t index, const char *piece, size_t tokens_total)
+{
+	struct run *r = ctx;
+	(void)piece;
+	if (index < r->n_seen && !r->seen[index]) {
+		r->seen[index] = 1;
+		r->done++;
+	}
+	double dt = mono() - r->t_batch;
+	progress(r, r->stage, r->done > r->total ? r->total : r->done, r->total,
+		 r->tokens_before + tokens_total, dt > 0 ? (double)tokens_total / dt : 0);
+}
+
+static int fail(struct run *r, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(struct run *r, int rc, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	if (r->err && !*r->err) {
+		char *m = NULL;
+		if (vasprintf(&m, fmt, ap) >= 0)
+			*r->err = m;
+	}
+	va_end(ap);
+	return rc;
+}
+
+static const struct brief_section *section_of(const struct run *r, const struct brief_story *s)
+{
+	return s->section >= 0 && (size_t)s->section < r->secs.n ? &r->secs.s[s->section] : NULL;
+}
+
+static int by_score(const void *a, const void *b, void *arg)
+{
+	const struct brief_story *s = arg;
+	double x = s[*(const size_t *)a].score, y = s[*(const size_t *)b].score;
+	if (x != y)
+		return x > y ? -1 : 1;
+	return (*(const size_t *)a > *(const size_t *)b) - (*(const size_t *)a < *(const size_t *)b);
+}
+
+/* The briefing's order: section order (as ranked) for the sections layout;
+ * by score for digest (full entries first) and insights. */
+static int make_order(struct run *r)
+{
+	r->order = calloc(r->n_stories + 1, sizeof *r->order);
+	r->shortlist = calloc(r->n_stories + 1, sizeof *r->shortlist);
+	if (!r->order || !r->shortlist)
+		return BRIEF_ERR_NOMEM;
+	for (size_t i = 0; i < r->n_stories; i++)
+		r->order[i] = i;
+	if (r->style.layout != BRIEF_LAYOUT_SECTIONS)
+		qsort_r(r->order, r->n_stories, sizeof *r->order, by_score, r->stories);
+	if (r->style.layout == BRIEF_LAYOUT_DIGEST)
+		for (size_t k = r->style.full; k < r->n_stories; k++)
+			r->shortlist[r->order[k]] = 1;
+	return BRIEF_OK;
+}
+
+static char *plan_text(struct run *r)
+{
+	struct util_buf b;
+	char a[32], z[32];
+	int last_sec = -2;
+
+	util_buf_init(&b);
+	util_buf_printf(&b, "%s edition, %s, style %s\n", r->edition, r->date_line, r->style.name);
+	util_buf_printf(&b, "window %s .. %s: %zu relevant items, %zu stories\n",
+			util_time_iso(r->since, a, sizeof a), util_time_iso(r->until, z, sizeof z),
+			r->n_items, r->n_stories);
+	for (size_t k = 0; k < r->n_stories; k++) {
+		const struct brief_story *s = &r->stories[r->order[k]];
+		const struct brief_section *sec = section_of(r, s);
+		if (r->style.layout == BRIEF_LAYOUT_SECTIONS && s->section != last_sec) {
+			util_buf_printf(&b, "\n%s %s\n", sec ? sec->emoji : "", sec ? sec->name : "?");
+			last_sec = s->section;
+		} else if (k == 0) {
+			util_buf_puts(&b, "\n");
+		}
+		const struct store_item *lead = &r->items[s->items[0]].it;
+		util_buf_printf(&b, "%3zu. %s [%s, score %.2f, %zu source%s]%s\n", k + 1,
+				lead->title ? lead->title : "(untitled)", sec ? sec->id : "?",
+				s->score, s->n_items, s->n_items == 1 ? "" : "s",
+				r->shortlist[r->order[k]] ? " (shortlist)" : "");
+		for (size_t j = 0; j < s->n_items; j++) {
+			const struct store_item *it = &r->items[s->items[j]].it;
+			util_buf_printf(&b, "       - %s: %s\n", it->feed_title ? it->feed_title : "?",
+					it->url ? it->url : (it->title ? it->title : ""));
+		}
+	}
+	char *raw = util_buf_steal(&b);
+	if (!raw)
+		return NULL;
+	/* feed text in the plan goes to a terminal */
+	char *clean = util_text_sanitize(raw, strlen(raw), 1);
+	free(raw);
+	return clean;
+}
+
+/* Everything the check compares a story's entry with. */
+static char *story_source_text(const struct run *r, const struct brief_story *s)
+{
+	struct util_buf b;
+	util_buf_init(&b);
+	for (size_t j = 0; j < s->n_items; j++) {
+		const struct store_item *it = &r->items[s->items[j]].it;
+		const char *parts[] = { it->feed_title, it->title, it->summary, it->content };
+		for (size_t k = 0; k < 4; k++)
+			if (parts[k] && (util_buf_puts(&b, parts[k]) || util_buf_puts(&b, "\n"))) {
+				util_buf_free(&b);
+				return NULL;
+			}
+	}
+	if (!b.data && util_buf_puts(&b, "")) {
+		util_buf_free(&b);
+		return NULL;
+	}
+	return util_buf_steal(&b);
+}
+
+static int expand(struct run *r, enum brief_tpl t, const struct brief_var *v, size_t n, char **out)
+{
+	char *e = NULL;
+	int rc = brief_template_expand(r->style.tpl[t], r->style.origin[t], v, n, out, &e);
+	if (rc) {
+		if (r->err && !*r->err)
+			*r->err = e;
+		else
+			free(e);
+	}
+	return rc;
+}
+
+struct written {
+	char *headline, *body;
+	int ok;
+	int flagged;
+	char *why;
+};
+
+static void sum_tokens(const struct llm_response *res, size_t n, int64_t *pt, int64_t *ct)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (res[i].prompt_tokens > 0)
+			*pt += res[i].prompt_tokens;
+		if (res[i].completion_tokens > 0)
+			*ct += res[i].completion_tokens;
+	}
+}
+
+static int write_all(struct run *r, struct llm *l, struct store_briefing *out, struct written *w)
+{
+	const struct brief_opts *o = r->o;
+	size_t n = r->n_stories;
+	struct llm_request *req = calloc(n + 2, sizeof *req);
+	struct llm_msg *msgs = calloc(2 * (n + 2), sizeof *msgs);
+	char **user = calloc(n + 2, sizeof *user), **data = calloc(n + 2, sizeof *data);
+	struct llm_response *res = calloc(n + 2, sizeof *res);
+	char *system = NULL, *entries = NULL, *fenced = NULL;
+	struct brief_entry *ent = calloc(n + 1, sizeof *ent);
+	char **feeds = calloc(n + 1, sizeof *feeds);
+	int rc = BRIEF_ERR_NOMEM;
+	size_t n_ok = 0;
+	double t_write = mono();
+
+	r->seen = calloc(n + 2, 1);
+	if (!req || !msgs || !user || !data || !res || !ent || !feeds || !r->seen)
+		goto out;
+	{
+		struct brief_var v[] = {
+			{ "fence_open", BRIEF_FENCE_OPEN }, { "fence_close", BRIEF_FENCE_CLOSE },
+			{ "date", r->date_line }, { "edition", r->edition }, { "style", r->style.name },
+		};
+		if ((rc = expand(r, BRIEF_TPL_SYSTEM, v, sizeof v / sizeof v[0], &system)))
+			goto out;
+	}
+	for (size_t k = 0; k < n; k++) {
+		size_t i = r->order[k];
+		const struct brief_story *s = &r->stories[i];
+		const struct brief_section *sec = section_of(r, s);
+		char ns[24];
+		rc = BRIEF_ERR_NOMEM;
+		data[k] = brief_sources_text(r->items, s);
+		char *f = data[k] ? brief_fence(data[k]) : NULL;
+		if (!f)
+			goto out;
+		snprintf(ns, sizeof ns, "%zu", s->n_items);
+		struct brief_var v[] = {
+			{ "date", r->date_line }, { "edition", r->edition },
+			{ "section", sec ? sec->name : "" }, { "emoji", sec ? sec->emoji : "" },
+			{ "n_sources", ns }, { "sources", f },
+			{ "fence_open", BRIEF_FENCE_OPEN }, { "fence_close", BRIEF_FENCE_CLOSE },
+		};
+		rc = expand(r, r->shortlist[i] ? BRIEF_TPL_SHORTLIST : BRIEF_TPL_STORY, v,
+			    sizeof v / sizeof v[0], &user[k]);
+		free(f);
+		if (rc)
+			goto out;
+		msgs[2 * k] = (struct llm_msg){ "system", system };
+		msgs[2 * k + 1] = (struct llm_msg){ "user", user[k] };
+		req[k] = (struct llm_request){ .task = LLM_TASK_STORY, .msgs = &msgs[2 * k],
+			.n_msgs = 2, .data = data[k], .max_tokens = r->shortlist[i] ? 96 : 320,
+			.temperature = -1, .seed = 42 + k };
+	}
+	if (cancelled(r)) {
+		rc = BRIEF_ERR_CANCELLED;
+		goto out;
+	}
+
+	/* all story entries in one batch */
+	r->stage = "write";
+	r->done = 0;
+	r->total = n;
+	r->n_seen = n;
+	r->tokens_before = 0;
+	r->t_batch = mono();
+	progress(r, "write", 0, n, 0, 0);
+	int lrc = llm_complete(l, req, n, res, llm_progress, r, o->cancel);
+	if (lrc == LLM_ERR_CANCELLED || cancelled(r)) {
+		rc = BRIEF_ERR_CANCELLED;
+		goto out;
+	}
+	if (lrc != LLM_OK) {
+		rc = fail(r, BRIEF_ERR_LLM, "writing the stories: %s", llm_strerror(lrc));
+		goto out;
+	}
+	sum_tokens(res, n, &out->prompt_tokens, &out->completion_tokens);
+	for (size_t k = 0; k < n; k++) {
+		const struct brief_story *s = &r->stories[r->order[k]];
+		if (res[k].err != LLM_OK || !res[k].text)
+			continue;
+		const struct store_item *lead = &r->items[s->items[0]].it;
+		if ((rc = parse_entry(res[k].text, lead->title, &w[k].headline, &w[k].body)))
+			goto out;
+		if (util_str_empty(w[k].body))
+			continue;
+		w[k].ok = 1;
+		n_ok++;
+	}
+	if (n_ok == 0) {
+		const char *why = NULL;
+		for (size_t k = 0; k < n && !why; k++)
+			why = res[k].error;
+		rc = fail(r, BRIEF_ERR_LLM, "no story could be written: %s",
+			  why ? why : res[0].err ? llm_strerror(res[0].err) : "empty replies");
+		goto out;
+	}
+	out->seconds_write = mono() - t_write;
+	progress(r, "write", n, n, (size_t)out->completion_tokens,
+		 out->seconds_write > 0 ? (double)out->completion_tokens / out->seconds_write : 0);
+
+	/* the tagline and the assessment, together */
+	size_t ne = 0;
+	rc = BRIEF_ERR_NOMEM;
+	for (size_t k = 0; k < n; k++) {
+		if (!w[k].ok)
+			continue;
+		const struct brief_story *s = &r->stories[r->order[k]];
+		const struct brief_section *sec = section_of(r, s);
+		struct util_buf fb;
+		util_buf_init(&fb);
+		for (size_t j = 0; j < s->n_items; j++) {
+			const char *ft = r->items[s->items[j]].it.feed_title;
+			if (ft && !strstr(util_buf_cstr(&fb), ft))
+				util_buf_printf(&fb, "%s%s", fb.len ? ", " : "", ft);
+		}
+		feeds[ne] = util_buf_steal(&fb);
+		ent[ne] = (struct brief_entry){ r->style.layout == BRIEF_LAYOUT_SECTIONS && sec
+			? sec->name : NULL, w[k].headline, w[k].body, s->n_items, feeds[ne] };
+		ne++;
+	}
+	entries = brief_entries_text(ent, ne);
+	fenced = entries ? brief_fence(entries) : NULL;
+	if (!fenced)
+		goto out;
+	{
+		char nst[24];
+		snprintf(nst, sizeof nst, "%zu", ne);
+		struct brief_var v[] = {
+			{ "date", r->date_line }, { "edition", r->edition }, { "entries", fenced },
+			{ "n_stories", nst },
+			{ "fence_open", BRIEF_FENCE_OPEN }, { "fence_close", BRIEF_FENCE_CLOSE },
+		};
+		if ((rc = expand(r, BRIEF_TPL_TAGLINE, v, sizeof v / sizeof v[0], &user[n])) ||
+		    (rc = expand(r, BRIEF_TPL_ASSESSMENT, v, sizeof v / sizeof v[0], &user[n + 1])))
+			goto out;
+	}
+	msgs[2 * n] = (struct llm_msg){ "system", system };
+	msgs[2 * n + 1] = (struct llm_msg){ "user", user[n] };
+	msgs[2 * n + 2] = (struct llm_msg){ "system", system };
+	msgs[2 * n + 3] = (struct llm_msg){ "user", user[n + 1] };
+	req[n] = (struct llm_request){ .task = LLM_TASK_TAGLINE, .msgs = &msgs[2 * n], .n_msgs = 2,
+		.data = entries, .max_tokens = 64, .temperature = -1, .seed = 7 };
+	req[n + 1] = (struct llm_request){ .task = LLM_TASK_ASSESSMENT, .msgs = &msgs[2 * n + 2],
+		.n_msgs = 2, .data = entries, .max_tokens = 640, .temperature = -1, .seed = 8 };
+	r->stage = "assess";
+	r->done = 0;
+	r->total = 2;
+	r->n_seen = 2;
+	memset(r->seen, 0, n + 2);
+	r->tokens_before = (size_t)out->completion_tokens;
+	r->t_batch = mono();
+	progress(r, "assess", 0, 2, r->tokens_before, 0);
+	lrc = llm_complete(l, req + n, 2, res + n, llm_progress, r, o->cancel);
+	if (lrc == LLM_ERR_CANCELLED || cancelled(r)) {
+		rc = BRIEF_ERR_CANCELLED;
+		goto out;
+	}
+	if (lrc != LLM_OK || res[n + 1].err != LLM_OK || !res[n + 1].text) {
+		rc = fail(r, BRIEF_ERR_LLM, "writing the assessment: %s",
+			  lrc != LLM_OK ? llm_strerror(lrc)
+			  : res[n + 1].error ? res[n + 1].error : llm_strerror(res[n + 1].err));
+		goto out;
+	}
+	sum_tokens(res + n, 2, &out->prompt_tokens, &out->completion_tokens);
+	rc = BRIEF_ERR_NOMEM;
+	if (res[n].err == LLM_OK && res[n].text && !(out->tagline = first_line(res[n].text)))
+		goto out;
+	if ((rc = parse_assessment(res[n + 1].text, &out->assessment, &out->bottom_line)))
+		goto out;
+	rc = BRIEF_OK;
+out:
+	for (size_t k = 0; k < n + 2; k++) {
+		if (user)
+			free(user[k]);
+		if (data)
+			free(data[k]);
+		if (res)
+			llm_response_clear(&res[k]);
+	}
+	for (size_t k = 0; feeds && k < n + 1; k++)
+		free(feeds[k]);
+	free(feeds);
+	free(ent);
+	free(entries);
+	free(fenced);
+	free(system);
+	free(req);
+	free(msgs);
+	free(user);
+	free(data);
+	free(res);
+	free(r->seen);
+	r->seen = NULL;
+	return rc;
+}
+
+/* Check every entry against its sources, the assessment and tagline
+ * against the whole briefing; fill the store's stories. */
+static int check_and_fill(struct run *r, struct written *w, struct store_briefing *b)
+{
+	struct util_buf all;
+	size_t n = r->n_stories, ns = 0;
+	int flagged = 0;
+
+	util_buf_init(&all);
+	b->stories = calloc(n + 1, sizeof *b->stories);
+	if (!b->stories)
+		return BRIEF_ERR_NOMEM;
+	for (size_t k = 0; k < n; k++) {
+		if (!w[k].ok)
+			continue;
+		size_t i = r->order[k];
+		const struct brief_story *s = &r->stories[i];
+		const struct brief_section *sec = section_of(r, s);
+		char *src = story_source_text(r, s);
+		char *why1 = NULL, *why2 = NULL;
+		if (!src)
+			goto nomem;
+		int c1 = brief_check_text(w[k].headline, src, 1, &why1);
+		int c2 = brief_check_text(w[k].body, src, 0, &why2);
+		if (util_buf_puts(&all, src) || util_buf_puts(&all, "\n") ||
+		    util_buf_puts(&all, w[k].headline) || util_buf_puts(&all, "\n") ||
+		    util_buf_puts(&all, w[k].body) || util_buf_puts(&all, "\n") ||
+		    (sec && (util_buf_puts(&all, sec->name) || util_buf_puts(&all, "\n")))) {
+			free(src);
+			free(why1);
+			free(why2);
+			goto nomem;
+		}
+		free(src);
+		if (c1 < 0 || c2 < 0) {
+			free(why1);
+			free(why2);
+			goto nomem;
+		}
+		struct store_briefing_story *o = &b->stories[ns];
+		b->n_stories = ns + 1;
+		o->rank = (int)ns + 1;
+		o->kind = util_strdup(r->shortlist[i] ? "shortlist" : "story");
+		o->section = sec && r->style.layout == BRIEF_LAYOUT_SECTIONS ? util_strdup(sec->name) : NULL;
+		o->emoji = sec && r->style.layout == BRIEF_LAYOUT_SECTIONS ? util_strdup(sec->emoji) : NULL;
+		o->headline = w[k].headline;
+		o->body = w[k].body;
+		w[k].headline = w[k].body = NULL;
+		o->score = s->score;
+		if (c1 || c2) {
+			flagged = 1;
+			o->flagged = 1;
+			/* merge the two lists of missing tokens */
+			if (c1 && c2)
+				o->flag_reason = util_strfmt("%s; %s", why1, why2 + strlen("not in the sources: "));
+			else
+				o->flag_reason = util_strdup(c1 ? why1 : why2);
+		}
+		free(why1);
+		free(why2);
+		if (!o->kind)
+			goto nomem;
+		o->src = calloc(s->n_items, sizeof *o->src);
+		if (!o->src)
+			goto nomem;
+		for (size_t j = 0; j < s->n_items; j++) {
+			const struct store_item *it = &r->items[s->items[j]].it;
+			struct store_briefing_source *d = &o->src[j];
+			struct store_feed f = { 0 };
+			o->n_src = j + 1;
+			d->item_id = it->id;
+			d->feed_title = util_strdup(it->feed_title);
+			if (store_feed_get(r->st, it->feed_id, &f) == STORE_OK) {
+				d->feed_url = f.url;
+				f.url = NULL;
+				store_feed_clear(&f);
+			}
+			d->title = util_strdup(it->title);
+			d->link = util_strdup(it->url);
+			d->published = it->published;
+		}
+		ns++;
+	}
+	/* the assessment and tagline may only name what the briefing holds */
+	{
+		char *why_a = NULL, *why_t = NULL, *why_b = NULL;
+		const char *hay = util_buf_cstr(&all);
+		int a = brief_check_text(b->assessment, hay, 0, &why_a);
+		int bb = brief_check_text(b->bottom_line, hay, 0, &why_b);
+		int t = brief_check_text(b->tagline, hay, 0, &why_t);
+		if (a < 0 || bb < 0 || t < 0) {
+			free(why_a);
+			free(why_b);
+			free(why_t);
+			goto nomem;
+		}
+		if (a > 0 || bb > 0 || t > 0) {
+			flagged = 1;
+			b->assessment_flag = util_strfmt("%s%s%s%s%s%s%s%s",
+				a > 0 ? "assessment: " : "", a > 0 ? why_a : "",
+				a > 0 && (bb > 0 || t > 0) ? "; " : "",
+				bb > 0 ? "bottom line: " : "", bb > 0 ? why_b : "",
+				bb > 0 && t > 0 ? "; " : "",
+				t > 0 ? "tagline: " : "", t > 0 ? why_t : "");
+		}
+		free(why_a);
+		free(why_b);
+		free(why_t);
+	}
+	util_buf_free(&all);
+	b->status = util_strdup(flagged ? "flagged" : "ok");
+	return b->status ? BRIEF_OK : BRIEF_ERR_NOMEM;
+nomem:
+	util_buf_free(&all);
+	return BRIEF_ERR_NOMEM;
+}
+
+int brief_generate(struct store *st, const struct brief_opts *o, brief_progress_cb cb,
+		   void *ctx, int64_t *id, char **plan, char **err)
+{
+	struct run r = { .st = st, .o = o, .cb = cb, .ctx = ctx, .err = err };
+	struct store_briefing b = { 0 };
+	struct written *w = NULL;
+	struct llm *l = NULL;
+	int rc, lock = -1;
+	double t0 = mono();
+	char *msg = NULL;
+
+	if (id)
+		*id = 0;
+	if (plan)
+		*plan = NULL;
+	if (err)
+		*err = NULL;
+	if (!st || !o)
+		return BRIEF_ERR_ARG;
+	r.now = o->now ? o->now : util_time_now();
+	r.edition = o->edition && strcmp(o->edition, "auto") ? o->edition : edition_auto(r.now);
+	if (strcmp(r.edition, "morning") && strcmp(r.edition, "evening"))
+		return fail(&r, BRIEF_ERR_ARG, "edition must be morning, evening or auto, not '%s'",
+			    r.edition);
+	if (!o->dry_run) {
+		lock = lock_take(st, &rc, err);
+		if (lock == -1)
+			return rc;
+	}
+	r.date_line = edition_line(r.now, r.edition);
+	if (!r.date_line) {
+		rc = BRIEF_ERR_NOMEM;
+		goto out;
+	}
+	if ((rc = brief_sections_load_dir(o->config_dir, &r.secs, &msg))) {
+		rc = fail(&r, rc == BRIEF_ERR_NOMEM ? rc : BRIEF_ERR_CONFIG, "%s",
+			  msg ? msg : brief_strerror(rc));
+		goto out;
+	}
+	if ((rc = brief_style_load(o->style, o->config_dir, o->data_dir, &r.style, &msg))) {
+		rc = fail(&r, rc, "%s", msg ? msg : brief_strerror(rc));
+		goto out;
+	}
+	if (r.style.max_stories && r.style.max_stories < r.secs.max_total)
+		r.secs.max_total = r.style.max_stories;
+
+	/* the window */
+	r.until = r.now + 1;
+	if (o->since) {
+		r.since = o->since;
+	} else {
+		int64_t last = 0;
+		if (store_briefing_last_window(st, &last) != STORE_OK) {
+			rc = fail(&r, BRIEF_ERR_STORE, "reading the previous briefing: %s",
+				  store_errmsg(st));
+			goto out;
+		}
+		r.since = last > 0 && last < r.now ? last : r.now - DEFAULT_WINDOW;
+	}
+
+	progress(&r, "select", 0, 0, 0, 0);
+	if ((rc = brief_select(st, &r.secs, r.since, r.until, &r.items, &r.n_items))) {
+		rc = fail(&r, rc, "selecting items: %s", rc == BRIEF_ERR_STORE ? store_errmsg(st)
+			  : brief_strerror(rc));
+		goto out;
+	}
+	if (cancelled(&r)) {
+		rc = BRIEF_ERR_CANCELLED;
+		goto out;
+	}
+	progress(&r, "cluster", 0, 0, 0, 0);
+	if ((rc = brief_cluster(r.items, r.n_items, r.secs.cluster_threshold, &r.stories,
+				&r.n_stories)))
+		goto out;
+	brief_rank(r.stories, &r.n_stories, r.items, &r.secs, r.now);
+	if ((rc = make_order(&r)))
+		goto out;
+	b.seconds_plan = mono() - t0;
+	if (plan && !(*plan = plan_text(&r))) {
+		rc = BRIEF_ERR_NOMEM;
+		goto out;
+	}
+	if (r.n_stories == 0) {
+		char a[32], z[32];
+		rc = fail(&r, BRIEF_ERR_EMPTY, "no relevant items published between %s and %s",
+			  util_time_iso(r.since, a, sizeof a), util_time_iso(r.now, z, sizeof z));
+		goto out;
+	}
+	if (o->dry_run) {
+		rc = BRIEF_OK;
+		goto out;
+	}
+	if (cancelled(&r)) {
+		rc = BRIEF_ERR_CANCELLED;
+		goto out;
+	}
+
+	/* write */
+	struct llm_config lc = o->llm;
+	if (!lc.backend || !*lc.backend)
+		lc.backend = lc.model_path ? "engine" : lc.base_url ? "openai" : "extractive";
+	if (llm_open(&lc, &l, &msg) != LLM_OK) {
+		rc = fail(&r, BRIEF_ERR_LLM, "%s", msg ? msg : "cannot open the language model");
+		goto out;
+	}
+	w = calloc(r.n_stories + 1, sizeof *w);
+	if (!w) {
+		rc = BRIEF_ERR_NOMEM;
+		goto out;
+	}
+	if ((rc = write_all(&r, l, &b, w)))
+		goto out;
+
+	progress(&r, "check", 0, 0, 0, 0);
+	if ((rc = check_and_fill(&r, w, &b)))
+		goto out;
+	if (cancelled(&r)) {
+		rc = BRIEF_ERR_CANCELLED;
+		goto out;
+	}
+
+	/* store, with provenance */
+	progress(&r, "store", 0, 0, 0, 0);
+	b.created = r.now;
+	b.edition = util_strdup(r.edition);
+	b.edition_date = util_strdup(r.date_line);
+	b.style = util_strdup(r.style.name);
+	b.backend = util_strdup(llm_backend(l));
+	b.model = util_strdup(llm_model_name(l));
+	b.model_hash = util_strdup(llm_model_hash(l));
+	b.prompt_hashes = brief_style_hashes(&r.style);
+	b.window_start = r.since;
+	b.window_end = r.now;
+	b.seconds_total = mono() - t0;
+	if (!b.edition || !b.edition_date || !b.style || !b.backend || !b.prompt_hashes) {
+		rc = BRIEF_ERR_NOMEM;
+		goto out;
+	}
+	int64_t bid = 0;
+	if (store_briefing_insert(st, &b, &bid) != STORE_OK) {
+		rc = fail(&r, BRIEF_ERR_STORE, "storing the briefing: %s", store_errmsg(st));
+		goto out;
+	}
+	if (id)
+		*id = bid;
+	rc = BRIEF_OK;
+out:
+	if (rc == BRIEF_ERR_CANCELLED)
+		fail(&r, rc, "cancelled; nothing was stored");
+	else if (rc && err && !*err)
+		*err = util_strdup(brief_strerror(rc));
+	free(msg);
+	if (w) {
+		for (size_t k = 0; k < r.n_stories; k++) {
+			free(w[k].headline);
+			free(w[k].body);
+			free(w[k].why);
+		}
+		free(w);
+	}
+	store_briefing_clear(&b);
+	llm_close(l);
+	free(r.order);
+	free(r.shortlist);
+	free(r.src_text);
+	brief_stories_free(r.stories, r.n_stories);
+	brief_items_free(r.items, r.n_items);
+	brief_style_free(&r.style);
+	brief_sections_free(&r.secs);
+	free(r.date_line);
+	lock_drop(lock);
+	return rc;
+}
