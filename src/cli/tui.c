@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli_int.h"
 #include "feed/feed.h"
@@ -59,6 +60,10 @@ int cli_tui_main(const struct cli_global *g, int argc, char **argv)
 		}
 		fprintf(stderr, "briefing: tui: unexpected argument '%s'\n", argv[i]);
 		tui_usage(stderr);
+		return CLI_EXIT_USAGE;
+	}
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		fprintf(stderr, "briefing: the reader needs a terminal (see 'briefing --help' for the commands)\n");
 		return CLI_EXIT_USAGE;
 	}
 	char *cfg_path = g->config_path ? util_strdup(g->config_path) : util_path_config("config");

@@ -1,0 +1,458 @@
+"""The full-screen reader, driven through the real binary inside tmux
+(send-keys, capture-pane) over databases built from data/samples with
+`briefing feeds add` + `briefing fetch`. Waits poll capture-pane with a
+deadline; nothing sleeps a fixed time. Python standard library + tmux."""
+
+import os
+import re
+import shutil
+import sqlite3
+import subprocess
+import tempfile
+import time
+import unittest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BIN = os.environ.get("BRIEFING_BIN", os.path.join(ROOT, "briefing"))
+SAMPLES = os.path.join(ROOT, "data", "samples")
+TMUX = shutil.which("tmux")
+WAIT = 10.0  # seconds: the most any screen may take to appear
+
+
+class Pane:
+    """One tmux server (own socket) running one command in a W x H window."""
+
+    count = 0
+
+    def __init__(self, tmp, cmd, width=100, height=30):
+        Pane.count += 1
+        self.sock = os.path.join(tmp, "tmux%d.sock" % Pane.count)
+        self.tmux("-f", "/dev/null", "new-session", "-d", "-x", str(width),
+                  "-y", str(height), cmd)
+
+    def tmux(self, *args):
+        p = subprocess.run([TMUX, "-S", self.sock] + list(args),
+                           capture_output=True, text=True, timeout=20)
+        if p.returncode != 0:
+            raise AssertionError("tmux %s: %s" % (args, p.stderr))
+        return p.stdout
+
+    def keys(self, *keys):
+        self.tmux("send-keys", "-t", "0", *keys)
+
+    def text(self, *chunks):
+        for c in chunks:
+            self.tmux("send-keys", "-t", "0", "-l", c)
+
+    def screen(self, escapes=False):
+        args = ["capture-pane", "-p", "-t", "0"] + (["-e"] if escapes else [])
+        return self.tmux(*args)
+
+    def fmt(self, f):
+        return self.tmux("display-message", "-p", "-t", "0", f).strip()
+
+    def wait(self, pred, what):
+        """Poll the screen until pred(screen) holds."""
+        deadline = time.monotonic() + WAIT
+        s = ""
+        while time.monotonic() < deadline:
+            s = self.screen()
+            if pred(s):
+                return s
+            time.sleep(0.03)
+        raise AssertionError("timed out waiting for %s; screen:\n%s" % (what, s))
+
+    def wait_for(self, needle):
+        return self.wait(lambda s: needle in s, repr(needle))
+
+    def wait_gone(self, needle):
+        return self.wait(lambda s: needle not in s, "%r to go" % needle)
+
+    def kill(self):
+        subprocess.run([TMUX, "-S", self.sock, "kill-server"], capture_output=True, timeout=20)
+
+
+def body(screen):
+    """The screen without the header and status lines."""
+    lines = screen.rstrip("\n").split("\n")
+    return "\n".join(lines[1:-1])
+
+
+@unittest.skipUnless(TMUX, "tmux is not installed")
+class TuiTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="tui-")
+        self.db = os.path.join(self.tmp, "b.db")
+        self.env = {"HOME": self.tmp,
+                    "XDG_DATA_HOME": os.path.join(self.tmp, "data"),
+                    "XDG_CONFIG_HOME": os.path.join(self.tmp, "config"),
+                    "BRIEFING_NO_DEFAULT_FEEDS": "1",
+                    "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+        self.pane = None
+
+    def tearDown(self):
+        if self.pane:
+            self.pane.kill()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def b(self, *args):
+        e = dict(os.environ)
+        e.update(self.env)
+        p = subprocess.run([BIN, "--db", self.db] + list(args), capture_output=True,
+                           text=True, env=e, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        return p.stdout
+
+    def add_samples(self, fetch=True):
+        for f in sorted(os.listdir(SAMPLES)):
+            self.b("feeds", "add", os.path.join(SAMPLES, f))
+        if fetch:
+            self.b("fetch")
+
+    def q(self, sql, *params):
+        con = sqlite3.connect(self.db)
+        try:
+            return con.execute(sql, params).fetchall()
+        finally:
+            con.close()
+
+    def start(self, extra_env=None, width=100, height=30, args=(), bin_env=None):
+        """Run the reader in tmux; after it exits the shell prints its exit
+        status and the terminal modes, then waits to be killed."""
+        env = dict(self.env)
+        env.update(extra_env or {})
+        script = os.path.join(self.tmp, "run.sh")
+        with open(script, "w") as f:
+            f.write("#!/bin/sh\n")
+            for k, v in env.items():
+                f.write("export %s='%s'\n" % (k, v.replace("'", "'\\''")))
+            f.write("unset NO_COLOR\n" if "NO_COLOR" not in env else "")
+            pre = "".join("%s='%s' " % kv for kv in (bin_env or {}).items())
+            f.write("%s%s --db '%s' %s\n" % (pre, BIN, self.db, " ".join(args)))
+            f.write("echo \"EXITED $?\"; stty -a | tr ' ;' '\\n\\n' | grep -x -e echo -e -echo"
+                    " -e icanon -e -icanon | tr '\\n' ' '; echo; exec sleep 600\n")
+        self.pane = Pane(self.tmp, "sh " + script, width, height)
+        return self.pane
+
+    def assert_restored(self, p):
+        s = p.wait_for("EXITED")
+        self.assertIn("EXITED 0", s)
+        p.wait(lambda s: re.search(r"\becho\b.*\bicanon\b|\bicanon\b.*\becho\b", s), "stty modes")
+        s = p.screen()
+        self.assertNotIn("-echo", s)
+        self.assertNotIn("-icanon", s)
+        self.assertEqual(p.fmt("#{alternate_on}"), "0")
+        self.assertEqual(p.fmt("#{cursor_flag}"), "1")
+
+    # -- views -------------------------------------------------------------
+    def test_items_pager_and_read_marks(self):
+        self.add_samples()
+        titles = [r[0] for r in self.q("select title from items order by published desc, id desc")]
+        p = self.start()
+        s = p.wait_for("28 items, 28 unread")
+        self.assertIn(titles[0], s)
+        self.assertRegex(s, r"\n N 2026-02-21 \d\d:\d\d  ")
+        # j j Enter: the third item in the pager, marked read
+        p.keys("j", "j", "Enter")
+        s = p.wait_for("lines 1-")
+        self.assertIn(titles[2], body(s).split("\n")[0])
+        self.assertEqual(self.q("select read from items where title = ?", titles[2]), [(1,)])
+        # n: the next one; q: back to the list, where both are read now
+        p.keys("n")
+        p.wait(lambda s: titles[3] in body(s).split("\n")[0], "next item")
+        p.keys("q")
+        s = p.wait_for("28 items, 26 unread")
+        rows = body(s).split("\n")
+        self.assertTrue(rows[2].startswith("   "), rows[2])
+        self.assertTrue(rows[1].startswith(" N "), rows[1])
+        # N toggles the selected row (the 4th) back to unread
+        p.keys("N")
+        s = p.wait_for("27 unread")
+        self.assertEqual(self.q("select read from items where title = ?", titles[3]), [(0,)])
+        p.keys("q")
+        self.assert_restored(p)
+
+    def test_pager_scrolls_like_less(self):
+        self.add_samples()
+        long = " ".join("word%d" % i for i in range(2000))
+        con = sqlite3.connect(self.db)
+        con.execute("update items set content = ?, published = 99999999999 where id = 1",
+                    (long,))
+        con.commit()
+        con.close()
+        p = self.start(height=24)
+        p.wait_for("28 items")
+        p.keys("Enter")
+        s = p.wait_for("lines 1-22 of")
+        self.assertIn("word0 ", s)
+        p.keys("Space")
+        s = p.wait_for("lines 22-43 of")
+        p.keys("G")
+        s = p.wait_for("(100%)")
+        self.assertIn("word1999", s)
+        p.keys("g")
+        p.wait_for("lines 1-22 of")
+        p.keys("j", "j")
+        p.wait_for("lines 3-24 of")
+        p.keys("b")
+        p.wait_for("lines 1-22 of")
+        p.keys("Q")
+        self.assert_restored(p)
+
+    def test_feeds_view_and_filter(self):
+        self.add_samples()
+        p = self.start()
+        p.wait_for("28 items")
+        p.keys("3")
+        s = p.wait_for("4 feeds, 0 failing")
+        for name in ("Chipwire (sample)", "Model Watch (sample)",
+                     "Open Weights Weekly (sample)", "AI Policy Desk (sample)"):
+            self.assertIn(name, s)
+        self.assertIn("file://" + os.path.join(SAMPLES, "chipwire.rss.xml"), s)
+        n = self.q("select count(*) from items i join feeds f on f.id = i.feed_id "
+                   "where f.title = 'Chipwire (sample)'")[0][0]
+        p.keys("Enter")
+        s = p.wait_for("Chipwire (sample) | %d items" % n)
+        self.assertNotIn("Model Watch", body(s))
+        p.keys("q")
+        p.wait_for("4 feeds")
+        p.keys("q")
+        self.assert_restored(p)
+
+    def test_search(self):
+        self.add_samples()
+        p = self.start()
+        p.wait_for("28 items")
+        p.keys("/")
+        p.wait_for("Search:")
+        p.text("nvidia")
+        p.keys("Enter")
+        s = p.wait(lambda s: re.search(r"\| [1-9]\d* results", s), "results")
+        want = self.b("search", "nvidia")
+        n = int(re.search(r"\| (\d+) results", s).group(1))
+        self.assertGreaterEqual(n, 2)
+        self.assertIn("Nvidia", body(s))
+        self.assertIn("Did the ban on top Nvidia chips backfire?", want)
+        # a word with no match
+        p.keys("/")
+        p.keys("C-u")
+        p.text("zzzqqq")
+        p.keys("Enter")
+        p.wait_for("Nothing found.")
+        p.keys("Escape", "q")
+        self.assert_restored(p)
+
+    def test_help_from_key_table_and_config_keys(self):
+        self.add_samples()
+        os.makedirs(os.path.join(self.tmp, "config", "briefing"))
+        with open(os.path.join(self.tmp, "config", "briefing", "config"), "w") as f:
+            f.write("[keys]\ndown = J Down\nhelp = h\n[theme]\nselected = black/cyan bold\n")
+        p = self.start()
+        s = p.wait_for("28 items")
+        self.assertIn("h:help", s)
+        p.keys("h")
+        s = p.wait_for("Keys in Items")
+        self.assertRegex(s, r"J Down +down +next line")
+        self.assertRegex(s, r"N u +toggle_read")
+        self.assertNotRegex(s, r"j Down")
+        p.keys("q")
+        p.wait_for("28 items")
+        p.keys("J", "J", "Enter")
+        title = self.q("select title from items order by published desc, id desc")[2][0]
+        p.wait(lambda s: title in body(s).split("\n")[0], "third item via J")
+        p.keys("Q")
+        self.assert_restored(p)
+
+    def test_bad_config_key_is_shown_not_fatal(self):
+        self.add_samples()
+        os.makedirs(os.path.join(self.tmp, "config", "briefing"))
+        with open(os.path.join(self.tmp, "config", "briefing", "config"), "w") as f:
+            f.write("[keys]\ndown = Bogus\n")
+        p = self.start()
+        s = p.wait_for("28 items")
+        self.assertIn("keys.down: unknown key 'Bogus'", s)
+        p.keys("q")
+        self.assert_restored(p)
+
+    def test_resize_and_too_small(self):
+        self.add_samples()
+        p = self.start()
+        p.wait_for("28 items")
+        p.tmux("resize-window", "-t", "0", "-x", "60", "-y", "20")
+        s = p.wait_for("terminal too small: 60x20, need 80x24")
+        p.keys("j")  # ignored, no crash
+        p.tmux("resize-window", "-t", "0", "-x", "120", "-y", "40")
+        s = p.wait(lambda s: s.split("\n")[0].find("?:help") == 120 - 7 and "28 items" in s, "120x40")
+        self.assertEqual(len(s.split("\n")), 41)  # every row, then the final newline
+        self.assertIn("?:help", s.split("\n")[0])
+        self.assertTrue(s.split("\n")[0].rstrip().endswith("?:help"))
+        p.tmux("resize-window", "-t", "0", "-x", "80", "-y", "24")
+        s = p.wait(lambda s: s.split("\n")[0].find("?:help") == 80 - 7 and "28 items" in s, "80x24")
+        self.assertEqual(len(s.split("\n")), 25)
+        p.keys("q")
+        self.assert_restored(p)
+
+    def test_fetch_inside_with_progress_and_errors(self):
+        self.add_samples(fetch=False)
+        self.b("feeds", "add", "file://" + os.path.join(self.tmp, "missing.xml"))
+        p = self.start()
+        p.wait_for("No items yet")
+        p.keys("r")
+        s = p.wait_for("fetched 5 feeds: 28 new, 1 error")
+        self.assertIn("missing.xml", s)
+        p.wait_for("28 items, 28 unread")
+        p.keys("3")
+        s = p.wait_for("5 feeds, 1 failing")
+        self.assertRegex(s, r"ERR +file://\S*missing\.xml")
+        p.keys("G")
+        p.wait(lambda s: re.search(r"error: .*missing", s), "the feed's error")
+        p.keys("q")
+        self.assert_restored(p)
+
+    def test_feed_add_and_remove(self):
+        self.add_samples()
+        p = self.start()
+        p.wait_for("28 items")
+        p.keys("3")
+        p.wait_for("4 feeds")
+        p.keys("a")
+        p.wait_for("add feed (URL):")
+        extra = os.path.join(self.tmp, "extra.xml")
+        shutil.copy(os.path.join(SAMPLES, "chipwire.rss.xml"), extra)
+        p.text(extra)
+        p.keys("Enter")
+        p.wait_for("5 feeds")
+        self.assertEqual(self.q("select count(*) from feeds where url like '%extra.xml'"), [(1,)])
+        # remove the first feed: n keeps it, y removes it
+        first = self.q("select id, title from feeds order by id limit 1")[0]
+        p.keys("g", "d")
+        p.wait_for("and its items? (y/N)")
+        p.text("n")
+        p.keys("Enter")
+        p.wait_for("kept")
+        p.keys("d")
+        p.wait_for("(y/N)")
+        p.text("y")
+        p.keys("Enter")
+        p.wait_for("removed feed %d" % first[0])
+        self.assertEqual(self.q("select count(*) from feeds where id = ?", first[0]), [(0,)])
+        p.keys("q")
+        self.assert_restored(p)
+
+    def test_open_link_with_browser(self):
+        self.add_samples()
+        out = os.path.join(self.tmp, "opened")
+        browser = os.path.join(self.tmp, "browser.sh")
+        with open(browser, "w") as f:
+            f.write("#!/bin/sh\nprintf '%%s\\n' \"$1\" > '%s'\n" % out)
+        os.chmod(browser, 0o755)
+        url = self.q("select url from items order by published desc, id desc limit 1")[0][0]
+        p = self.start({"BROWSER": browser})
+        p.wait_for("28 items")
+        p.keys("o")
+        p.wait_for("opened ")
+        with open(out) as f:
+            self.assertEqual(f.read().strip(), url)
+        p.keys("q")
+        self.assert_restored(p)
+
+    def test_link_shown_without_browser(self):
+        self.add_samples()
+        url = self.q("select url from items order by published desc, id desc limit 1")[0][0]
+        p = self.start(bin_env={"PATH": "/nonexistent"})
+        p.wait_for("28 items")
+        p.keys("o")
+        p.wait_for("link: " + url)
+        p.keys("q")
+        self.assert_restored(p)
+
+    def test_sigterm_and_sigint_restore_the_terminal(self):
+        self.add_samples()
+        for sig in ("TERM", "INT"):
+            p = self.start()
+            p.wait_for("28 items")
+            shell = p.fmt("#{pane_pid}")
+            kids = subprocess.run(["pgrep", "-P", shell], capture_output=True,
+                                  text=True).stdout.split()
+            self.assertEqual(len(kids), 1)
+            subprocess.run(["kill", "-" + sig, kids[0]], check=True)
+            s = p.wait_for("EXITED")
+            self.assertIn("EXITED 0", s)
+            self.assertEqual(p.fmt("#{alternate_on}"), "0")
+            p.wait(lambda s: re.search(r"(?<!-)\becho\b", s.split("EXITED")[1]), "stty after " + sig)
+            self.assertNotIn("-echo", p.screen())
+            p.kill()
+            self.pane = None
+
+    def test_no_color(self):
+        self.add_samples()
+        colour = re.compile(r"\x1b\[[0-9;]*\b(3[0-7]|4[0-7]|38;5;\d+|48;5;\d+)m")
+        p = self.start()
+        p.wait_for("28 items")
+        self.assertRegex(p.screen(escapes=True), colour)
+        p.keys("q")
+        p.wait_for("EXITED")
+        p.kill()
+        p = self.start({"NO_COLOR": "1"})
+        p.wait_for("28 items")
+        s = p.screen(escapes=True)
+        self.assertNotRegex(s, colour)
+        self.assertIn("\x1b[", s)  # attributes (reverse, bold) still there
+        p.keys("q")
+        self.assert_restored(p)
+
+    # -- hostile text ----------------------------------------------------------
+    def test_hostile_titles_never_reach_the_terminal(self):
+        feed = os.path.join(self.tmp, "hostile.xml")
+        rlo, lri, c1csi = "\u202e", "\u2066", "\u009b"
+        with open(feed, "w", encoding="utf-8") as f:
+            f.write("""<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>Hostile %sfeed</title>
+<link>https://hostile.example/</link><description>x</description>
+<item><title>Bidi %sgnp.exe%s trick</title><link>https://hostile.example/1</link>
+<guid>h1</guid><pubDate>Sat, 21 Feb 2026 10:00:00 GMT</pubDate>
+<description>body %s31m red</description></item>
+</channel></rss>""" % (rlo, rlo, lri, c1csi))
+        self.b("feeds", "add", feed)
+        self.b("fetch")
+        # The parser already drops these; the reader must not rely on it.
+        # Escape sequences cannot even travel in XML 1.0. Put them in the
+        # store directly, as a future parser bug or an old database might.
+        fid = self.q("select id from feeds")[0][0]
+        evil = ("Evil\x1b]0;PWNED\x07 title\x1b[2J\x1b[31m here\x1bP+q\x1b\\ end\x07\x08\x7f"
+                "\x1b[?1049l" + rlo + "!" + c1csi + "2J")
+        con = sqlite3.connect(self.db)
+        con.execute("update feeds set title = ?", ("Hostile " + rlo + "feed\x1b[5m",))
+        con.execute("update items set title = ? where guid = 'h1'",
+                    ("Bidi " + rlo + "gnp.exe" + lri + " trick",))
+        con.execute("insert into items (feed_id, guid, url, title, content, published, hash) "
+                    "values (?, 'e1', 'https://hostile.example/\x1b]0;URL\x07', ?, ?, "
+                    "1771671600 + 60, 'x')",
+                    (fid, evil, "text\x1b]2;PWNED2\x07 more\x1b[H\x1b[2J tail" + rlo))
+        con.commit()
+        con.close()
+        stored = "".join(r[0] for r in self.q("select title from items"))
+        for bad in (rlo, lri, c1csi, "\x1b]0;PWNED"):
+            self.assertIn(bad, stored)
+        p = self.start()
+        s = p.wait_for("Evil title here end!")  # the C1 CSI "2J" goes whole
+        self.assertIn("Bidi gnp.exe trick", s)
+        for bad in (rlo, lri, c1csi, "\x1b", "PWNED", "[2J", "[31m"):
+            self.assertNotIn(bad, s)
+        self.assertNotIn("PWNED", p.fmt("#{pane_title}"))
+        self.assertEqual(p.fmt("#{alternate_on}"), "1")
+        p.keys("Enter")
+        s = p.wait_for("text more tail")
+        self.assertIn("https://hostile.example/", s)
+        for bad in (rlo, "\x1b", "PWNED", "URL"):
+            self.assertNotIn(bad, s)
+        self.assertNotIn("PWNED", p.fmt("#{pane_title}"))
+        p.keys("3")
+        s = p.wait_for("Hostile feed")
+        self.assertNotIn(rlo, s)
+        p.keys("Q")
+        self.assert_restored(p)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
