@@ -14,8 +14,8 @@
  *
  * Errors: every function that can fail returns enum eng_err (ENG_OK == 0) and
  * fills out-params; eng_strerror names the code. The engine never prints or
- * exits. A longer human-readable detail for the last error of a model/context
- * is available through eng_model_errmsg / eng_ctx_errmsg.
+ * exits. Loading writes a human-readable reason into the caller's buffer; a
+ * context keeps the detail of its last error (eng_ctx_errmsg).
  */
 #ifndef BRIEFING_ENGINE_H
 #define BRIEFING_ENGINE_H

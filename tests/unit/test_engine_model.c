@@ -530,6 +530,88 @@ static void test_batch_equals_alone(void **state)
 	ref_free(&r);
 }
 
+/* ---- text generation ----------------------------------------------------------- */
+
+struct gen_log {
+	char text[3][2048];
+	int n_tok[3];
+	int last_tok_ok;
+};
+
+static int on_tok(void *ud, int i, int32_t tok, const char *piece, size_t len)
+{
+	struct gen_log *g = ud;
+	assert_true(i >= 0 && i < 3);
+	size_t have = strlen(g->text[i]);
+	assert_true(have + len < sizeof g->text[i]);
+	memcpy(g->text[i] + have, piece, len);
+	g->text[i][have + len] = 0;
+	if (tok >= 0)
+		g->n_tok[i]++;
+	return 0;
+}
+
+/* eng_generate_batch on three prompts with two slots (the third waits for a
+ * free one) gives each prompt the text eng_generate gives it alone; the
+ * callback streams exactly the returned text; stop strings cut it. */
+static void test_generate_batch(void **state)
+{
+	(void)state;
+	eng_model *m = load_model("stories260K");
+	const char *prompts[3] = { "Once upon a time", "The chip war", "Lily and Tom" };
+	struct eng_gen_params g;
+	char *alone[3], *batch[3];
+
+	eng_gen_default(&g);
+	g.max_tokens = 24;
+	eng_ctx *c1 = new_ctx(m, 128, 1, 0, 32);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(eng_generate(c1, prompts[i], &g, &alone[i]), ENG_OK);
+		assert_true(strlen(alone[i]) > 10);
+	}
+	assert_string_equal(alone[0], ", there was a little girl named Lily. She loved to play outside in the p");
+	eng_ctx_free(c1);
+
+	struct gen_log log;
+	memset(&log, 0, sizeof log);
+	g.on_token = on_tok;
+	g.ud = &log;
+	eng_ctx *c2 = new_ctx(m, 128, 2, 0, 32);
+	assert_int_equal(eng_generate_batch(c2, 3, prompts, &g, batch), ENG_OK);
+	for (int i = 0; i < 3; i++) {
+		assert_string_equal(batch[i], alone[i]);
+		assert_string_equal(log.text[i], batch[i]);
+		assert_int_equal(log.n_tok[i], 24);
+		free(batch[i]);
+	}
+
+	/* stop string: output ends before it, callback never sees it */
+	const char *stops[1] = { " named" };
+	memset(&log, 0, sizeof log);
+	g.stop = stops;
+	g.n_stop = 1;
+	char *out = NULL;
+	assert_int_equal(eng_generate(c2, prompts[0], &g, &out), ENG_OK);
+	assert_string_equal(out, ", there was a little girl");
+	assert_string_equal(log.text[0], out);
+	free(out);
+
+	/* generation that runs into the end of the context is an error */
+	eng_ctx *c3 = new_ctx(m, 12, 1, 0, 8);
+	g.n_stop = 0;
+	g.max_tokens = 0;
+	g.on_token = NULL;
+	assert_int_equal(eng_generate(c3, prompts[0], &g, &out), ENG_ERR_CONTEXT_FULL);
+	assert_non_null(strstr(eng_ctx_errmsg(c3), "context"));
+	free(out);
+	eng_ctx_free(c3);
+
+	for (int i = 0; i < 3; i++)
+		free(alone[i]);
+	eng_ctx_free(c2);
+	eng_model_free(m);
+}
+
 /* ---- errors ----------------------------------------------------------------- */
 
 static void test_context_overflow(void **state)
@@ -775,6 +857,7 @@ int main(void)
 		n++;
 	}
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_context_overflow);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_generate_batch);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_load_errors);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_sampler);
 	int rc = _cmocka_run_group_tests("engine_model", tests, n, NULL, NULL);
