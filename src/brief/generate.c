@@ -804,7 +804,8 @@ int brief_generate(struct store *st, const struct brief_opts *o, brief_progress_
 		r.secs.max_total = r.style.max_stories;
 
 	/* the window */
-	r.until = r.now + 1;
+	/* [since, now): an item published at this very second goes to the next edition */
+	r.until = r.now;
 	if (o->since) {
 		r.since = o->since;
 	} else {
@@ -814,7 +815,7 @@ int brief_generate(struct store *st, const struct brief_opts *o, brief_progress_
 				  store_errmsg(st));
 			goto out;
 		}
-		r.since = last > 0 && last < r.now ? last : r.now - DEFAULT_WINDOW;
+		r.since = last > 0 ? (last < r.now ? last : r.now) : r.now - DEFAULT_WINDOW;
 	}
 
 	progress(&r, "select", 0, 0, 0, 0);

@@ -382,9 +382,11 @@ static void render_md(struct util_buf *o, const struct store_briefing *b)
 
 /* ---- plain text ------------------------------------------------------------------ */
 
-/* Word-wrap s at WRAP columns with indent spaces before each line. */
-static void txt_wrap(struct util_buf *o, const char *s, size_t indent)
+/* Word-wrap s at WRAP columns; lines after the first of a paragraph are
+ * indented by hang spaces. */
+static void txt_wrap(struct util_buf *o, const char *s, size_t hang)
 {
+	size_t indent = 0;
 	char *copy = util_strdup(s ? s : "");
 	if (!copy)
 		return;
@@ -398,6 +400,7 @@ static void txt_wrap(struct util_buf *o, const char *s, size_t indent)
 				util_buf_putc(o, '\n');
 			util_buf_putc(o, '\n');
 			col = 0;
+			indent = 0;
 		} else {
 			/* a list line starts on its own line */
 			if (col && (line[0] == '-' || util_str_casecmp_prefix(line, "bottom line:") ||
@@ -411,6 +414,7 @@ static void txt_wrap(struct util_buf *o, const char *s, size_t indent)
 				if (col && col + 1 + wl > WRAP) {
 					util_buf_putc(o, '\n');
 					col = 0;
+					indent = hang;
 				}
 				if (!col) {
 					for (size_t k = 0; k < indent; k++)
@@ -517,7 +521,7 @@ static void render_txt(struct util_buf *o, const struct store_briefing *b)
 		char *t = util_strfmt("- %s \xe2\x80\x94 %s%s%s", s->headline ? s->headline : "",
 				      s->body ? s->body : "", s->flagged ? " [!] Unverified: " : "",
 				      s->flagged && s->flag_reason ? s->flag_reason : "");
-		txt_wrap(o, t, 0);
+		txt_wrap(o, t, 2);
 		free(t);
 		if (s->n_src && s->src[0].link)
 			util_buf_printf(o, "  <%s>\n", s->src[0].link);
