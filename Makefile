@@ -134,7 +134,7 @@ demo: deps
 # ---- fuzz ------------------------------------------------------------------
 
 FUZZ_CC ?= clang
-FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 -D_GNU_SOURCE -Isrc $(PKG_CFLAGS)
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -std=c11 -D_GNU_SOURCE -Isrc $(PKG_CFLAGS)
 FUZZ_TIME ?= 20
 
 # Engine targets link the engine alone; the others the application alone.
