@@ -2,6 +2,7 @@
  * of feed or model text escaped, links percent-encoded), plain text for
  * mail(1) (wrapped at 72 columns), or JSON for scripts. Each entry lists
  * its references; flagged entries are marked in every format. */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,8 +76,9 @@ static const char *label_extractive =
 static void md_inline(struct util_buf *o, const char *s)
 {
 	for (; s && *s; s++) {
-		if (strchr("\\`*_[]<>#|~", *s))
-			util_buf_putc(o, '\\');
+		if (strchr("\\`*_[]<>#|~", *s) ||
+		    (*s == '&' && (isalpha((unsigned char)s[1]) || s[1] == '#')))
+			util_buf_putc(o, '\\');  /* (an entity such as &amp; would be decoded) */
 		if (*s == '\n') {
 			util_buf_putc(o, ' ');
 			continue;
