@@ -223,11 +223,14 @@ static double type_tol(enum ttype t, double maxlogit, int kvf32)
  * (activation quantisers, integer dot products and their float sums,
  * attention sums, exp, RoPE's fused multiply-adds), so with the SIMD
  * kernels they reproduce llama.cpp's logits bit for bit; a difference
- * means an operation order changed. (F32/F16/BF16 weights are not there
- * yet: their dot products sum in another order than tinyBLAS.) */
+ * means an operation order changed. So do the micro F32/F16 models with
+ * the default F16 KV cache (not yet: BF16 weights, whose products llama.cpp
+ * runs through AVX512-BF16 dot instructions, the F32 KV cache's attention
+ * sums, and stories260K's odd sizes, head 8 and feed-forward 172). */
 static int bit_exact_expected(const struct mcase *mc)
 {
-	return mc->type == T_QUANT && strcmp(eng_quant_simd_name(), "scalar") != 0;
+	return (mc->type == T_QUANT || (mc->type != T_BF16 && strncmp(mc->model, "micro-", 6) == 0)) &&
+	       strcmp(eng_quant_simd_name(), "scalar") != 0;
 }
 
 static eng_model *load_model(const char *stem)
@@ -303,7 +306,7 @@ static void check_run(eng_model *m, const struct mcase *mc, const char *run, int
 	if (!(worst <= tol))
 		print_error("%s: teacher-forced max |diff| %g > tolerance %g\n", run, worst, tol);
 	assert_true(worst <= tol);
-	if (bit_exact_expected(mc)) {
+	if (bit_exact_expected(mc) && !kvf32) {
 		if (worst != 0)
 			print_error("%s: expected llama.cpp's logits bit for bit, max |diff| %g\n", run, worst);
 		assert_true(worst == 0);
@@ -372,7 +375,7 @@ static void check_long(eng_model *m, const struct mcase *mc, int kvf32)
 		if (!(d <= tol))
 			print_error("%s: step-0 max |diff| %g > %g\n", run, d, tol);
 		assert_true(d <= tol);
-		if (bit_exact_expected(mc)) {
+		if (bit_exact_expected(mc) && !kvf32) {
 			if (d != 0)
 				print_error("%s: expected llama.cpp's logits bit for bit, max |diff| %g\n", run, d);
 			assert_true(d == 0);

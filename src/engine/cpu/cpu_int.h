@@ -19,6 +19,10 @@ struct mm_type {
 	 * out[t * ldo + r]. NULL: vec_dot per (row, token). */
 	void (*vec_dot_rows)(int64_t n, const void *w, size_t w_row_bytes, int64_t r0, int64_t r1,
 			     const void *act, size_t act_stride, int n_tok, float *out, int ldo);
+	/* optional: the dot product in the order ggml uses for matrix products
+	 * of two or more tokens (llamafile's tinyBLAS: 16 lanes, then a
+	 * tree sum); used for prompt chunks when n is a multiple of 16 */
+	void (*vec_dot_tiny)(int64_t n, float *s, const void *w, const void *a);
 	/* weight row -> floats (token embedding lookup) */
 	void (*dequantize)(const void *w, float *y, int64_t n);
 };

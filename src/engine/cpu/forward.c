@@ -301,6 +301,7 @@ static void act_invalidate(struct eng_ctx *c)
 
 struct mm_job {
 	const struct mm_type *mt;
+	int tiny;           /* use mt->vec_dot_tiny (prompt order) */
 	const struct eng_tensor *w;
 	const void *act;
 	size_t act_stride;
@@ -320,6 +321,15 @@ static void mm_task(void *arg, int item, int tid)
 	(void)tid;
 	if (r1 > j->w->ne1)
 		r1 = j->w->ne1;
+	if (j->tiny) {
+		for (int64_t r = r0; r < r1; r++) {
+			const void *wr = (const char *)j->w->data + (size_t)r * j->w->row_bytes;
+			for (int t = 0; t < j->n; t++)
+				j->mt->vec_dot_tiny(j->w->ne0, &j->out[(size_t)t * j->ldo + r], wr,
+						    (const char *)j->act + (size_t)t * j->act_stride);
+		}
+		return;
+	}
 	if (j->mt->vec_dot_rows && j->n > 1) {
 		j->mt->vec_dot_rows(j->w->ne0, j->w->data, j->w->row_bytes, r0, r1,
 				    j->act, j->act_stride, j->n, j->out, j->ldo);
@@ -333,9 +343,10 @@ static void mm_task(void *arg, int item, int tid)
 	}
 }
 
-/* out[t][r] = W[r] . x[t] for t < n, r < W.ne1. */
+/* out[t][r] = W[r] . x[t] for t < n, r < W.ne1. prompt: the product is
+ * part of a prompt chunk (ggml sums such products in tinyBLAS order). */
 static void matmul(struct eng_ctx *c, const struct eng_tensor *w, const float *x, int ldx,
-		   int n, float *out, int ldo)
+		   int n, float *out, int ldo, int prompt)
 {
 	const struct mm_type *mt = eng_mm_type(w->type);
 	struct mm_job j;
@@ -343,6 +354,7 @@ static void matmul(struct eng_ctx *c, const struct eng_tensor *w, const float *x
 	int64_t tasks;
 
 	j.mt = mt;
+	j.tiny = prompt && mt->vec_dot_tiny && w->ne0 % 16 == 0;
 	j.w = w;
 	j.act = prep_act(c, mt, x, n, (int)w->ne0, ldx);
 	j.act_stride = S(c)->act_stride;
@@ -843,9 +855,13 @@ static void cpu_layer(struct eng_ctx *c, const struct eng_layer_w *w, int il,
 	for (int t = 0; t < n; t++)
 		rmsnorm(s->xn + (size_t)t * E, s->x + (size_t)t * E, w->attn_norm, E, hp->rms_eps);
 	act_invalidate(c);
-	matmul(c, &w->wq, s->xn, E, n, s->q, qd);
-	matmul(c, &w->wk, s->xn, E, n, s->k, kvd);
-	matmul(c, &w->wv, s->xn, E, n, s->v, kvd);
+	/* ggml runs the prompt's products as matrix products, except that the
+	 * last layer's feed-forward block and the output head only see the
+	 * tokens whose logits are wanted (one): plain dot products there */
+	const int pr = ub->prefill, pr_ffn = ub->prefill && il != hp->n_layer - 1;
+	matmul(c, &w->wq, s->xn, E, n, s->q, qd, pr);
+	matmul(c, &w->wk, s->xn, E, n, s->k, kvd, pr);
+	matmul(c, &w->wv, s->xn, E, n, s->v, kvd, pr);
 	add_bias(s->q, w->bq, n, qd, qd);
 	add_bias(s->k, w->bk, n, kvd, kvd);
 	add_bias(s->v, w->bv, n, kvd, kvd);
@@ -879,7 +895,7 @@ static void cpu_layer(struct eng_ctx *c, const struct eng_layer_w *w, int il,
 		eng_pool_run(c->pool, att_task, &aj, n * hp->n_head);
 	}
 	act_invalidate(c);
-	matmul(c, &w->wo, s->att, qd, n, s->xn, E);
+	matmul(c, &w->wo, s->att, qd, n, s->xn, E, pr);
 	for (size_t i = 0; i < (size_t)n * E; i++)
 		s->x[i] += s->xn[i];
 
@@ -887,12 +903,12 @@ static void cpu_layer(struct eng_ctx *c, const struct eng_layer_w *w, int il,
 	for (int t = 0; t < n; t++)
 		rmsnorm(s->xn + (size_t)t * E, s->x + (size_t)t * E, w->ffn_norm, E, hp->rms_eps);
 	act_invalidate(c);
-	matmul(c, &w->w_up, s->xn, E, n, s->u, F);
-	matmul(c, &w->w_gate, s->xn, E, n, s->g, F);
+	matmul(c, &w->w_up, s->xn, E, n, s->u, F, pr_ffn);
+	matmul(c, &w->w_gate, s->xn, E, n, s->g, F, pr_ffn);
 	for (int t = 0; t < n; t++)
 		swiglu_row(s->g + (size_t)t * F, s->u + (size_t)t * F, F);
 	act_invalidate(c);
-	matmul(c, &w->w_down, s->g, F, n, s->xn, E);
+	matmul(c, &w->w_down, s->g, F, n, s->xn, E, pr_ffn);
 	for (size_t i = 0; i < (size_t)n * E; i++)
 		s->x[i] += s->xn[i];
 	act_invalidate(c);
@@ -912,7 +928,7 @@ static void cpu_output(struct eng_ctx *c, const struct eng_ubatch *ub, float *lo
 	if (k == 0 || !logits)
 		return;
 	act_invalidate(c);
-	matmul(c, &m->w.output, s->xn, E, k, logits, m->hp.n_vocab);
+	matmul(c, &m->w.output, s->xn, E, k, logits, m->hp.n_vocab, 0);
 	act_invalidate(c);
 }
 
