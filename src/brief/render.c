@@ -159,8 +159,8 @@ static void md_body(struct util_buf *o, const char *body)
 			if (in_para || in_list)
 				util_buf_puts(o, "\n");
 			in_para = in_list = 0;
-		} else if (n >= 2 && (s[0] == '-' || s[0] == '*' || s[0] == '\xe2') &&
-			   (s[1] == ' ' || !strncmp(s, "\xe2\x80\xa2 ", 4))) {
+		} else if ((n >= 2 && (s[0] == '-' || s[0] == '*') && s[1] == ' ') ||
+			   (n >= 4 && !strncmp(s, "\xe2\x80\xa2 ", 4))) {
 			size_t skip = s[0] == '\xe2' ? 4 : 2;
 			if (in_para)
 				util_buf_puts(o, "\n");
