@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "store/store.h"
@@ -49,6 +50,19 @@ static void restore_terminal(void)
 		curses_active = 0;
 		endwin();
 	}
+}
+
+static FILE *trace_file;
+
+void tui_trace(const char *event)
+{
+	struct timespec ts;
+
+	if (!trace_file)
+		return;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	fprintf(trace_file, "%s %lld.%09ld\n", event, (long long)ts.tv_sec, ts.tv_nsec);
+	fflush(trace_file);
 }
 
 static const struct tui_view *const views[TUI_V_COUNT] = {
@@ -351,6 +365,7 @@ static void paint(struct tui_app *a)
 		curs_set(1);
 	}
 	refresh();
+	tui_trace("paint");
 }
 
 /* ---- keys --------------------------------------------------------------- */
@@ -531,6 +546,9 @@ int tui_run(struct store *st, const struct tui_opts *o, char **err)
 	}
 
 	setlocale(LC_ALL, "");
+	const char *tp = getenv("BRIEFING_TUI_TRACE");
+	trace_file = tp && *tp ? fopen(tp, "a") : NULL;
+	tui_trace("start");
 	if (!atexit_done) {
 		atexit(restore_terminal);
 		atexit_done = 1;
@@ -540,6 +558,10 @@ int tui_run(struct store *st, const struct tui_opts *o, char **err)
 	if (!scr) {
 		if (err)
 			*err = util_strfmt("cannot start curses on TERM=%s", getenv("TERM") ? getenv("TERM") : "");
+		if (trace_file) {
+			fclose(trace_file);
+			trace_file = NULL;
+		}
 		close(a->wake[0]);
 		close(a->wake[1]);
 		pthread_mutex_destroy(&a->job.mu);
@@ -584,8 +606,16 @@ int tui_run(struct store *st, const struct tui_opts *o, char **err)
 		r = TUI_R_NONE;
 		while (waitpid(-1, NULL, WNOHANG) > 0) /* xdg-open children */
 			;
+		/* Keys first; then the view's deferred work, one piece a turn. */
 		struct pollfd pf[2] = { { STDIN_FILENO, POLLIN, 0 }, { a->wake[0], POLLIN, 0 } };
-		int n = poll(pf, 2, a->job.running ? 1000 : -1);
+		int n = poll(pf, 2, 0);
+		if (n == 0 && top_view(a)->idle && !a->too_small) {
+			r = top_view(a)->idle(a);
+			if (r != TUI_R_NONE)
+				continue;
+		}
+		if (n == 0)
+			n = poll(pf, 2, a->job.running ? 1000 : -1);
 		if (n < 0 && errno != EINTR) {
 			if (err)
 				*err = util_strfmt("poll: %s", strerror(errno));
@@ -617,5 +647,9 @@ int tui_run(struct store *st, const struct tui_opts *o, char **err)
 	close(a->wake[0]);
 	close(a->wake[1]);
 	pthread_mutex_destroy(&a->job.mu);
+	if (trace_file) {
+		fclose(trace_file);
+		trace_file = NULL;
+	}
 	return rc;
 }

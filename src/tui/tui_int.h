@@ -183,6 +183,9 @@ struct tui_view {
 	/* the item id under the cursor, 0 none (may be NULL): the pager's
 	 * next/prev moves the view beneath it and asks this */
 	int64_t (*selected)(struct tui_app *a);
+	/* slow work left for after the first paint (may be NULL): called when
+	 * no key is waiting; returns TUI_R_NONE when there is nothing to do */
+	int (*idle)(struct tui_app *a);
 };
 
 extern const struct tui_view tui_view_items, tui_view_feeds, tui_view_search,
@@ -268,6 +271,10 @@ const struct tui_view *tui_view_get(enum tui_view_id id);
 int tui_fetch_start(struct tui_app *a, int64_t one_id);
 /* Open a URL: $BROWSER, else xdg-open, else show it. Reaction. */
 int tui_open_url(struct tui_app *a, const char *url);
+
+/* With BRIEFING_TUI_TRACE=FILE set, append "event seconds" (CLOCK_REALTIME)
+ * to FILE: bench/tui.sh times the first screen and a search with it. */
+void tui_trace(const char *event);
 
 /* job.c */
 int tui_job_start(struct tui_job *j);

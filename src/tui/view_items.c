@@ -75,16 +75,30 @@ static void ensure_window(struct tui_app *a, struct items_state *s)
 
 static void count_unread(struct tui_app *a, struct items_state *s)
 {
+	tui_trace("unread_start");
 	struct store_feed *f = NULL;
 	size_t n = 0;
 
 	s->unread = 0;
-	if (store_feed_list(a->st, &f, &n) != STORE_OK)
+	if (store_feed_list(a->st, &f, &n) != STORE_OK) {
+		tui_status(a, 1, "items: %s", store_errmsg(a->st));
 		return;
+	}
 	for (size_t i = 0; i < n; i++)
 		if (!s->feed_id || f[i].id == s->feed_id)
 			s->unread += f[i].unread_count;
 	store_feeds_free(f, n);
+	tui_trace("unread_done");
+}
+
+static int items_idle(struct tui_app *a)
+{
+	struct items_state *s = S(a);
+
+	if (!s || s->unread >= 0)
+		return TUI_R_NONE;
+	count_unread(a, s);
+	return TUI_R_REDRAW;
 }
 
 static void reload(struct tui_app *a, struct items_state *s)
@@ -98,7 +112,7 @@ static void reload(struct tui_app *a, struct items_state *s)
 	}
 	s->list.n = total > 0 ? (size_t)total : 0;
 	tui_list_clamp(&s->list, body_rows(a));
-	count_unread(a, s);
+	s->unread = -1; /* counted when idle: it takes a scan of the archive */
 	ensure_window(a, s);
 	s->gen = a->data_gen;
 	s->loaded = 1;
@@ -189,7 +203,8 @@ static int items_key(struct tui_app *a, enum tui_cmd cmd, int key)
 	case TUI_CMD_TOGGLE_READ:
 		if (!it)
 			return TUI_R_NONE;
-		s->unread += it->read ? 1 : -1;
+		if (s->unread >= 0)
+			s->unread += it->read ? 1 : -1;
 		return toggle_read(a, it);
 	case TUI_CMD_OPEN_LINK:
 		return it ? tui_open_url(a, it->url) : TUI_R_NONE;
@@ -210,8 +225,10 @@ static void items_resize(struct tui_app *a)
 static void items_title(struct tui_app *a, char *buf, size_t size)
 {
 	struct items_state *s = S(a);
-	snprintf(buf, size, "%s | %zu items, %lld unread",
-		 s->feed_title ? s->feed_title : "every feed", s->list.n, (long long)s->unread);
+	int k = snprintf(buf, size, "%s | %zu items", s->feed_title ? s->feed_title : "every feed",
+			 s->list.n);
+	if (s->unread >= 0 && k > 0 && (size_t)k < size)
+		snprintf(buf + k, size - (size_t)k, ", %lld unread", (long long)s->unread);
 }
 
 static int64_t items_selected(struct tui_app *a)
@@ -242,4 +259,5 @@ const struct tui_view tui_view_items = {
 	.destroy = items_destroy,
 	.title = items_title,
 	.selected = items_selected,
+	.idle = items_idle,
 };

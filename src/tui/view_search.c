@@ -127,6 +127,7 @@ static int search_key(struct tui_app *a, enum tui_cmd cmd, int key)
 	if (s->editing && key != TUI_KEY_NONE) {
 		int r = tui_input_key(&s->in, key);
 		if (r == 1) {
+			tui_trace("search");
 			s->editing = 0;
 			run_query(a, s, 1);
 		} else if (r == -1) {
