@@ -6,6 +6,7 @@ pkgs=(
 	build-essential pkg-config
 	libncurses-dev libcurl4-openssl-dev libxml2-dev libsqlite3-dev libcmocka-dev
 	zlib1g-dev python3 tmux clang
+	cmark
 )
 missing=()
 for p in "${pkgs[@]}"; do
