@@ -653,6 +653,68 @@ static void test_load_errors(void **state)
 	assert_null(m);
 }
 
+/* A copy of micro-llama-f32 with one metadata value replaced (key, new
+ * architecture string or u32), or one tensor dropped; loading must fail
+ * with the given code and a message naming what is wrong. */
+static void check_broken(const char *set_arch, const char *drop_tensor, const char *u32_key,
+			 uint32_t u32_val, enum eng_err want, const char *msg_part)
+{
+	char src[2048], out[1024], err[512];
+	struct eng_gguf *g = NULL;
+	struct eng_gguf_writer *w = NULL;
+
+	corpus_path(src, sizeof src, "micro-llama-f32.gguf");
+	assert_int_equal(eng_gguf_open(src, &g, err, sizeof err), ENG_OK);
+	assert_int_equal(eng_gguf_writer_new(&w), ENG_OK);
+	for (size_t i = 0; i < eng_gguf_n_kv(g); i++) {
+		const char *k = eng_gguf_kv_key(g, i);
+		if (set_arch && !strcmp(k, "general.architecture"))
+			assert_int_equal(eng_gguf_writer_add_str(w, k, set_arch), ENG_OK);
+		else if (u32_key && !strcmp(k, u32_key))
+			assert_int_equal(eng_gguf_writer_add_u32(w, k, u32_val), ENG_OK);
+		else
+			assert_int_equal(eng_gguf_writer_copy_kv(w, g, i), ENG_OK);
+	}
+	for (size_t i = 0; i < eng_gguf_n_tensors(g); i++) {
+		const struct eng_gguf_tensor *t = eng_gguf_tensor(g, i);
+		if (drop_tensor && !strcmp(t->name, drop_tensor))
+			continue;
+		assert_int_equal(eng_gguf_writer_add_tensor(w, t->name, t->type, t->n_dims, t->ne, t->data),
+				 ENG_OK);
+	}
+	snprintf(out, sizeof out, "%s/broken.gguf", tmpdir);
+	assert_int_equal(eng_gguf_writer_write(w, out, NULL, NULL, err, sizeof err), ENG_OK);
+	eng_gguf_writer_free(w);
+	eng_gguf_close(g);
+
+	eng_model *m = (eng_model *)1;
+	enum eng_err e = eng_model_load(out, NULL, &m, err, sizeof err);
+	if (e != want || !strstr(err, msg_part))
+		print_error("load: %s (%s), want %s / '%s'\n", eng_strerror(e), err, eng_strerror(want),
+			    msg_part);
+	assert_int_equal(e, want);
+	assert_non_null(strstr(err, msg_part));
+	if (want == ENG_OK) {
+		assert_non_null(m);
+		eng_model_free(m);
+	} else {
+		assert_null(m);
+	}
+	unlink(out);
+}
+
+static void test_load_broken(void **state)
+{
+	(void)state;
+	check_broken("gpt2", NULL, NULL, 0, ENG_ERR_UNSUPPORTED_ARCH, "supported: llama, qwen2");
+	check_broken(NULL, "blk.2.ffn_up.weight", NULL, 0, ENG_ERR_MISSING_TENSOR, "blk.2.ffn_up.weight");
+	check_broken(NULL, "output_norm.weight", NULL, 0, ENG_ERR_MISSING_TENSOR, "output_norm");
+	check_broken(NULL, NULL, "llama.attention.head_count_kv", 3, ENG_ERR_SHAPE, "heads");
+	check_broken(NULL, NULL, "llama.feed_forward_length", 700, ENG_ERR_SHAPE, "ffn_gate");
+	/* the unmodified copy loads */
+	check_broken(NULL, NULL, NULL, 0, ENG_OK, "");
+}
+
 static void test_sampler(void **state)
 {
 	(void)state;
@@ -862,6 +924,7 @@ int main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_context_overflow);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_generate_batch);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_load_errors);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_load_broken);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_sampler);
 	int rc = _cmocka_run_group_tests("engine_model", tests, n, NULL, NULL);
 	rmdir(tmpdir);
