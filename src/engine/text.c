@@ -67,9 +67,16 @@ static enum eng_err prompt_ids(struct eng_ctx *c, const char *prompt, const stru
 	enum eng_chat_tmpl k = g->chat_template ? eng_chat_template_from_name(g->chat_template)
 					       : eng_chat_template_detect(m->chat_template);
 	if (k == ENG_CHAT_UNKNOWN) {
-		eng_ctx_set_err(c, "chat template %s not recognised (known: %s)",
-				g->chat_template ? g->chat_template : "of the model",
-				eng_chat_template_names());
+		if (g->chat_template)
+			eng_ctx_set_err(c, "chat template '%s' is not one we know (known: %s)",
+					g->chat_template, eng_chat_template_names());
+		else if (!m->chat_template)
+			eng_ctx_set_err(c, "the model file has no chat template "
+					"(tokenizer.chat_template); name one (known: %s)",
+					eng_chat_template_names());
+		else
+			eng_ctx_set_err(c, "the model's chat template is not one we recognise; "
+					"name one (known: %s)", eng_chat_template_names());
 		return ENG_ERR_TEMPLATE;
 	}
 	struct eng_chat_msg msgs[2];

@@ -244,8 +244,11 @@ static int cmd_run(int argc, char **argv)
 	char *out = NULL;
 	e = eng_generate(c, prompt, &g, &out);
 	double t1 = now_s();
-	printf("\n");
-	if (e != ENG_OK)
+	if (rs.n > 0)
+		printf("\n");
+	if (e == ENG_ERR_TEMPLATE)
+		fprintf(stderr, "model run: %s (use --template NAME)\n", eng_ctx_errmsg(c));
+	else if (e != ENG_OK)
 		fprintf(stderr, "model run: %s: %s\n", eng_strerror(e), eng_ctx_errmsg(c));
 	if (verbose)
 		fprintf(stderr, "(%d tokens, %.2f s)\n", rs.n, t1 - t0);
