@@ -66,6 +66,9 @@ void tui_trace(const char *event)
 }
 
 static const struct tui_view *const views[TUI_V_COUNT] = {
+	[TUI_V_BRIEFINGS] = &tui_view_briefings,
+	[TUI_V_READER] = &tui_view_reader,
+	[TUI_V_STORY] = &tui_view_story,
 	[TUI_V_ITEMS] = &tui_view_items,
 	[TUI_V_FEEDS] = &tui_view_feeds,
 	[TUI_V_SEARCH] = &tui_view_search,
@@ -382,6 +385,8 @@ static int global_cmd(struct tui_app *a, enum tui_cmd cmd, int key)
 	case TUI_CMD_REDRAW:
 		clearok(curscr, TRUE);
 		return TUI_R_REDRAW;
+	case TUI_CMD_BRIEFINGS:
+		return tui_view_switch(a, TUI_V_BRIEFINGS, 0);
 	case TUI_CMD_ITEMS:
 		return tui_view_switch(a, TUI_V_ITEMS, 0);
 	case TUI_CMD_FEEDS:
@@ -588,7 +593,13 @@ int tui_run(struct store *st, const struct tui_opts *o, char **err)
 	}
 	getmaxyx(stdscr, a->rows, a->cols);
 
-	int r = tui_view_push(a, TUI_V_ITEMS, 0);
+	/* Briefings first when there are any, else the archive. */
+	struct store_briefing *bl = NULL;
+	size_t nb = 0;
+	if (store_briefing_list(st, 1, &bl, &nb) != STORE_OK)
+		nb = 0;
+	store_briefings_free(bl, nb);
+	int r = tui_view_push(a, nb ? TUI_V_BRIEFINGS : TUI_V_ITEMS, 0);
 	unsigned gen_seen = a->data_gen;
 	size_t seen_new = 0;
 	while (!(r & TUI_R_QUIT) && !got_signal) {

@@ -53,7 +53,10 @@ enum {
 	TUI_VM_SEARCH = 1 << 2,
 	TUI_VM_PAGER = 1 << 3,
 	TUI_VM_HELP = 1 << 4,
-	TUI_VM_LISTS = TUI_VM_ITEMS | TUI_VM_FEEDS | TUI_VM_SEARCH,
+	TUI_VM_BRIEFINGS = 1 << 5,
+	TUI_VM_READER = 1 << 6,
+	TUI_VM_STORY = 1 << 7,
+	TUI_VM_LISTS = TUI_VM_ITEMS | TUI_VM_FEEDS | TUI_VM_SEARCH | TUI_VM_BRIEFINGS,
 	TUI_VM_ALL = 0xffff,
 };
 
@@ -84,6 +87,8 @@ enum tui_cmd {
 	TUI_CMD_FEED_REMOVE,
 	TUI_CMD_NEXT,
 	TUI_CMD_PREV,
+	TUI_CMD_BRIEFINGS,
+	TUI_CMD_EXPORT,
 	TUI_CMD_COUNT
 };
 
@@ -147,6 +152,9 @@ int tui_theme_load(struct tui_style theme[TUI_E_COUNT], const struct util_config
 struct tui_app;
 
 enum tui_view_id {
+	TUI_V_BRIEFINGS,
+	TUI_V_READER,
+	TUI_V_STORY,
 	TUI_V_ITEMS,
 	TUI_V_FEEDS,
 	TUI_V_SEARCH,
@@ -189,7 +197,7 @@ struct tui_view {
 };
 
 extern const struct tui_view tui_view_items, tui_view_feeds, tui_view_search,
-	tui_view_pager, tui_view_help;
+	tui_view_pager, tui_view_help, tui_view_briefings, tui_view_reader, tui_view_story;
 
 /* A line editor: UTF-8 text, cursor at the end. */
 struct tui_input {
@@ -276,11 +284,61 @@ int tui_open_url(struct tui_app *a, const char *url);
  * to FILE: bench/tui.sh times the first screen and a search with it. */
 void tui_trace(const char *event);
 
+/* Export briefing id as markdown (brief_render) to [ui] export_dir, else
+ * $XDG_DATA_HOME/briefing/exports/; the path goes to the status line. */
+int tui_briefing_export(struct tui_app *a, int64_t id);
+
+struct store_briefing;
+/* The briefing the reader holds (NULL when none): the story view shows
+ * one of its stories. */
+const struct store_briefing *tui_reader_briefing(struct tui_app *a);
+
 /* job.c */
 int tui_job_start(struct tui_job *j);
 void tui_job_cancel(struct tui_job *j);
 /* Joins a finished worker; returns 1 if it was finished (and joined). */
 int tui_job_reap(struct tui_job *j);
+
+/* ---- documents (doc.c): paragraphs laid out for the pager-like views --- */
+struct tui_doc_para {
+	char *text;           /* cleaned; may hold newlines */
+	enum tui_elem style;
+	int tag;              /* the caller's (a story index, a source index, -1) */
+	int indent;
+};
+struct tui_doc_line {
+	const char *s;        /* into a paragraph's text */
+	size_t len;
+	enum tui_elem style;
+	int tag;
+	int indent;
+	int para;             /* index of its paragraph */
+};
+struct tui_doc {
+	struct tui_doc_para *paras;
+	size_t n_paras, cap_paras;
+	struct tui_doc_line *lines;
+	size_t n;
+	int width;            /* laid out for this width, 0 = not yet */
+	size_t top;           /* first line shown */
+};
+/* Append a paragraph: text is untrusted and cleaned here (NULL = ""). 0 ok,
+ * -1 ENOMEM. The layout is invalidated. */
+int tui_doc_add(struct tui_doc *d, const char *text, enum tui_elem style, int tag, int indent);
+/* printf-style; the result is cleaned like tui_doc_add's text. */
+int tui_doc_addf(struct tui_doc *d, enum tui_elem style, int tag, int indent, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+/* Wrap every paragraph to width (keeps top near the same text). 0 ok. */
+int tui_doc_layout(struct tui_doc *d, int width);
+void tui_doc_free(struct tui_doc *d);
+/* Scroll by a command for a body of rows lines: reaction. */
+int tui_doc_scroll(struct tui_doc *d, enum tui_cmd cmd, int rows);
+/* Draw lines [top, top + rows) at screen row y0, left margin x0; a line
+ * whose tag equals hl_tag is drawn in hl_style instead (hl_tag < 0: none). */
+void tui_doc_draw(struct tui_app *a, const struct tui_doc *d, int y0, int x0, int rows,
+		  int hl_tag, enum tui_elem hl_style);
+/* "lines 1-22 of 80 (27%)" */
+void tui_doc_position(const struct tui_doc *d, int rows, char *buf, size_t size);
 
 /* ---- drawing (widgets.c) ------------------------------------------------ */
 /* Set the style of element e for the next draws. */

@@ -322,7 +322,7 @@ static void test_keymap_defaults(void **state)
 		assert_int_equal(tui_cmds[c].cmd, c);
 		assert_non_null(km.keys[c][0] ? "bound" : NULL);
 		for (int j = 0; km.keys[c][j]; j++)
-			for (unsigned v = 1; v <= TUI_VM_HELP; v <<= 1)
+			for (unsigned v = 1; v <= TUI_VM_STORY; v <<= 1)
 				if (tui_cmds[c].views & v)
 					assert_int_equal(tui_keymap_lookup(&km, km.keys[c][j], v), c);
 	}
@@ -332,6 +332,10 @@ static void test_keymap_defaults(void **state)
 	assert_int_equal(tui_keymap_lookup(&km, 'a', TUI_VM_FEEDS), TUI_CMD_FEED_ADD);
 	assert_int_equal(tui_keymap_lookup(&km, 'a', TUI_VM_ITEMS), TUI_CMD_NONE);
 	assert_int_equal(tui_keymap_lookup(&km, 'n', TUI_VM_PAGER), TUI_CMD_NEXT);
+	assert_int_equal(tui_keymap_lookup(&km, 'n', TUI_VM_READER), TUI_CMD_NEXT);
+	assert_int_equal(tui_keymap_lookup(&km, 'e', TUI_VM_READER), TUI_CMD_EXPORT);
+	assert_int_equal(tui_keymap_lookup(&km, 'e', TUI_VM_ITEMS), TUI_CMD_NONE);
+	assert_int_equal(tui_keymap_lookup(&km, '1', TUI_VM_ITEMS), TUI_CMD_BRIEFINGS);
 	char buf[64];
 	tui_keymap_describe(&km, TUI_CMD_PAGE_DOWN, buf, sizeof buf);
 	assert_string_equal(buf, "Space PgDn C-f");
