@@ -7,6 +7,7 @@
 
 #include "engine/engine_int.h"
 #include "engine/gguf.h"
+#include "engine/quant.h"
 
 static const char *const err_names[ENG_ERR__COUNT] = {
 	[ENG_OK] = "ok",
@@ -113,9 +114,10 @@ static enum eng_err get_matrix(struct loader *L, const char *name, int64_t ne0, 
 			    (long long)ne0, (long long)ne1);
 	if (!eng_backend_cpu.supports((int)t->type))
 		return fail(L, ENG_ERR_UNSUPPORTED_TYPE,
-			    "tensor %s has type %u, which this engine cannot multiply yet "
-			    "(supported: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K)",
-			    name, (unsigned)t->type);
+			    "tensor %s has type %s (%u), which this engine cannot multiply "
+			    "(supported: %s)", name,
+			    eng_type_name(t->type) ? eng_type_name(t->type) : "unknown",
+			    (unsigned)t->type, eng_type_supported_list());
 	out->data = t->data;
 	out->type = (int)t->type;
 	out->ne0 = (int64_t)t->ne[0];
@@ -135,7 +137,7 @@ static enum eng_err get_vector(struct loader *L, const char *name, int64_t n, in
 			return ENG_OK;
 		return fail(L, ENG_ERR_MISSING_TENSOR, "tensor %s is missing", name);
 	}
-	if (t->type != ENG_T_F32)
+	if (t->type != ENG_TYPE_F32)
 		return fail(L, ENG_ERR_UNSUPPORTED_TYPE, "tensor %s must be F32 (type %u)", name,
 			    (unsigned)t->type);
 	if ((int64_t)t->n_elements != n || t->ne[0] != t->n_elements)

@@ -33,6 +33,7 @@
 #include <string.h>
 
 #include "engine/engine_int.h"
+#include "engine/quant.h"
 #include "engine/cpu/cpu_int.h"
 
 /* ---- fp16 table ----------------------------------------------------------- */
@@ -45,7 +46,7 @@ static void attk_init(void);
 static void h2f_init(void)
 {
 	for (uint32_t i = 0; i < 65536; i++)
-		h2f_table[i] = eng_h2f((uint16_t)i);
+		h2f_table[i] = eng_fp16_to_f32((eng_fp16)i);
 }
 
 static inline float h2f(uint16_t h)
@@ -567,7 +568,7 @@ static void pv_f_ref(float *out, const float *pr, const float *V, size_t stride,
 static void round_h_ref(float *x, int n)
 {
 	for (int i = 0; i < n; i++)
-		x[i] = h2f(eng_f2h(x[i]));
+		x[i] = h2f(eng_f32_to_fp16(x[i]));
 }
 
 #if defined(__x86_64__)
@@ -750,7 +751,7 @@ AVX2 static void round_h_avx2(float *x, int n)
 		_mm256_storeu_ps(x + i, _mm256_cvtph_ps(_mm256_cvtps_ph(_mm256_loadu_ps(x + i),
 									 _MM_FROUND_TO_NEAREST_INT)));
 	for (; i < n; i++)
-		x[i] = h2f(eng_f2h(x[i]));
+		x[i] = h2f(eng_f32_to_fp16(x[i]));
 }
 #endif
 
@@ -879,8 +880,8 @@ static void cpu_layer(struct eng_ctx *c, const struct eng_layer_w *w, int il,
 		} else {
 			uint16_t *kc = (uint16_t *)s->k_cache + off, *vc = (uint16_t *)s->v_cache + off;
 			for (int i = 0; i < kvd; i++) {
-				kc[i] = eng_f2h(s->k[(size_t)t * kvd + i]);
-				vc[i] = eng_f2h(s->v[(size_t)t * kvd + i]);
+				kc[i] = eng_f32_to_fp16(s->k[(size_t)t * kvd + i]);
+				vc[i] = eng_f32_to_fp16(s->v[(size_t)t * kvd + i]);
 			}
 		}
 	}
