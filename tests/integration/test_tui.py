@@ -74,8 +74,62 @@ class Pane:
 
 def body(screen):
     """The screen without the header and status lines."""
-    lines = screen.rstrip("\n").split("\n")
+    lines = screen.split("\n")
+    if screen.endswith("\n"):
+        lines.pop()
     return "\n".join(lines[1:-1])
+
+
+def add_briefing(db, created, edition, date, tagline, flagged=False, headline0=None):
+    """A briefing of four stories over the newest items, written straight
+    into the store's tables (no model needed)."""
+    con = sqlite3.connect(db)
+    items = con.execute("select i.id, f.title, f.url, i.title, i.url, i.published from items i "
+                        "join feeds f on f.id = i.feed_id order by i.published desc, i.id desc"
+                        ).fetchall()
+    cur = con.execute(
+        "insert into briefings (created, edition, edition_date, style, tagline, assessment,"
+        " bottom_line, backend, status) values (?, ?, ?, 'secretary', ?, ?, ?, 'extractive', ?)",
+        (created, edition, date, tagline,
+         "Memory prices and export controls pull the same way this week.\n\n"
+         "Watch the next licence decision.",
+         "Cheaper memory, louder policy.", "flagged" if flagged else "ok"))
+    bid = cur.lastrowid
+    stories = [
+        ("Geopolitics & Chips", "\U0001F310", headline0 or "CXMT undercuts DDR4 prices",
+         "CXMT quotes DDR4 at about half the going rate. " * 3, [0, 1], 0),
+        ("Geopolitics & Chips", "\U0001F310", "India joins the minerals coalition",
+         "India signed on to Pax Silica. " * 4, [2], 1 if flagged else 0),
+        ("Foundation Models", "\U0001F9E0", "Codex-Spark passes 1,200 tokens a second",
+         "Throughput matters for coding agents. " * 5, [3], 0),
+        ("Open Source & Hardware", "\U0001F527", "A 70B model on one RTX 3090",
+         "ntransformer streams weights from NVMe. " * 5, [4, 5], 0),
+    ]
+    for rank, (sec, emoji, head, body, srcs, fl) in enumerate(stories, 1):
+        sid = con.execute(
+            "insert into briefing_stories (briefing_id, rank, kind, section, section_emoji,"
+            " headline, body, flagged, flag_reason) values (?, ?, 'story', ?, ?, ?, ?, ?, ?)",
+            (bid, rank, sec, emoji, head, body, fl,
+             "a number is not in the sources" if fl else None)).lastrowid
+        for pos, k in enumerate(srcs):
+            it = items[k]
+            con.execute("insert into story_sources (story_id, pos, item_id, feed_title, feed_url,"
+                        " title, link, published) values (?, ?, ?, ?, ?, ?, ?, ?)",
+                        (sid, pos) + tuple(it))
+    con.commit()
+    con.close()
+    return bid, items
+
+
+def width(s):
+    """Display width as a terminal counts it (East Asian wide = 2)."""
+    import unicodedata
+    w = 0
+    for ch in s:
+        if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me", "Cf"):
+            continue
+        w += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+    return w
 
 
 @unittest.skipUnless(TMUX, "tmux is not installed")
@@ -450,6 +504,135 @@ class TuiTest(unittest.TestCase):
         p.keys("3")
         s = p.wait_for("Hostile feed")
         self.assertNotIn(rlo, s)
+        p.keys("Q")
+        self.assert_restored(p)
+
+
+    # -- briefings -------------------------------------------------------------
+    def test_briefings_reader_story_export(self):
+        self.add_samples()
+        add_briefing(self.db, 1771653600, "morning", "2026.02.21 \u2014 Morning (7:00 AM)",
+                     "A quieter morning.")
+        bid, items = add_briefing(self.db, 1771696800, "evening",
+                                  "2026.02.21 \u2014 Evening (7:00 PM)",
+                                  "China undercuts the memory market.", flagged=True)
+        browser = os.path.join(self.tmp, "browser.sh")
+        opened = os.path.join(self.tmp, "opened")
+        with open(browser, "w") as f:
+            f.write("#!/bin/sh\nprintf '%%s\\n' \"$1\" > '%s'\n" % opened)
+        os.chmod(browser, 0o755)
+        p = self.start({"BROWSER": browser})
+        # the briefings come first when there are any, newest first
+        s = p.wait_for("2 briefings, 1 flagged")
+        rows = body(s).split("\n")
+        self.assertRegex(rows[0], r"^ ! 2026\.02\.21 \u2014 Evening \(7:00 PM\) +4 stories +China")
+        self.assertRegex(rows[1], r"^   2026\.02\.21 \u2014 Morning \(7:00 AM\) +4 stories +A quieter")
+        # the reader: date line, tagline, sections with their emoji, entries
+        p.keys("Enter")
+        s = p.wait_for("Briefing | 2026.02.21")
+        b = body(s)
+        self.assertIn("2026.02.21 \u2014 Evening (7:00 PM)", b)
+        self.assertIn("China undercuts the memory market.", b)
+        self.assertIn("\U0001F310 Geopolitics & Chips", b)
+        self.assertIn("[flagged: a number is not in the sources]", b)
+        self.assertIn("Read more \u2192 " + items[0][4] + " (+1 more source)", b)
+        for line in s.split("\n"):
+            self.assertLessEqual(width(line), 100, line)
+        # n jumps to the next section heading, p back
+        p.keys("n")
+        s = p.wait(lambda s: body(s).split("\n")[0].strip() == "\U0001F310 Geopolitics & Chips",
+                   "first section at the top")
+        p.keys("n")
+        p.wait(lambda s: body(s).split("\n")[0].strip() == "\U0001F9E0 Foundation Models",
+               "second section at the top")
+        p.keys("p")
+        p.wait(lambda s: body(s).split("\n")[0].strip() == "\U0001F310 Geopolitics & Chips",
+               "back to the first")
+        # G: the assessment and the bottom line at the end
+        p.keys("G")
+        s = p.wait_for("(100%)")
+        self.assertIn("\U0001F52D Secretary's Assessment", s)
+        self.assertIn("Bottom line: Cheaper memory, louder policy.", s)
+        p.keys("g")
+        p.wait_for("lines 1-")
+        # Enter: the story at the top (the first), with its two sources
+        p.keys("Enter")
+        s = p.wait_for("story 1, source 1 of 2")
+        self.assertIn("Sources (2)", s)
+        self.assertIn("[1] " + items[0][1], s)
+        self.assertIn(items[0][3], s)
+        self.assertIn(items[1][4], s)
+        p.keys("n")
+        p.wait_for("source 2 of 2")
+        p.keys("o")
+        p.wait_for("opened ")
+        with open(opened) as f:
+            self.assertEqual(f.read().strip(), items[1][4])
+        # Enter: the selected source's archived item in the pager
+        p.keys("Enter")
+        s = p.wait_for("Item | lines 1-")
+        self.assertEqual(body(s).split("\n")[0].strip(), items[1][3])
+        p.keys("q")
+        p.wait_for("story 1, source 2 of 2")
+        # e: exported to markdown, the path shown
+        p.keys("e")
+        s = p.wait(lambda s: re.search(r"exported to (\S+\.md)", s), "the export path")
+        path = re.search(r"exported to (\S+\.md)", s).group(1)
+        self.assertTrue(path.startswith(os.path.join(self.tmp, "data", "briefing", "exports")))
+        with open(path, encoding="utf-8") as f:
+            md = f.read()
+        self.assertIn("CXMT undercuts DDR4 prices", md)
+        self.assertIn("Geopolitics & Chips", md)
+        p.keys("q", "q")
+        p.wait_for("2 briefings")
+        p.keys("q")
+        self.assert_restored(p)
+
+    def test_hostile_briefing_text(self):
+        self.add_samples()
+        evil = "Head\x1b]0;PWNED\x07line\x1b[2J \u202egnp.exe"
+        add_briefing(self.db, 1771696800, "evening", "2026.02.21\x1b[31m \u2014 Evening",
+                     "Tag\x1b[?1049lline\x07", headline0=evil)
+        p = self.start()
+        s = p.wait_for("1 briefings")
+        self.assertIn("2026.02.21 \u2014 Evening", s)
+        p.keys("Enter")
+        s = p.wait_for("Headline gnp.exe")
+        self.assertIn("Tagline", s)
+        for bad in ("\x1b", "PWNED", "[2J", "\u202e", "[31m"):
+            self.assertNotIn(bad, s)
+        self.assertNotIn("PWNED", p.fmt("#{pane_title}"))
+        p.keys("Q")
+        self.assert_restored(p)
+
+    def test_wide_titles_fit_their_columns(self):
+        self.add_samples()
+        fid = self.q("select id from feeds order by id limit 1")[0][0]
+        cjk = "\u534a\u5bfc\u4f53\u51fa\u53e3\u7ba1\u5236" * 12 + " \U0001F916 end"
+        comb = "Cafe\u0301 re\u0301sume\u0301 " * 3
+        con = sqlite3.connect(self.db)
+        for i, t in enumerate((cjk, comb)):
+            con.execute("insert into items (feed_id, guid, url, title, content, published, hash)"
+                        " values (?, ?, 'https://x.example/', ?, ?, 99999999999 - ?, 'w')",
+                        (fid, "w%d" % i, t, (t + " ") * 20, i))
+        con.commit()
+        con.close()
+        p = self.start(width=80, height=24)
+        s = p.wait_for("30 items")
+        rows = body(s).split("\n")
+        self.assertIn("\u534a\u5bfc\u4f53", rows[0])
+        self.assertTrue(rows[0].rstrip().endswith("\u2026"), rows[0])
+        self.assertIn("Cafe\u0301 re\u0301sume\u0301", rows[1])
+        for line in s.split("\n"):
+            self.assertLessEqual(width(line), 80, line)
+        # the feed column starts at the same place on every row
+        col = [width(r[:r.index("  ", 20)]) for r in rows[:3]]
+        self.assertEqual(len(set(col)), 1, rows[:3])
+        p.keys("Enter")
+        s = p.wait_for("Item | lines 1-")
+        for line in s.split("\n"):
+            self.assertLessEqual(width(line), 80, line)
+        self.assertGreater(len([l for l in body(s).split("\n") if "\u534a" in l]), 3)
         p.keys("Q")
         self.assert_restored(p)
 
