@@ -405,6 +405,16 @@ static char *story_source_text(const struct run *r, const struct brief_story *s)
 				util_buf_free(&b);
 				return NULL;
 			}
+		/* the date the model was shown, spelt the ways it may write it */
+		char day[96];
+		time_t t = (time_t)it->published;
+		struct tm tm;
+		gmtime_r(&t, &tm);
+		strftime(day, sizeof day, "%Y-%m-%d %A %B %d %Y %H:%M\n", &tm);
+		if (util_buf_puts(&b, day)) {
+			util_buf_free(&b);
+			return NULL;
+		}
 	}
 	if (!b.data && util_buf_puts(&b, "")) {
 		util_buf_free(&b);
@@ -723,7 +733,18 @@ static int check_and_fill(struct run *r, struct written *w, struct store_briefin
 		}
 		ns++;
 	}
-	/* the assessment and tagline may only name what the briefing holds */
+	/* the assessment and tagline may only name what the briefing holds
+	 * (and the edition's own date) */
+	{
+		char day[128];
+		time_t t = (time_t)r->now;
+		struct tm tm;
+		localtime_r(&t, &tm);
+		strftime(day, sizeof day, "%A %B %d %Y, Morning Evening\n", &tm);
+		if (util_buf_puts(&all, r->date_line) || util_buf_puts(&all, "\n") ||
+		    util_buf_puts(&all, day))
+			goto nomem;
+	}
 	{
 		char *why_a = NULL, *why_t = NULL, *why_b = NULL;
 		const char *hay = util_buf_cstr(&all);
