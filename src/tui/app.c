@@ -6,6 +6,7 @@
 #include <curses.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <langinfo.h>
 #include <locale.h>
 #include <poll.h>
 #include <signal.h>
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -551,6 +553,8 @@ int tui_run(struct store *st, const struct tui_opts *o, char **err)
 	}
 
 	setlocale(LC_ALL, "");
+	const char *cs = nl_langinfo(CODESET);
+	tui_draw_set_ascii(!(cs && (!strcasecmp(cs, "UTF-8") || !strcasecmp(cs, "utf8"))));
 	const char *tp = getenv("BRIEFING_TUI_TRACE");
 	trace_file = tp && *tp ? fopen(tp, "a") : NULL;
 	tui_trace("start");

@@ -343,6 +343,9 @@ void tui_doc_position(const struct tui_doc *d, int rows, char *buf, size_t size)
 /* ---- drawing (widgets.c) ------------------------------------------------ */
 /* Set the style of element e for the next draws. */
 void tui_attr(struct tui_app *a, enum tui_elem e);
+/* In a locale that is not UTF-8, draw every non-ASCII character as '?'
+ * (one per column) rather than as bytes curses would spell out. */
+void tui_draw_set_ascii(int on);
 /* Draw UTF-8 s at (y, x), at most cols columns, dropping anything not
  * drawable. Returns the columns drawn. */
 int tui_draw_text(int y, int x, const char *s, int cols);

@@ -29,6 +29,13 @@ void tui_attr(struct tui_app *a, enum tui_elem e)
 	attr_set(at, pair, NULL);
 }
 
+static int ascii_only; /* set once at start from the locale */
+
+void tui_draw_set_ascii(int on)
+{
+	ascii_only = on;
+}
+
 int tui_draw_textn(int y, int x, const char *s, size_t n, int cols)
 {
 	char out[1024];
@@ -57,7 +64,10 @@ int tui_draw_textn(int y, int x, const char *s, size_t n, int cols)
 			addnstr(out, (int)o);
 			o = 0;
 		}
-		if (cp == 0xfffd) {
+		if (ascii_only && cp >= 0x80) {
+			for (int q = 0; q < cw; q++)
+				out[o++] = '?';
+		} else if (cp == 0xfffd) {
 			memcpy(out + o, "\xef\xbf\xbd", 3);
 			o += 3;
 		} else {

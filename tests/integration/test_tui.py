@@ -141,6 +141,7 @@ class TuiTest(unittest.TestCase):
                     "XDG_DATA_HOME": os.path.join(self.tmp, "data"),
                     "XDG_CONFIG_HOME": os.path.join(self.tmp, "config"),
                     "BRIEFING_NO_DEFAULT_FEEDS": "1",
+                    "LC_ALL": "C.UTF-8",
                     "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
         self.pane = None
 
@@ -507,6 +508,19 @@ class TuiTest(unittest.TestCase):
         p.keys("Q")
         self.assert_restored(p)
 
+
+    def test_ascii_locale_draws_question_marks(self):
+        self.add_samples()
+        add_briefing(self.db, 1771696800, "evening", "2026.02.21 \u2014 Evening", "Tagline.")
+        p = self.start({"LC_ALL": "C"})
+        p.wait_for("1 briefings")
+        p.keys("Enter")
+        s = p.wait_for("?? Geopolitics & Chips")
+        self.assertIn("2026.02.21 ? Evening", s)
+        self.assertNotIn("M-", s)
+        self.assertTrue(all(ord(c) < 128 for c in s), s)
+        p.keys("Q")
+        self.assert_restored(p)
 
     # -- briefings -------------------------------------------------------------
     def test_briefings_reader_story_export(self):
