@@ -7,8 +7,11 @@
 # stories each when the schema has the tables; then runs the real binary in
 # a 120x40 tmux window, RUNS times, and reads the reader's own trace
 # (BRIEFING_TUI_TRACE) to time:
-#   first screen:  exec of the binary -> the first full screen painted
+#   first screen:  exec of the binary -> the first full screen painted (the
+#                  Briefings view when there are briefings, else Items)
+#   items:         2 -> the archive painted (and its deferred unread count)
 #   search:        Enter on a query -> the results painted (two queries)
+#   briefing:      Enter on the newest briefing -> the reader painted
 # Prints a markdown report on stdout (progress on stderr):
 #   bench/tui.sh > bench/results/tui-$(date +%F).md
 # Environment: ITEMS (100000), FEEDS (50), BRIEFINGS (1000), RUNS (5),
@@ -124,6 +127,18 @@ wait_trace() { # event count: poll the trace file, at most 20 s
 }
 ms() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.1f", (b-a)*1000}'; }
 
+# The first paint after the k-th event e (waits for it).
+paint_after() {
+	local ts p i=1
+	ts=$(field "$1" "$2")
+	while :; do
+		p=$(field paint "$i")
+		if [ -z "$p" ]; then sleep 0.01; continue; fi
+		if awk -v a="$p" -v b="$ts" 'BEGIN{exit !(a > b)}'; then echo "$p"; return; fi
+		i=$((i + 1))
+	done
+}
+
 # Type a query (the search line has focus), Enter, and time Enter -> the
 # first paint after it. $2: which search event of this run it is.
 timed_search() {
@@ -131,15 +146,9 @@ timed_search() {
 	tmux -S "$sock" send-keys -t 0 -l "$1"
 	tmux -S "$sock" send-keys -t 0 Enter
 	wait_trace search "$2"
-	local ts p i=1
+	local ts
 	ts=$(field search "$2")
-	while :; do
-		p=$(field paint "$i")
-		if [ -z "$p" ]; then sleep 0.01; continue; fi
-		if awk -v a="$p" -v b="$ts" 'BEGIN{exit !(a > b)}'; then break; fi
-		i=$((i + 1))
-	done
-	ms "$ts" "$p"
+	ms "$ts" "$(paint_after search "$2")"
 	tmux -S "$sock" send-keys -t 0 /   # focus the line again for the next one
 }
 results() { # the count in the header once it shows
@@ -152,7 +161,8 @@ results() { # the count in the header once it shows
 	done
 }
 
-first=() search=() search2=() unread=()
+first=() items=() search=() search2=() unread=() reader=()
+nbrief=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('select count(*) from briefings').fetchone()[0])" "$db" 2>/dev/null || echo 0)
 for r in $(seq 1 "$RUNS"); do
 	[ -n "${KEEP_TRACE:-}" ] && trace="$KEEP_TRACE.$r"
 	rm -f "$trace"
@@ -165,17 +175,31 @@ EOF
 	wait_trace paint 1
 	t0=$(cat "$work/t0")
 	first+=("$(ms "$t0" "$(field paint 1)")")
+	firstview=$(tmux -S "$sock" capture-pane -p -t 0 | head -1 | awk -F'|' '{gsub(/ /, "", $2); print $2}')
+	# the archive: 2, then the deferred unread count
+	tmux -S "$sock" send-keys -t 0 2
+	wait_trace view:Items 1
+	items+=("$(ms "$(field view:Items 1)" "$(paint_after view:Items 1)")")
 	wait_trace unread_done 1
 	unread+=("$(ms "$(field unread_start 1)" "$(field unread_done 1)")")
+	# search, twice
 	tmux -S "$sock" send-keys -t 0 /
-	wait_trace paint 2
+	wait_trace view:Search 1
 	search+=("$(timed_search "$QUERY" 1)")
 	nres1=$(results)
 	search2+=("$(timed_search "$QUERY2" 2)")
 	nres2=$(results)
+	# a briefing, when there are any: 1, Enter
+	if [ "$nbrief" -gt 0 ]; then
+		tmux -S "$sock" send-keys -t 0 Escape 1
+		wait_trace view:Briefings 2
+		tmux -S "$sock" send-keys -t 0 Enter
+		wait_trace view:Briefing 1
+		reader+=("$(ms "$(field view:Briefing 1)" "$(paint_after view:Briefing 1)")")
+	fi
 	tmux -S "$sock" send-keys -t 0 Q
 	tmux -S "$sock" kill-server 2>/dev/null || true
-	echo "run $r: first screen ${first[-1]} ms, search ${search[-1]} ms, ${search2[-1]} ms" >&2
+	echo "run $r: first screen ($firstview) ${first[-1]} ms, items ${items[-1]} ms, search ${search[-1]} ms, ${search2[-1]} ms, briefing ${reader[-1]:-} ms" >&2
 done
 
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
@@ -184,15 +208,17 @@ cat <<EOF
 # tui bench $(date -u +%F)
 
 Machine: $(nproc) cores, $(uname -sr); $(tmux -V); binary $(basename "$BIN").
-Database: $n items over $FEEDS feeds, $BRIEFINGS briefings of 10 stories (no view reads them yet) ($(du -h "$db" | cut -f1)).
+Database: $n items over $FEEDS feeds, $nbrief briefings of 10 stories ($(du -h "$db" | cut -f1)).
 Window 120x40, $RUNS runs; times from the reader's own trace (BRIEFING_TUI_TRACE).
 
 | measure | median | best | all runs (ms) |
 |---|---|---|---|
-| start -> first full screen | $(median "${first[@]}") ms | $(best "${first[@]}") ms | ${first[*]} |
+| start -> first full screen ($firstview view) | $(median "${first[@]}") ms | $(best "${first[@]}") ms | ${first[*]} |
+| 2 -> the archive (Items) painted | $(median "${items[@]}") ms | $(best "${items[@]}") ms | ${items[*]} |
 | Enter on "$QUERY" -> results painted ($nres1 shown) | $(median "${search[@]}") ms | $(best "${search[@]}") ms | ${search[*]} |
 | Enter on "$QUERY2" -> results painted ($nres2 shown) | $(median "${search2[@]}") ms | $(best "${search2[@]}") ms | ${search2[*]} |
-| unread count in the header (deferred past the first screen: store_feed_list per-feed subqueries; blocks keys while it runs) | $(median "${unread[@]}") ms | $(best "${unread[@]}") ms | ${unread[*]} |
+$( [ "$nbrief" -gt 0 ] && echo "| Enter on the newest briefing -> the reader painted | $(median "${reader[@]}") ms | $(best "${reader[@]}") ms | ${reader[*]} |" )
+| unread count in the Items header (deferred past its first paint: store_feed_list per-feed subqueries; blocks keys while it runs) | $(median "${unread[@]}") ms | $(best "${unread[@]}") ms | ${unread[*]} |
 
 Aim (issue 5): under 100 ms for both.
 EOF

@@ -108,6 +108,9 @@ void tui_prompt_start(struct tui_app *a, const char *label, const char *init, tu
 
 int tui_view_push(struct tui_app *a, enum tui_view_id id, int64_t arg)
 {
+	char ev[48];
+	snprintf(ev, sizeof ev, "view:%s", views[id]->name);
+	tui_trace(ev);
 	/* A view has one state: already on the stack, it comes back to the
 	 * top (what was above it is left). */
 	for (int i = 0; i < a->depth; i++)
