@@ -509,6 +509,35 @@ class TuiTest(unittest.TestCase):
         self.assert_restored(p)
 
 
+    def test_mouse_wheel(self):
+        """A wheel-down event (xterm X10 encoding, as TERM=screen's kmous
+        says) moves the selection three rows; with [ui] mouse = 0 the
+        reader leaves the mouse alone."""
+        self.add_samples()
+        titles = [r[0] for r in self.q("select title from items order by published desc, id desc")]
+        wheel_down = "\x1b[Ma**"
+        p = self.start()
+        p.wait_for("28 items, 28 unread")
+        p.text(wheel_down)
+        p.keys("Enter")
+        s = p.wait_for("Item | lines")
+        self.assertEqual(body(s).split("\n")[0].strip(), titles[3])
+        p.keys("Q")
+        self.assert_restored(p)
+        p.kill()
+        os.makedirs(os.path.join(self.tmp, "config", "briefing"), exist_ok=True)
+        with open(os.path.join(self.tmp, "config", "briefing", "config"), "w") as f:
+            f.write("[ui]\nmouse = 0\n")
+        p = self.start()
+        p.wait_for("28 items")
+        p.keys("j")
+        p.text(wheel_down)
+        p.keys("Enter")
+        s = p.wait_for("Item | lines")
+        self.assertEqual(body(s).split("\n")[0].strip(), titles[1])
+        p.keys("Q")
+        self.assert_restored(p)
+
     def test_ascii_locale_draws_question_marks(self):
         self.add_samples()
         add_briefing(self.db, 1771696800, "evening", "2026.02.21 \u2014 Evening", "Tagline.")
