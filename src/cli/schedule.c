@@ -127,7 +127,10 @@ int cli_schedule_main(const struct cli_global *g, int argc, char **argv)
 	       "# generate was still running (the lock keeps the two from both writing).\n"
 	       "# Read the result with 'briefing export latest' (or --format txt | mail).\n"
 	       "# Times are the machine's local time; change them with [schedule] morning\n"
-	       "# and evening in %s.\n", path ? path : "the config file");
+	       "# and evening in %s.\n"
+	       "# Install: run 'crontab -e' and paste the two lines below, or\n"
+	       "# 'briefing schedule | crontab -' (which replaces your whole crontab).\n",
+	       path ? path : "the config file");
 	printf("%d %d * * * ", mm, mh);
 	put_cmd(self, g, "fetch --quiet; ");
 	put_cmd(self, g, "generate --edition morning --quiet\n");
