@@ -110,7 +110,7 @@ static int wrap_para(const char *s, size_t start, size_t end, int width,
 		size_t sp = i;
 		while (i < end && (s[i] == ' ' || s[i] == '\t'))
 			i++;
-		int spw = (int)(i - sp);
+		int spw = text_width_n(s + sp, i - sp); /* a tab is not drawn: 0 */
 		if (i >= end)
 			break;
 		size_t ws = i;
