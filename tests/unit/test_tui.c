@@ -494,6 +494,49 @@ static void test_input(void **state)
 	assert_true(util_utf8_valid(in.buf, in.len));
 }
 
+/* ---- documents ------------------------------------------------------------ */
+
+static void test_doc(void **state)
+{
+	struct tui_doc d = { 0 };
+	(void)state;
+
+	assert_int_equal(tui_doc_add(&d, "Title\x1b[31m here", TUI_E_HEADING, -1, 0), 0);
+	assert_int_equal(tui_doc_add(&d, "", TUI_E_NORMAL, -1, 0), 0);
+	assert_int_equal(tui_doc_addf(&d, TUI_E_NORMAL, 7, 4, "%s %d", "one two three four", 5), 0);
+	assert_int_equal(tui_doc_add(&d, "para\n\nafter \xe2\x80\xae", TUI_E_DIM, 8, 0), 0);
+	assert_int_equal(tui_doc_layout(&d, 14), 0);
+	/* "Title here" | "" | 4 + "one two" / "three four" / "5" | "para" "" "after" */
+	const char *want[] = { "Title here", "", "one two", "three four", "5", "para", "", "after" };
+	const int tags[] = { -1, -1, 7, 7, 7, 8, 8, 8 };
+	assert_int_equal(d.n, 8);
+	for (size_t i = 0; i < d.n; i++) {
+		char *l = util_strndup(d.lines[i].s, d.lines[i].len);
+		assert_string_equal(l, want[i]);
+		assert_int_equal(d.lines[i].tag, tags[i]);
+		assert_true((int)util_text_width(l) + d.lines[i].indent <= 14);
+		free(l);
+	}
+	assert_int_equal(d.lines[2].indent, 4);
+	assert_int_equal(d.lines[0].style, TUI_E_HEADING);
+	/* scrolling stops at the last page */
+	assert_int_equal(tui_doc_scroll(&d, TUI_CMD_BOTTOM, 3), TUI_R_REDRAW);
+	assert_int_equal(d.top, 5);
+	assert_int_equal(tui_doc_scroll(&d, TUI_CMD_DOWN, 3), TUI_R_NONE);
+	assert_int_equal(tui_doc_scroll(&d, TUI_CMD_PAGE_UP, 3), TUI_R_REDRAW);
+	assert_int_equal(d.top, 3);
+	assert_int_equal(tui_doc_scroll(&d, TUI_CMD_OPEN, 3), TUI_R_UNHANDLED);
+	char pos[64];
+	tui_doc_position(&d, 3, pos, sizeof pos);
+	assert_string_equal(pos, "lines 4-6 of 8 (75%)");
+	/* a new width keeps the top paragraph on top */
+	assert_int_equal(tui_doc_layout(&d, 80), 0);
+	assert_int_equal(d.lines[d.top].para, 2);
+	assert_int_equal(d.n, 6);
+	tui_doc_free(&d);
+	assert_null(d.paras);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -509,6 +552,7 @@ int main(void)
 		cmocka_unit_test(test_theme),
 		cmocka_unit_test(test_list),
 		cmocka_unit_test(test_input),
+		cmocka_unit_test(test_doc),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
