@@ -386,7 +386,7 @@ static void render_md(struct util_buf *o, const struct store_briefing *b)
 
 /* Word-wrap s at WRAP columns; lines after the first of a paragraph are
  * indented by hang spaces. */
-static void txt_wrap(struct util_buf *o, const char *s, size_t hang)
+static void txt_wrap_w(struct util_buf *o, const char *s, size_t hang, size_t width)
 {
 	size_t indent = 0;
 	char *copy = util_strdup(s ? s : "");
@@ -413,7 +413,7 @@ static void txt_wrap(struct util_buf *o, const char *s, size_t hang)
 			char *save = NULL;
 			for (char *w = strtok_r(line, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
 				size_t wl = util_text_width(w);
-				if (col && col + 1 + wl > WRAP) {
+				if (col && col + 1 + wl > width) {
 					util_buf_putc(o, '\n');
 					col = 0;
 					indent = hang;
@@ -442,6 +442,29 @@ static void txt_wrap(struct util_buf *o, const char *s, size_t hang)
 	free(copy);
 }
 
+static void txt_wrap(struct util_buf *o, const char *s, size_t hang)
+{
+	txt_wrap_w(o, s, hang, WRAP);
+}
+
+/* One paragraph wrapped with every line indented by ind (continuations
+ * by ind + 2). */
+static void txt_indent(struct util_buf *o, const char *s, size_t ind)
+{
+	struct util_buf w;
+	util_buf_init(&w);
+	txt_wrap_w(&w, s, 2, WRAP - ind);
+	for (const char *p = util_buf_cstr(&w); *p;) {
+		const char *e = strchr(p, '\n');
+		size_t n = e ? (size_t)(e - p + 1) : strlen(p);
+		for (size_t k = 0; k < ind; k++)
+			util_buf_putc(o, ' ');
+		util_buf_append(o, p, n);
+		p += n;
+	}
+	util_buf_free(&w);
+}
+
 static void txt_entry(struct util_buf *o, const struct store_briefing_story *s, const char *num)
 {
 	if (num)
@@ -458,12 +481,15 @@ static void txt_entry(struct util_buf *o, const struct store_briefing_story *s, 
 		util_buf_printf(o, "Read more \xe2\x86\x92 %s\n", s->src[0].link);
 	if (s->n_src) {
 		util_buf_puts(o, s->n_src == 1 ? "Source:\n" : "Sources:\n");
-		for (size_t j = 0; j < s->n_src; j++)
-			util_buf_printf(o, "  - %s \xe2\x80\x94 %s%s%s%s\n",
-					s->src[j].feed_title ? s->src[j].feed_title : "?",
-					s->src[j].title ? s->src[j].title : "(untitled)",
-					s->src[j].link ? " <" : "", s->src[j].link ? s->src[j].link : "",
-					s->src[j].link ? ">" : "");
+		for (size_t j = 0; j < s->n_src; j++) {
+			char *t = util_strfmt("- %s \xe2\x80\x94 %s",
+					      s->src[j].feed_title ? s->src[j].feed_title : "?",
+					      s->src[j].title ? s->src[j].title : "(untitled)");
+			txt_indent(o, t, 2);
+			free(t);
+			if (s->src[j].link)
+				util_buf_printf(o, "    <%s>\n", s->src[j].link);
+		}
 	}
 	util_buf_puts(o, "\n");
 }

@@ -433,7 +433,7 @@ static void test_render_txt_json(void **state)
 	assert_non_null(strstr(out, "CXMT *undercuts* DDR4\n"));
 	assert_non_null(strstr(out, "[!] Unverified: not in the sources: 9000"));
 	assert_non_null(strstr(out, "Read more \xe2\x86\x92 https://chipwire.example/cxmt (1)\n"));
-	assert_non_null(strstr(out, "  - Policy Desk \xe2\x80\x94 India joins <https://policy.example/india>"));
+	assert_non_null(strstr(out, "  - Policy Desk \xe2\x80\x94 India joins\n    <https://policy.example/india>\n"));
 	assert_non_null(strstr(out, "Bottom line: Watch memory."));
 	/* no line past 72 columns (URLs aside) */
 	for (char *l = out; l && *l;) {
