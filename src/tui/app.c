@@ -156,8 +156,7 @@ int tui_view_switch(struct tui_app *a, enum tui_view_id id, int64_t arg)
 int tui_fetch_start(struct tui_app *a, int64_t one_id)
 {
 	if (a->job.running) {
-		tui_status(a, 0, "a fetch is already running (%s to cancel)",
-			   tui_cmds[TUI_CMD_CANCEL].defaults);
+		tui_status(a, 0, "a fetch is already running");
 		return TUI_R_REDRAW;
 	}
 	a->job.opts = a->opts->fetch;
@@ -167,7 +166,8 @@ int tui_fetch_start(struct tui_app *a, int64_t one_id)
 		tui_status(a, 1, "cannot start the fetch: out of threads?");
 		return TUI_R_REDRAW;
 	}
-	tui_status(a, 0, "fetching...");
+	a->status[0] = '\0'; /* the progress takes the line; later messages follow it */
+	a->status_error = 0;
 	return TUI_R_REDRAW;
 }
 
@@ -180,6 +180,9 @@ static void fetch_status(struct tui_app *a, char *buf, size_t size)
 	p = a->job.p;
 	pthread_mutex_unlock(&a->job.mu);
 	tui_keymap_describe(&a->keys, TUI_CMD_CANCEL, cancel, sizeof cancel);
+	char *sp = strchr(cancel, ' ');
+	if (sp)
+		*sp = '\0';
 	snprintf(buf, size, "fetching: %zu/%zu feeds, %zu new, %zu error%s%s  (%s: cancel)",
 		 p.done, p.total, p.new_items, p.errors, p.errors == 1 ? "" : "s",
 		 a->job.cancel ? ", cancelling" : "", cancel);
@@ -346,10 +349,14 @@ static void paint(struct tui_app *a)
 	tui_attr(a, a->status_error && !a->prompting && !a->job.running ? TUI_E_ERROR : TUI_E_STATUS);
 	tui_draw_fill(sy, 0, a->cols);
 	if (!a->prompting) {
-		char buf[600];
-		if (a->job.running)
+		char buf[1200];
+		if (a->job.running) {
 			fetch_status(a, buf, sizeof buf);
-		else
+			if (a->status[0]) {
+				size_t k = strlen(buf);
+				snprintf(buf + k, sizeof buf - k, " | %s", a->status);
+			}
+		} else
 			snprintf(buf, sizeof buf, "%s", a->status);
 		char *clean = tui_text_clean(buf, 1);
 		tui_draw_text(sy, 1, clean ? clean : "", a->cols - 2);

@@ -8,9 +8,14 @@ import re
 import shutil
 import sqlite3
 import subprocess
+import sys
 import tempfile
 import time
 import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from feedserver import FeedServer, Response, rss  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BIN = os.environ.get("BRIEFING_BIN", os.path.join(ROOT, "briefing"))
@@ -363,6 +368,40 @@ class TuiTest(unittest.TestCase):
         p.wait(lambda s: re.search(r"error: .*missing", s), "the feed's error")
         p.keys("q")
         self.assert_restored(p)
+
+    def test_fetch_keeps_keys_live_and_cancels(self):
+        fast = rss("Fast feed", [{"guid": "f%d" % i, "title": "Fast item %d" % i,
+                                  "link": "http://example.org/f%d" % i,
+                                  "pubDate": "Sat, 21 Feb 2026 10:0%d:00 GMT" % i}
+                                 for i in range(3)])
+        with FeedServer() as srv:
+            srv.route("/fast.xml", Response(body=fast, content_type="application/rss+xml"))
+            srv.route("/slow.xml", Response(body=fast, delay=30))
+            self.b("feeds", "add", srv.url("/fast.xml"))
+            self.b("feeds", "add", srv.url("/slow.xml"))
+            p = self.start()
+            p.wait_for("No items yet")
+            p.keys("r")
+            # live progress: the fast feed is in while the slow one hangs
+            s = p.wait_for("fetching: 1/2 feeds, 3 new, 0 errors")
+            p.wait_for("3 items")
+            # keys are served meanwhile: another view, and back
+            p.keys("3")
+            s = p.wait_for("2 feeds")
+            self.assertIn("fetching: 1/2 feeds", s)
+            self.assertIn("Fast feed", s)
+            p.keys("2")
+            p.wait_for("Fast item 2")
+            # a second r while one runs says so
+            p.keys("r")
+            p.wait_for("(c: cancel) | a fetch is already running")
+            t0 = time.monotonic()
+            p.keys("c")
+            p.wait_for("fetch cancelled after 1/2 feeds (3 new)")
+            self.assertLess(time.monotonic() - t0, 5)
+            self.assertEqual(self.q("select count(*) from items"), [(3,)])
+            p.keys("q")
+            self.assert_restored(p)
 
     def test_feed_add_and_remove(self):
         self.add_samples()
