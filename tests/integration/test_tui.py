@@ -323,6 +323,23 @@ class TuiTest(unittest.TestCase):
         p.keys("Q")
         self.assert_restored(p)
 
+    def test_theme_from_config(self):
+        self.add_samples()
+        os.makedirs(os.path.join(self.tmp, "config", "briefing"))
+        with open(os.path.join(self.tmp, "config", "briefing", "config"), "w") as f:
+            f.write("[theme]\nselected = black/cyan bold\nheader = yellow/magenta\n")
+        p = self.start()
+        p.wait_for("28 items")
+        lines = p.screen(escapes=True).split("\n")
+        # the header bar in yellow on magenta, the selected row black on cyan
+        self.assertRegex(lines[0], r"\x1b\[[0-9;]*33[;m].*briefing \| Items")
+        self.assertRegex(lines[0], r"\x1b\[[0-9;]*45[;m]")
+        self.assertRegex(lines[1], r"\x1b\[[0-9;]*30[;m]")
+        self.assertRegex(lines[1], r"\x1b\[[0-9;]*46[;m]")
+        self.assertNotRegex(lines[2], r"\x1b\[[0-9;]*46[;m]")
+        p.keys("q")
+        self.assert_restored(p)
+
     def test_bad_config_key_is_shown_not_fatal(self):
         self.add_samples()
         os.makedirs(os.path.join(self.tmp, "config", "briefing"))
