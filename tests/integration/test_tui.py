@@ -477,9 +477,9 @@ class TuiTest(unittest.TestCase):
         p.keys("q")
         self.assert_restored(p)
 
-    def test_sigterm_and_sigint_restore_the_terminal(self):
+    def test_signals_restore_the_terminal(self):
         self.add_samples()
-        for sig in ("TERM", "INT"):
+        for sig in ("TERM", "INT", "HUP"):
             p = self.start()
             p.wait_for("28 items")
             shell = p.fmt("#{pane_pid}")
@@ -494,6 +494,14 @@ class TuiTest(unittest.TestCase):
             self.assertNotIn("-echo", p.screen())
             p.kill()
             self.pane = None
+
+    def test_unknown_terminal_is_an_error_not_a_mess(self):
+        self.add_samples()
+        p = self.start(bin_env={"TERM": "no-such-terminal-xyz"})
+        s = p.wait_for("EXITED")
+        self.assertIn("cannot start curses on TERM=no-such-terminal-xyz", s)
+        self.assertIn("EXITED 2", s)
+        self.assertEqual(p.fmt("#{alternate_on}"), "0")
 
     def test_no_color(self):
         self.add_samples()
