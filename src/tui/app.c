@@ -151,6 +151,13 @@ int tui_view_switch(struct tui_app *a, enum tui_view_id id, int64_t arg)
 	return tui_view_push(a, id, arg);
 }
 
+void tui_item_read_changed(struct tui_app *a, int64_t id, int read)
+{
+	for (int i = 0; i < TUI_V_COUNT; i++)
+		if (a->vstate[i] && views[i]->item_read)
+			views[i]->item_read(a, id, read);
+}
+
 /* ---- fetch -------------------------------------------------------------- */
 
 int tui_fetch_start(struct tui_app *a, int64_t one_id)

@@ -194,6 +194,9 @@ struct tui_view {
 	/* slow work left for after the first paint (may be NULL): called when
 	 * no key is waiting; returns TUI_R_NONE when there is nothing to do */
 	int (*idle)(struct tui_app *a);
+	/* item id was marked read (1) or unread (0) elsewhere (may be NULL):
+	 * update what the view holds without reloading */
+	void (*item_read)(struct tui_app *a, int64_t id, int read);
 };
 
 extern const struct tui_view tui_view_items, tui_view_feeds, tui_view_search,
@@ -275,6 +278,8 @@ int tui_view_push(struct tui_app *a, enum tui_view_id id, int64_t arg);
 int tui_view_pop(struct tui_app *a);
 int tui_view_switch(struct tui_app *a, enum tui_view_id id, int64_t arg);
 const struct tui_view *tui_view_get(enum tui_view_id id);
+/* Tell every view that holds state that item id's read flag changed. */
+void tui_item_read_changed(struct tui_app *a, int64_t id, int read);
 /* Start a fetch (one_id 0 = every feed due; else that feed, forced). */
 int tui_fetch_start(struct tui_app *a, int64_t one_id);
 /* Open a URL: $BROWSER, else xdg-open, else show it. Reaction. */

@@ -91,6 +91,20 @@ static void count_unread(struct tui_app *a, struct items_state *s)
 	tui_trace("unread_done");
 }
 
+static void items_item_read(struct tui_app *a, int64_t id, int read)
+{
+	struct items_state *s = S(a);
+
+	for (size_t i = 0; i < s->win_n; i++)
+		if (s->win[i].id == id) {
+			if (s->win[i].read != read && s->unread >= 0)
+				s->unread += read ? -1 : 1;
+			s->win[i].read = read;
+			return;
+		}
+	s->unread = -1; /* not in the window: count again when idle */
+}
+
 static int items_idle(struct tui_app *a)
 {
 	struct items_state *s = S(a);
@@ -180,7 +194,7 @@ static int toggle_read(struct tui_app *a, struct store_item *it)
 		tui_status(a, 1, "cannot mark the item: %s", store_errmsg(a->st));
 		return TUI_R_REDRAW;
 	}
-	it->read = !it->read;
+	tui_item_read_changed(a, it->id, !it->read); /* this view's row too */
 	return TUI_R_REDRAW;
 }
 
@@ -203,8 +217,6 @@ static int items_key(struct tui_app *a, enum tui_cmd cmd, int key)
 	case TUI_CMD_TOGGLE_READ:
 		if (!it)
 			return TUI_R_NONE;
-		if (s->unread >= 0)
-			s->unread += it->read ? 1 : -1;
 		return toggle_read(a, it);
 	case TUI_CMD_OPEN_LINK:
 		return it ? tui_open_url(a, it->url) : TUI_R_NONE;
@@ -260,4 +272,5 @@ const struct tui_view tui_view_items = {
 	.title = items_title,
 	.selected = items_selected,
 	.idle = items_idle,
+	.item_read = items_item_read,
 };

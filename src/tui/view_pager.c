@@ -128,7 +128,7 @@ static int load(struct tui_app *a, struct pager_state *s, int64_t id)
 		return -1;
 	if (!it.read && store_item_set_read(a->st, it.id, 1) == STORE_OK) {
 		s->it.read = 1;
-		a->data_gen++;
+		tui_item_read_changed(a, it.id, 1);
 	}
 	return 0;
 }
@@ -225,7 +225,7 @@ static int pager_key(struct tui_app *a, enum tui_cmd cmd, int key)
 			tui_status(a, 1, "cannot mark the item: %s", store_errmsg(a->st));
 		} else {
 			s->it.read = !s->it.read;
-			a->data_gen++;
+			tui_item_read_changed(a, s->it.id, s->it.read);
 			tui_status(a, 0, "marked %s", s->it.read ? "read" : "unread");
 		}
 		return TUI_R_REDRAW;

@@ -149,7 +149,9 @@ static int search_key(struct tui_app *a, enum tui_cmd cmd, int key)
 		if (!it)
 			return TUI_R_NONE;
 		if (store_item_set_read(a->st, it->id, !it->read) == STORE_OK)
-			it->read = !it->read;
+			tui_item_read_changed(a, it->id, !it->read);
+		else
+			tui_status(a, 1, "cannot mark the item: %s", store_errmsg(a->st));
 		return TUI_R_REDRAW;
 	case TUI_CMD_OPEN_LINK:
 		return it ? tui_open_url(a, it->url) : TUI_R_NONE;
@@ -172,6 +174,14 @@ static void search_title(struct tui_app *a, char *buf, size_t size)
 		snprintf(buf, size, "%zu results", s->list.n);
 	else
 		buf[0] = '\0';
+}
+
+static void search_item_read(struct tui_app *a, int64_t id, int read)
+{
+	struct search_state *s = S(a);
+	for (size_t i = 0; i < s->list.n; i++)
+		if (s->v[i].id == id)
+			s->v[i].read = read;
 }
 
 static int64_t search_selected(struct tui_app *a)
@@ -200,4 +210,5 @@ const struct tui_view tui_view_search = {
 	.destroy = search_destroy,
 	.title = search_title,
 	.selected = search_selected,
+	.item_read = search_item_read,
 };
