@@ -83,8 +83,8 @@ for m in "${models[@]}"; do
 	opb=$(printf '%s\n' "${op[@]}" | best); otb=$(printf '%s\n' "${ot[@]}" | best)
 	lpb=$(printf '%s\n' "${lp[@]}" | best); ltb=$(printf '%s\n' "${lt[@]}" | best)
 	size=$(du -h "$m" | cut -f1)
-	printf '| %s | %s | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f |\n' "$(basename "$m")" "$size" \
-		"$opb" "$lpb" "$(echo "$opb / $lpb" | bc -l)" "$otb" "$ltb" "$(echo "$otb / $ltb" | bc -l)"
+	awk -v m="$(basename "$m")" -v sz="$size" -v op="$opb" -v lp="$lpb" -v ot="$otb" -v lt="$ltb" \
+		'BEGIN { printf "| %s | %s | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f |\n", m, sz, op, lp, op / lp, ot, lt, ot / lt }' 
 done
 echo
 echo "Batched decode (ours; aggregate tokens/s of N sequences advancing together):"
