@@ -362,8 +362,9 @@ static int cmd_bench(int argc, char **argv)
 				eng_seq_free(c, seqs[s]);
 		}
 		char test[32];
-		if (B == 1) {
-			snprintf(test, sizeof test, "pp%d", pp);
+		{
+			/* B prompts of pp tokens, one after another */
+			snprintf(test, sizeof test, B == 1 ? "pp%d" : "pp%d x%d", pp, B);
 			printf("| %s %s | %s | %s | cpu (%s) | %d | %s | %.2f |\n", in.arch_name,
 			       in.name[0] ? in.name : "", sz, np, eng_quant_simd_name(),
 			       threads, test, (double)pp * B * reps / t_pp);
