@@ -277,7 +277,7 @@ static int cmd_bench(int argc, char **argv)
 			"usage: model bench FILE [-t THREADS] [-p PP] [-n TG] [-b 1,4,16] [-r REPS]\n");
 		return argc < 2 ? 2 : 0;
 	}
-	for (int i = 2; i < argc; i++) {
+	for (int i = 2; i < argc; i += 2) {
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (!v) {
 			fprintf(stderr, "model bench: %s needs a value\n", argv[i]);
@@ -300,7 +300,6 @@ static int cmd_bench(int argc, char **argv)
 			fprintf(stderr, "model bench: unknown option %s\n", argv[i]);
 			return 2;
 		}
-		i++;
 	}
 	if (threads <= 0)
 		threads = eng_pool_default_threads();
@@ -523,7 +522,7 @@ static int cmd_synth(int argc, char **argv)
 	uint32_t tb, th;
 	int ftype;
 
-	for (int i = 1; i < argc; i++) {
+	for (int i = 1; i < argc; i += 2) {
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (!strcmp(argv[i], "--help")) {
 			printf("usage: model synth --shape 1b|8b|70b|EMBDxLAYERSxHEADSxKVxFF --type TYPE "
@@ -545,7 +544,6 @@ static int cmd_synth(int argc, char **argv)
 			fprintf(stderr, "model synth: unknown option %s\n", argv[i]);
 			return 2;
 		}
-		i++;
 	}
 	if (!shape_s || !vocab || !out) {
 		fprintf(stderr, "usage: model synth --shape 1b|8b|70b|DIMS --type TYPE --vocab-from FILE -o OUT.gguf\n");

@@ -27,6 +27,10 @@ struct mm_type {
 	void (*dequantize)(const void *w, float *y, int64_t n);
 };
 
+/* 1 when the CPU runs AVX2, FMA and F16C (and BRIEFING_ENGINE_NO_SIMD is
+ * not set): the condition for the SIMD kernels of forward.c and mm.c. */
+int eng_cpu_simd(void);
+
 /* NULL when the CPU backend cannot multiply by that type. */
 const struct mm_type *eng_mm_type(int type);
 

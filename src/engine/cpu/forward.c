@@ -760,10 +760,9 @@ static struct att_kernels attk = { kq_h_ref, kq_f_ref, pv_h_ref, pv_f_ref, round
 static void attk_init(void)
 {
 #if defined(__x86_64__)
-	if (!getenv("BRIEFING_ENGINE_NO_SIMD") && __builtin_cpu_supports("avx2") &&
-	    __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c"))
+	if (eng_cpu_simd())
 		attk = (struct att_kernels){ kq_h_avx2, kq_f_avx2, pv_h_avx2, pv_f_avx2, round_h_avx2 };
-	if (!getenv("BRIEFING_ENGINE_NO_SIMD") && __builtin_cpu_supports("fma"))
+	if (eng_cpu_simd())
 		ggml_expf = ggml_expf_fma;
 #endif
 }

@@ -142,6 +142,25 @@ AVX2 static void f16_tiny_avx2(int64_t n, float *s, const void *w, const void *a
 #undef FMA_
 #endif
 
+#if defined(__x86_64__)
+#include <cpuid.h>
+#endif
+
+int eng_cpu_simd(void)
+{
+#if defined(__x86_64__)
+	unsigned a, b, c, d;
+	if (getenv("BRIEFING_ENGINE_NO_SIMD"))
+		return 0;
+	/* F16C by CPUID: clang's __builtin_cpu_supports does not know it */
+	if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & (1u << 29)))
+		return 0;
+	return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+	return 0;
+#endif
+}
+
 static struct mm_type table[ENG_TYPE_COUNT];
 static int have[ENG_TYPE_COUNT];
 static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -172,11 +191,7 @@ static void init(void)
 		have[t] = 1;
 	}
 	/* F32/F16: ggml's summation order (see the top of the file) */
-	int simd = 0;
-#if defined(__x86_64__)
-	simd = !getenv("BRIEFING_ENGINE_NO_SIMD") && __builtin_cpu_supports("avx2") &&
-	       __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
-#endif
+	int simd = eng_cpu_simd();
 	if (have[ENG_TYPE_F32]) {
 		table[ENG_TYPE_F32].vec_dot = f32_vec_ref;
 		table[ENG_TYPE_F32].vec_dot_tiny = f32_tiny_ref;
