@@ -137,14 +137,15 @@ FUZZ_CC ?= clang
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -std=c11 -D_GNU_SOURCE -Isrc $(PKG_CFLAGS)
 FUZZ_TIME ?= 20
 
-# Engine targets link the engine alone; the others the application alone.
+# Engine targets link the engine alone; the others the application (less
+# the CLI) and the engine it calls through llm/.
 build/fuzz/fuzz_gguf build/fuzz/fuzz_tokenizer: build/fuzz/%: tests/fuzz/%.c $(ENGINE_SRC)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(ENGINE_SRC) -lm -lpthread
 FUZZ_APP_SRC := $(filter-out src/cli/%,$(APP_SRC))
-build/fuzz/%: tests/fuzz/%.c $(FUZZ_APP_SRC)
+build/fuzz/%: tests/fuzz/%.c $(FUZZ_APP_SRC) $(ENGINE_SRC)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_APP_SRC) $(LIBS)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_APP_SRC) $(ENGINE_SRC) $(LIBS)
 
 fuzz: deps
 	@$(MAKE) --no-print-directory $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
