@@ -16,6 +16,9 @@
 
 /* Words that open sentences (or label lines) without being names. */
 static const char *const common_words[] = {
+	"according", "across", "amid", "among", "assembled", "based", "beyond", "during",
+	"elsewhere", "finally", "first", "following", "note", "overall", "second", "third",
+	"watch", "whatever", "worth",
 	"a", "about", "after", "again", "against", "all", "also", "although", "an", "and",
 	"another", "any", "as", "at", "because", "before", "behind", "both", "bottom", "but",
 	"by", "can", "could", "despite", "each", "either", "even", "every", "everyone",
