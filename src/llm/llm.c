@@ -1,0 +1,148 @@
+/* llm.c — backend dispatch, errors, responses. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "llm/llm_int.h"
+#include "util/util.h"
+
+const char *llm_strerror(int err)
+{
+	switch (err) {
+	case LLM_OK: return "success";
+	case LLM_ERR_NOMEM: return "out of memory";
+	case LLM_ERR_CONFIG: return "LLM configuration error";
+	case LLM_ERR_MODEL: return "the model file cannot be loaded";
+	case LLM_ERR_CONNECT: return "cannot reach the LLM server (or the connection dropped)";
+	case LLM_ERR_HTTP: return "the LLM server returned an HTTP error";
+	case LLM_ERR_PROTOCOL: return "the LLM server's reply cannot be read";
+	case LLM_ERR_TIMEOUT: return "the LLM request timed out";
+	case LLM_ERR_CONTEXT: return "the prompt does not fit the model's context";
+	case LLM_ERR_CANCELLED: return "cancelled";
+	case LLM_ERR_GENERATE: return "the engine failed during generation";
+	}
+	return "unknown LLM error";
+}
+
+void llm_response_clear(struct llm_response *r)
+{
+	if (!r)
+		return;
+	free(r->text);
+	free(r->error);
+	memset(r, 0, sizeof *r);
+	r->prompt_tokens = r->completion_tokens = -1;
+}
+
+void llm_response_fail(struct llm_response *r, int err, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	free(r->text);
+	r->text = NULL;
+	free(r->error);
+	r->error = util_strdup(msg);
+	r->err = err;
+}
+
+int llm_open(const struct llm_config *cfg, struct llm **out, char **err)
+{
+	static const struct {
+		const char *name;
+		int (*open)(struct llm *, const struct llm_config *, char **);
+	} backends[] = {
+		{ "engine", llm_engine_open },
+		{ "openai", llm_openai_open },
+		{ "extractive", llm_extractive_open },
+	};
+	const char *name;
+
+	*out = NULL;
+	if (err)
+		*err = NULL;
+	if (!cfg) {
+		if (err)
+			*err = util_strdup("no LLM configuration given");
+		return LLM_ERR_CONFIG;
+	}
+	name = cfg->backend && *cfg->backend ? cfg->backend : "extractive";
+	for (size_t i = 0; i < sizeof backends / sizeof backends[0]; i++) {
+		if (strcmp(name, backends[i].name))
+			continue;
+		struct llm *l = calloc(1, sizeof *l);
+		char *msg = NULL;
+		if (!l) {
+			if (err)
+				*err = util_strdup("out of memory");
+			return LLM_ERR_NOMEM;
+		}
+		l->backend = backends[i].name;
+		int rc = backends[i].open(l, cfg, &msg);
+		if (rc != LLM_OK) {
+			if (l->ops && l->ops->close)
+				l->ops->close(l);
+			free(l->model_name);
+			free(l);
+			if (err)
+				*err = msg ? msg : util_strdup(llm_strerror(rc));
+			else
+				free(msg);
+			return rc;
+		}
+		free(msg);
+		*out = l;
+		return LLM_OK;
+	}
+	if (err)
+		*err = util_strfmt("backend '%.64s' unknown: choose engine, openai or extractive", name);
+	return LLM_ERR_CONFIG;
+}
+
+void llm_close(struct llm *l)
+{
+	if (!l)
+		return;
+	if (l->ops && l->ops->close)
+		l->ops->close(l);
+	free(l->model_name);
+	free(l);
+}
+
+const char *llm_backend(const struct llm *l)
+{
+	return l ? l->backend : "";
+}
+
+const char *llm_model_name(const struct llm *l)
+{
+	return l && l->model_name ? l->model_name : "";
+}
+
+const char *llm_model_hash(const struct llm *l)
+{
+	return l ? l->model_hash : "";
+}
+
+int llm_complete(struct llm *l, const struct llm_request *reqs, size_t n,
+		 struct llm_response *out, llm_progress_cb cb, void *ctx,
+		 volatile int *cancel)
+{
+	if (!l || (n && (!reqs || !out)))
+		return LLM_ERR_CONFIG;
+	for (size_t i = 0; i < n; i++) {
+		memset(&out[i], 0, sizeof out[i]);
+		out[i].prompt_tokens = out[i].completion_tokens = -1;
+	}
+	if (n == 0)
+		return LLM_OK;
+	if (cancel && *cancel) {
+		for (size_t i = 0; i < n; i++)
+			llm_response_fail(&out[i], LLM_ERR_CANCELLED, "cancelled");
+		return LLM_ERR_CANCELLED;
+	}
+	return l->ops->complete(l, reqs, n, out, cb, ctx, cancel);
+}
