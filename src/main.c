@@ -23,6 +23,7 @@ static const struct command commands[] = {
 	{ "feeds",  cli_feeds_main,  "list, add, remove, import, export, parse feeds" },
 	{ "items",  cli_items_main,  "list archived items" },
 	{ "search", cli_search_main, "full-text search over the archive" },
+	{ "generate", cli_generate_main, "write a briefing (morning or evening edition)" },
 	{ "export", cli_export_main, "print a stored briefing (markdown, text, JSON)" },
 	{ "schedule", cli_schedule_main, "print crontab lines for the morning and evening editions" },
 	{ "model", cli_model_main, "inspect, run and benchmark GGUF models" },
