@@ -23,4 +23,16 @@ echo
 echo "== full-text search: memory"
 b search memory
 echo
-echo "The demo database is $demo/briefing.db; try: ./briefing --db $demo/briefing.db items --since 2026-02-20"
+# The samples are a snapshot of one week in February 2026: the demo's clock
+# is set to that Saturday evening so the edition covers them.
+export BRIEFING_NOW="${BRIEFING_NOW:-$(date -d '2026-02-21 19:00' +%s)}"
+echo "== the evening edition (a configured model if there is one, else the extractive backend)"
+b generate --edition evening --since 2026-02-14
+echo
+echo "== briefing export latest"
+b export latest
+echo
+echo "The demo database is $demo/briefing.db; try:"
+echo "  ./briefing --db $demo/briefing.db export latest --format txt"
+echo "  ./briefing --db $demo/briefing.db generate --style digest --since 2026-02-14"
+echo "  ./briefing --db $demo/briefing.db items --since 2026-02-20"
