@@ -614,6 +614,19 @@ static void js_str(struct util_buf *o, const char *s)
 	util_buf_putc(o, '"');
 }
 
+/* A number with a '.' whatever LC_NUMERIC says (the UI sets the locale). */
+static void js_num(struct util_buf *o, double v, int prec)
+{
+	char buf[64];
+	if (!(v == v) || v > 1e300 || v < -1e300)
+		v = 0;
+	snprintf(buf, sizeof buf, "%.*f", prec, v);
+	for (char *p = buf; *p; p++)
+		if (*p == ',')
+			*p = '.';
+	util_buf_puts(o, buf);
+}
+
 static void js_kv(struct util_buf *o, const char *k, const char *v, int comma)
 {
 	util_buf_printf(o, "%s\"%s\": ", comma ? ", " : "", k);
@@ -645,8 +658,9 @@ static void render_json(struct util_buf *o, const struct store_briefing *b)
 		js_kv(o, "emoji", s->emoji, 1);
 		js_kv(o, "headline", s->headline, 1);
 		js_kv(o, "body", s->body, 1);
-		util_buf_printf(o, ", \"score\": %.4f, \"flagged\": %s", s->score,
-				s->flagged ? "true" : "false");
+		util_buf_puts(o, ", \"score\": ");
+		js_num(o, s->score, 4);
+		util_buf_printf(o, ", \"flagged\": %s", s->flagged ? "true" : "false");
 		js_kv(o, "flag_reason", s->flag_reason, 1);
 		util_buf_puts(o, ",\n   \"sources\": [");
 		for (size_t j = 0; j < s->n_src; j++) {
@@ -679,8 +693,13 @@ static void render_json(struct util_buf *o, const struct store_briefing *b)
 	js_kv(o, "prompt_hashes", b->prompt_hashes, 1);
 	util_buf_printf(o, ", \"prompt_tokens\": %lld, \"completion_tokens\": %lld",
 			(long long)b->prompt_tokens, (long long)b->completion_tokens);
-	util_buf_printf(o, ", \"seconds\": {\"plan\": %.3f, \"write\": %.3f, \"total\": %.3f}}}\n",
-			b->seconds_plan, b->seconds_write, b->seconds_total);
+	util_buf_puts(o, ", \"seconds\": {\"plan\": ");
+	js_num(o, b->seconds_plan, 3);
+	util_buf_puts(o, ", \"write\": ");
+	js_num(o, b->seconds_write, 3);
+	util_buf_puts(o, ", \"total\": ");
+	js_num(o, b->seconds_total, 3);
+	util_buf_puts(o, "}}}\n");
 }
 
 /* ---- entry point ------------------------------------------------------------------ */
