@@ -19,6 +19,7 @@ for bin in build/fuzz/fuzz_*; do
 	case $name in
 	fuzz_opml) find "$feeds" -name '*.opml' -exec cp {} "$work/seeds/" \; ;;
 	fuzz_sections) cp feeds/sections.conf "$work/seeds/" ;;
+	fuzz_brief_write) cp prompts/*.txt tests/fixtures/golden/*.md "$work/seeds/" 2>/dev/null ;;
 	fuzz_util) cut -f2 "$feeds/feedparser/DATES.tsv" | tail -n +2 | split -l 1 - "$work/seeds/d" ;;
 	fuzz_gguf|fuzz_tokenizer) ;;  # these targets build their own inputs
 	*) find "$feeds" -type f \( -name '*.xml' -o -name '*.atom' -o -name '*.rdf' \) \
