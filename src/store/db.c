@@ -130,6 +130,9 @@ static const char *const migrations[] = {
 	"  PRIMARY KEY (story_id, pos)"
 	");"
 	"CREATE INDEX story_sources_item ON story_sources(item_id);",
+	/* 3: per-feed item and unread counts (the Feeds and Items views) read
+	 * this index alone instead of every row of the feed */
+	"CREATE INDEX items_feed_read ON items(feed_id, read);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
