@@ -40,4 +40,20 @@ void cli_json_string(FILE *f, const char *s);
  * option. Prints an error and sets *bad when the value is missing. */
 const char *cli_opt_value(int argc, char **argv, int *i, const char *name, int *bad);
 
+struct brief_opts;
+struct util_config;
+
+/* The model and style parts of a briefing's options: backend, model (file
+ * or name), base_url from the command line (each may be NULL), else [llm]
+ * of cfg (backend, model, base_url, model_name, api_key_env, threads, ctx,
+ * timeout, parallel), else the extractive backend; style from
+ * [briefing] style unless o->style is set; o->cfg = cfg. Strings are
+ * borrowed from the arguments and cfg. Returns the backend chosen. */
+const char *cli_generate_opts(const struct util_config *cfg, const char *backend,
+			      const char *model, const char *base_url, struct brief_opts *o);
+
+/* The directory of the config file at path (where prompts/, styles/ and
+ * sections.conf may override the bundled ones). Caller frees; NULL ENOMEM. */
+char *cli_config_dir(const char *path);
+
 #endif

@@ -82,8 +82,7 @@ static void on_progress(void *ctx, const struct brief_progress *p)
 	fflush(stderr);
 }
 
-/* config_dir: the directory of the config file (prompts/, styles/, sections.conf). */
-static char *dir_of(const char *path)
+char *cli_config_dir(const char *path)
 {
 	char *d = util_strdup(path);
 	if (!d)
@@ -96,6 +95,36 @@ static char *dir_of(const char *path)
 	else
 		strcpy(d, ".");
 	return d;
+}
+
+const char *cli_generate_opts(const struct util_config *cfg, const char *backend,
+			      const char *model, const char *base_url, struct brief_opts *o)
+{
+	const char *c_backend = util_config_get(cfg, "llm.backend");
+	const char *c_model = util_config_get(cfg, "llm.model");
+	const char *c_url = util_config_get(cfg, "llm.base_url");
+	if (!backend)
+		backend = c_backend;
+	if (!backend) /* a configured model wins, else no model at all */
+		backend = model || c_model ? "engine" : base_url || c_url ? "openai" : "extractive";
+	o->llm.backend = backend;
+	if (!strcmp(backend, "engine")) {
+		o->llm.model_path = model ? model : c_model;
+	} else if (!strcmp(backend, "openai")) {
+		o->llm.base_url = base_url ? base_url : c_url;
+		o->llm.model = model ? model : util_config_get(cfg, "llm.model_name");
+		if (!o->llm.model)
+			o->llm.model = c_model;
+		o->llm.api_key_env = util_config_get(cfg, "llm.api_key_env");
+	}
+	o->llm.threads = (int)util_config_get_long(cfg, "llm.threads", 0);
+	o->llm.n_ctx = (int)util_config_get_long(cfg, "llm.ctx", 0);
+	o->llm.timeout = util_config_get_long(cfg, "llm.timeout", 0);
+	o->llm.parallel = (int)util_config_get_long(cfg, "llm.parallel", 0);
+	if (!o->style)
+		o->style = util_config_get(cfg, "briefing.style");
+	o->cfg = cfg;
+	return backend;
 }
 
 int cli_generate_main(const struct cli_global *g, int argc, char **argv)
@@ -163,32 +192,9 @@ int cli_generate_main(const struct cli_global *g, int argc, char **argv)
 			free(cfg_path);
 			return CLI_EXIT_IO;
 		}
-		cfg_dir = dir_of(cfg_path);
+		cfg_dir = cli_config_dir(cfg_path);
 	}
-	const char *c_backend = util_config_get(cfg, "llm.backend");
-	const char *c_model = util_config_get(cfg, "llm.model");
-	const char *c_url = util_config_get(cfg, "llm.base_url");
-	if (!backend)
-		backend = c_backend;
-	if (!backend) /* a configured model wins, else no model at all */
-		backend = model || c_model ? "engine" : base_url || c_url ? "openai" : "extractive";
-	o.llm.backend = backend;
-	if (!strcmp(backend, "engine")) {
-		o.llm.model_path = model ? model : c_model;
-	} else if (!strcmp(backend, "openai")) {
-		o.llm.base_url = base_url ? base_url : c_url;
-		o.llm.model = model ? model : util_config_get(cfg, "llm.model_name");
-		if (!o.llm.model)
-			o.llm.model = c_model;
-		o.llm.api_key_env = util_config_get(cfg, "llm.api_key_env");
-	}
-	o.llm.threads = (int)util_config_get_long(cfg, "llm.threads", 0);
-	o.llm.n_ctx = (int)util_config_get_long(cfg, "llm.ctx", 0);
-	o.llm.timeout = util_config_get_long(cfg, "llm.timeout", 0);
-	o.llm.parallel = (int)util_config_get_long(cfg, "llm.parallel", 0);
-	if (!o.style)
-		o.style = util_config_get(cfg, "briefing.style");
-	o.cfg = cfg;
+	backend = cli_generate_opts(cfg, backend, model, base_url, &o);
 	o.config_dir = cfg_dir;
 	o.cancel = &cancel_flag;
 

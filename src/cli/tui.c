@@ -16,9 +16,9 @@ static void tui_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: briefing [tui]\n"
-		"  The full-screen reader: items, feeds and search over the archive;\n"
-		"  r fetches, ? lists the keys. Keys and colours: [keys] and [theme]\n"
-		"  in briefing.conf(5).\n");
+		"  The full-screen reader: briefings, items, feeds and search over the\n"
+		"  archive; r fetches, g writes a briefing, ? lists the keys.\n"
+		"  Keys and colours: [keys] and [theme] in briefing.conf(5).\n");
 }
 
 /* [fetch] settings the reader's fetch uses (the same keys as 'fetch'). */
@@ -73,10 +73,12 @@ int cli_tui_main(const struct cli_global *g, int argc, char **argv)
 		free(cfg_path);
 		return CLI_EXIT_IO;
 	}
+	char *cfg_dir = cfg_path ? cli_config_dir(cfg_path) : NULL;
 	free(cfg_path);
 	char *db_path = g->db_path ? util_strdup(g->db_path) : util_path_data("briefing.db");
 	rc = cli_store_open(g, &st);
 	if (rc != CLI_EXIT_OK) {
+		free(cfg_dir);
 		free(db_path);
 		util_config_free(cfg);
 		return rc;
@@ -85,8 +87,12 @@ int cli_tui_main(const struct cli_global *g, int argc, char **argv)
 	o.db_path = db_path;
 	o.cfg = cfg;
 	fetch_opts(cfg, &o.fetch);
+	/* `g`: what 'briefing generate' with no arguments would do */
+	cli_generate_opts(cfg, NULL, NULL, NULL, &o.generate);
+	o.generate.config_dir = cfg_dir;
 	rc = tui_run(st, &o, &err);
 	store_close(st);
+	free(cfg_dir);
 	util_config_free(cfg);
 	free(db_path);
 	if (rc != TUI_OK) {

@@ -1,4 +1,4 @@
-/* The reader's loop: read keys (and the fetch worker's wake-ups), turn keys
+/* The reader's loop: read keys (and the worker's wake-ups), turn keys
  * into commands through the key table, let the view on top react, and
  * paint once per turn. Handlers never paint. The terminal is given back on
  * every way out: quit, error, SIGINT/SIGTERM/SIGHUP (a flag the loop
@@ -160,12 +160,20 @@ void tui_item_read_changed(struct tui_app *a, int64_t id, int read)
 
 /* ---- fetch -------------------------------------------------------------- */
 
+static int job_busy(struct tui_app *a)
+{
+	if (!a->job.running)
+		return 0;
+	tui_status(a, 0, "%s is already running",
+		   a->job.kind == TUI_JOB_GENERATE ? "a briefing" : "a fetch");
+	return 1;
+}
+
 int tui_fetch_start(struct tui_app *a, int64_t one_id)
 {
-	if (a->job.running) {
-		tui_status(a, 0, "a fetch is already running");
+	if (job_busy(a))
 		return TUI_R_REDRAW;
-	}
+	a->job.kind = TUI_JOB_FETCH;
 	a->job.opts = a->opts->fetch;
 	a->job.one_id = one_id;
 	a->job.wake_fd = a->wake[1];
@@ -178,21 +186,87 @@ int tui_fetch_start(struct tui_app *a, int64_t one_id)
 	return TUI_R_REDRAW;
 }
 
-static void fetch_status(struct tui_app *a, char *buf, size_t size)
+int tui_generate_start(struct tui_app *a)
+{
+	if (job_busy(a))
+		return TUI_R_REDRAW;
+	a->job.kind = TUI_JOB_GENERATE;
+	a->job.gen_opts = a->opts->generate;
+	a->job.wake_fd = a->wake[1];
+	if (tui_job_start(&a->job) != 0) {
+		tui_status(a, 1, "cannot start the briefing: out of threads?");
+		return TUI_R_REDRAW;
+	}
+	a->status[0] = '\0';
+	a->status_error = 0;
+	return TUI_R_REDRAW;
+}
+
+/* The running job's progress line. */
+static void job_status(struct tui_app *a, char *buf, size_t size)
 {
 	struct feed_update_progress p;
-	char cancel[64];
+	struct brief_progress gp;
+	char cancel[64], stage[sizeof a->job.stage];
 
 	pthread_mutex_lock(&a->job.mu);
 	p = a->job.p;
+	gp = a->job.gp;
+	memcpy(stage, a->job.stage, sizeof stage);
 	pthread_mutex_unlock(&a->job.mu);
 	tui_keymap_describe(&a->keys, TUI_CMD_CANCEL, cancel, sizeof cancel);
 	char *sp = strchr(cancel, ' ');
 	if (sp)
 		*sp = '\0';
+	if (a->job.kind == TUI_JOB_GENERATE) {
+		int k = snprintf(buf, size, "generating (%s): %s", a->opts->generate.llm.backend
+				 ? a->opts->generate.llm.backend : "?", stage[0] ? stage : "start");
+		if (k >= 0 && (size_t)k < size && gp.total)
+			snprintf(buf + k, size - (size_t)k, " %zu/%zu stories, %zu tokens, %.1f tok/s",
+				 gp.done, gp.total, gp.tokens, gp.tok_per_s);
+		k = (int)strlen(buf);
+		snprintf(buf + k, size - (size_t)k, "%s  (%s: cancel)",
+			 a->job.cancel ? ", cancelling" : "", cancel);
+		return;
+	}
 	snprintf(buf, size, "fetching: %zu/%zu feeds, %zu new, %zu error%s%s  (%s: cancel)",
 		 p.done, p.total, p.new_items, p.errors, p.errors == 1 ? "" : "s",
 		 a->job.cancel ? ", cancelling" : "", cancel);
+}
+
+/* The briefing worker finished (joined): say how it went; a stored one
+ * shows in the Briefings view (reloaded through data_gen). */
+static void generate_done(struct tui_app *a, const char *err)
+{
+	int rc = a->job.result;
+	struct store_briefing b;
+
+	switch (rc) {
+	case BRIEF_OK:
+		a->data_gen++;
+		memset(&b, 0, sizeof b);
+		if (store_briefing_get(a->st, a->job.gen_id, &b) == STORE_OK) {
+			tui_status(a, 0, "briefing %lld stored: %s, %zu stor%s%s",
+				   (long long)a->job.gen_id,
+				   b.edition_date && *b.edition_date ? b.edition_date
+				   : b.edition ? b.edition : "",
+				   b.n_stories, b.n_stories == 1 ? "y" : "ies",
+				   top_view(a) == views[TUI_V_BRIEFINGS] ? "" : " (1: the briefings)");
+			store_briefing_clear(&b);
+		} else {
+			tui_status(a, 0, "stored briefing %lld", (long long)a->job.gen_id);
+		}
+		break;
+	case BRIEF_ERR_CANCELLED:
+		tui_status(a, 0, "briefing cancelled; nothing was stored");
+		break;
+	case BRIEF_ERR_EMPTY:
+		tui_status(a, 1, "nothing to write: %s", err[0] ? err : brief_strerror(rc));
+		break;
+	default:
+		tui_status(a, 1, "briefing failed (nothing stored): %s",
+			   err[0] ? err : brief_strerror(rc));
+	}
 }
 
 /* The worker said something: refresh what is shown; when it is done, join
@@ -213,6 +287,11 @@ static int job_wake(struct tui_app *a, size_t *seen_new)
 	if (p.new_items + p.updated_items != *seen_new) {
 		*seen_new = p.new_items + p.updated_items;
 		a->data_gen++;
+	}
+	if (a->job.kind == TUI_JOB_GENERATE) {
+		if (tui_job_reap(&a->job))
+			generate_done(a, err);
+		return r;
 	}
 	if (tui_job_reap(&a->job)) {
 		int rc = a->job.result;
@@ -358,7 +437,7 @@ static void paint(struct tui_app *a)
 	if (!a->prompting) {
 		char buf[1200];
 		if (a->job.running) {
-			fetch_status(a, buf, sizeof buf);
+			job_status(a, buf, sizeof buf);
 			if (a->status[0]) {
 				size_t k = strlen(buf);
 				snprintf(buf + k, sizeof buf - k, " | %s", a->status);
@@ -414,10 +493,13 @@ static int global_cmd(struct tui_app *a, enum tui_cmd cmd, int key)
 		return tui_view_switch(a, TUI_V_SEARCH, 0);
 	case TUI_CMD_FETCH:
 		return tui_fetch_start(a, 0);
+	case TUI_CMD_GENERATE:
+		return tui_generate_start(a);
 	case TUI_CMD_CANCEL:
 		if (a->job.running) {
 			tui_job_cancel(&a->job);
-			tui_status(a, 0, "cancelling the fetch...");
+			tui_status(a, 0, "cancelling the %s...",
+				   a->job.kind == TUI_JOB_GENERATE ? "briefing" : "fetch");
 		}
 		return TUI_R_REDRAW;
 	case TUI_CMD_NONE: {

@@ -1,5 +1,6 @@
-/* The fetch worker: feed_update_run in its own thread on its own database
- * connection (SQLite in WAL mode: the UI keeps reading meanwhile). Progress
+/* The worker: feed_update_run or brief_generate in its own thread on its
+ * own database connection (SQLite in WAL mode: the UI keeps reading
+ * meanwhile). Progress
  * is copied under a mutex and announced by a byte on a pipe the UI loop
  * polls; the worker never touches curses. Signals stay with the UI thread. */
 #include <signal.h>
@@ -34,6 +35,37 @@ static void on_progress(void *ctx, const struct feed_update_progress *p)
 	wake(j);
 }
 
+static void on_brief_progress(void *ctx, const struct brief_progress *p)
+{
+	struct tui_job *j = ctx;
+
+	pthread_mutex_lock(&j->mu);
+	j->gp = *p;
+	j->gp.stage = NULL;
+	snprintf(j->stage, sizeof j->stage, "%s", p->stage ? p->stage : "");
+	pthread_mutex_unlock(&j->mu);
+	wake(j);
+}
+
+static void generate(struct tui_job *j, struct store *st)
+{
+	struct brief_opts o = j->gen_opts;
+	char *err = NULL;
+	int64_t id = 0;
+
+	o.cancel = &j->cancel;
+	o.dry_run = 0;
+	int rc = brief_generate(st, &o, on_brief_progress, j, &id, NULL, &err);
+	pthread_mutex_lock(&j->mu);
+	j->result = rc;
+	j->gen_id = id;
+	if (rc != BRIEF_OK)
+		snprintf(j->last_error, sizeof j->last_error, "%s", err ? err : brief_strerror(rc));
+	j->finished = 1;
+	pthread_mutex_unlock(&j->mu);
+	free(err);
+}
+
 static void *job_main(void *arg)
 {
 	struct tui_job *j = arg;
@@ -48,10 +80,16 @@ static void *job_main(void *arg)
 		pthread_mutex_lock(&j->mu);
 		snprintf(j->last_error, sizeof j->last_error, "cannot open the database: %s",
 			 msg ? msg : store_strerror(rc));
-		j->result = FEED_ERR_STORE;
+		j->result = j->kind == TUI_JOB_GENERATE ? BRIEF_ERR_STORE : FEED_ERR_STORE;
 		j->finished = 1;
 		pthread_mutex_unlock(&j->mu);
 		free(msg);
+		wake(j);
+		return NULL;
+	}
+	if (j->kind == TUI_JOB_GENERATE) {
+		generate(j, st);
+		store_close(st);
 		wake(j);
 		return NULL;
 	}
@@ -87,7 +125,10 @@ int tui_job_start(struct tui_job *j)
 	j->finished = 0;
 	j->result = 0;
 	j->last_error[0] = '\0';
+	j->stage[0] = '\0';
+	j->gen_id = 0;
 	memset(&j->p, 0, sizeof j->p);
+	memset(&j->gp, 0, sizeof j->gp);
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	int rc = pthread_create(&j->thread, NULL, job_main, j);

@@ -39,7 +39,7 @@ const struct tui_cmd_info tui_cmds[TUI_CMD_COUNT] = {
 			    TUI_VM_ALL & ~TUI_VM_HELP, "r" },
 	[TUI_CMD_FETCH_ONE] = { TUI_CMD_FETCH_ONE, "fetch_one", "fetch the selected feed now",
 				TUI_VM_FEEDS, "R" },
-	[TUI_CMD_CANCEL] = { TUI_CMD_CANCEL, "cancel", "stop a running fetch", TUI_VM_ALL, "c C-g" },
+	[TUI_CMD_CANCEL] = { TUI_CMD_CANCEL, "cancel", "stop a running fetch or briefing", TUI_VM_ALL, "c C-g" },
 	[TUI_CMD_TOGGLE_READ] = { TUI_CMD_TOGGLE_READ, "toggle_read", "mark read / unread",
 				  TUI_VM_ITEMS | TUI_VM_SEARCH | TUI_VM_PAGER, "N u" },
 	[TUI_CMD_OPEN_LINK] = { TUI_CMD_OPEN_LINK, "open_link",
@@ -57,6 +57,11 @@ const struct tui_cmd_info tui_cmds[TUI_CMD_COUNT] = {
 				TUI_VM_ALL & ~TUI_VM_HELP, "1 B" },
 	[TUI_CMD_EXPORT] = { TUI_CMD_EXPORT, "export", "export the briefing to markdown (the path is shown)",
 			     TUI_VM_BRIEFINGS | TUI_VM_READER | TUI_VM_STORY, "e" },
+	/* g is also top: in these two lists generate wins (fewer views), Home
+	 * still goes to the top; elsewhere g stays less's g */
+	[TUI_CMD_GENERATE] = { TUI_CMD_GENERATE, "generate",
+			       "write a briefing from the items since the last one (the config's model)",
+			       TUI_VM_BRIEFINGS | TUI_VM_ITEMS, "g" },
 };
 
 static const struct {
@@ -144,8 +149,9 @@ void tui_key_name(int key, char *buf, size_t size)
 }
 
 /* Bind the space-separated names in spec to cmd, replacing its keys and
- * taking each key from any other command sharing a view. */
-static int bind_spec(struct tui_keymap *km, enum tui_cmd cmd, const char *spec, char **err)
+ * (steal) taking each key from any other command sharing a view. */
+static int bind_spec(struct tui_keymap *km, enum tui_cmd cmd, const char *spec, int steal,
+		     char **err)
 {
 	char *copy = util_strdup(spec), *save = NULL;
 	int n = 0;
@@ -160,7 +166,7 @@ static int bind_spec(struct tui_keymap *km, enum tui_cmd cmd, const char *spec, 
 				*err = util_strfmt("keys.%s: unknown key '%s'", tui_cmds[cmd].name, t);
 			continue;
 		}
-		for (int c = 1; c < TUI_CMD_COUNT; c++) {
+		for (int c = 1; steal && c < TUI_CMD_COUNT; c++) {
 			if (c == (int)cmd || !(tui_cmds[c].views & tui_cmds[cmd].views))
 				continue;
 			for (int j = 0; j < TUI_MAX_BIND && km->keys[c][j]; j++)
@@ -183,8 +189,10 @@ int tui_keymap_load(struct tui_keymap *km, const struct util_config *cfg, char *
 	memset(km, 0, sizeof *km);
 	if (err)
 		*err = NULL;
+	/* the defaults share keys on purpose (g: top, and generate in the
+	 * lists): the lookup picks the narrower command */
 	for (int c = 1; c < TUI_CMD_COUNT; c++)
-		if (bind_spec(km, (enum tui_cmd)c, tui_cmds[c].defaults, NULL))
+		if (bind_spec(km, (enum tui_cmd)c, tui_cmds[c].defaults, 0, NULL))
 			return -1;
 	if (!cfg)
 		return 0;
@@ -192,7 +200,7 @@ int tui_keymap_load(struct tui_keymap *km, const struct util_config *cfg, char *
 		char key[64];
 		snprintf(key, sizeof key, "keys.%s", tui_cmds[c].name);
 		const char *v = util_config_get(cfg, key);
-		if (v && bind_spec(km, (enum tui_cmd)c, v, err))
+		if (v && bind_spec(km, (enum tui_cmd)c, v, 1, err))
 			return -1;
 	}
 	return 0;
@@ -200,19 +208,31 @@ int tui_keymap_load(struct tui_keymap *km, const struct util_config *cfg, char *
 
 enum tui_cmd tui_keymap_lookup(const struct tui_keymap *km, int key, unsigned view)
 {
+	enum tui_cmd best = TUI_CMD_NONE;
+	int best_n = 0;
+
 	if (key == '\r')
 		key = '\n';
 	for (int c = 1; c < TUI_CMD_COUNT; c++) {
 		if (!(tui_cmds[c].views & view))
 			continue;
+		int n = __builtin_popcount(tui_cmds[c].views);
 		for (int j = 0; j < TUI_MAX_BIND && km->keys[c][j]; j++)
-			if (km->keys[c][j] == key)
-				return (enum tui_cmd)c;
+			if (km->keys[c][j] == key && (best == TUI_CMD_NONE || n < best_n)) {
+				best = (enum tui_cmd)c;
+				best_n = n;
+			}
 	}
-	return TUI_CMD_NONE;
+	return best;
 }
 
 void tui_keymap_describe(const struct tui_keymap *km, enum tui_cmd cmd, char *buf, size_t size)
+{
+	tui_keymap_describe_in(km, cmd, TUI_VM_ALL, buf, size);
+}
+
+void tui_keymap_describe_in(const struct tui_keymap *km, enum tui_cmd cmd, unsigned view,
+			    char *buf, size_t size)
 {
 	size_t used = 0;
 
@@ -221,6 +241,9 @@ void tui_keymap_describe(const struct tui_keymap *km, enum tui_cmd cmd, char *bu
 	buf[0] = '\0';
 	for (int j = 0; j < TUI_MAX_BIND && km->keys[cmd][j]; j++) {
 		char name[32];
+		if (view != TUI_VM_ALL &&
+		    tui_keymap_lookup(km, km->keys[cmd][j], view & tui_cmds[cmd].views) != cmd)
+			continue; /* another command has it here */
 		tui_key_name(km->keys[cmd][j], name, sizeof name);
 		int w = snprintf(buf + used, size - used, "%s%s", used ? " " : "", name);
 		if (w < 0 || (size_t)w >= size - used)

@@ -1,11 +1,12 @@
 /* tui — the full-screen reader (ncursesw): items, feeds, search, an item
- * pager and a help overlay generated from the key table; fetches feeds in a
- * worker thread with live progress. The only caller is cli/tui.c.
+ * pager and a help overlay generated from the key table; fetches feeds and
+ * generates briefings in a worker thread with live progress. The only caller is cli/tui.c.
  * Everything drawn from a feed is sanitised (util_text_sanitize) and passes
  * through one drawing primitive that drops any control character left. */
 #ifndef BRIEFING_TUI_H
 #define BRIEFING_TUI_H
 
+#include "brief/brief.h"
 #include "feed/feed.h"
 
 struct store;
@@ -25,6 +26,8 @@ struct tui_opts {
 				       * fetch worker opens its own connection */
 	const struct util_config *cfg; /* may be NULL; [keys], [theme], [ui] read */
 	struct feed_update_opts fetch; /* template for `r` (ids ignored) */
+	struct brief_opts generate;   /* template for `g`: model, style, config
+				       * (now, since and cancel set per run) */
 };
 
 /* Run the reader until the user quits or a signal (SIGINT, SIGTERM, SIGHUP)

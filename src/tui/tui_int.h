@@ -89,6 +89,7 @@ enum tui_cmd {
 	TUI_CMD_PREV,
 	TUI_CMD_BRIEFINGS,
 	TUI_CMD_EXPORT,
+	TUI_CMD_GENERATE,
 	TUI_CMD_COUNT
 };
 
@@ -117,10 +118,15 @@ void tui_key_name(int key, char *buf, size_t size);
  * or key names are reported in *err (caller frees; first problem only) and
  * skipped. 0 ok, -1 ENOMEM. */
 int tui_keymap_load(struct tui_keymap *km, const struct util_config *cfg, char **err);
-/* The command key is bound to in a view (mask), TUI_CMD_NONE if none. */
+/* The command key is bound to in a view (mask), TUI_CMD_NONE if none; of
+ * two commands with the key there, the one for fewer views. */
 enum tui_cmd tui_keymap_lookup(const struct tui_keymap *km, int key, unsigned view);
 /* "j Down" — the live bindings of cmd. */
 void tui_keymap_describe(const struct tui_keymap *km, enum tui_cmd cmd, char *buf, size_t size);
+/* The same, less the keys another command takes in view (a mask; TUI_VM_ALL:
+ * every key). */
+void tui_keymap_describe_in(const struct tui_keymap *km, enum tui_cmd cmd, unsigned view,
+			    char *buf, size_t size);
 
 /* ---- theme (theme.c) ---------------------------------------------------- */
 enum tui_elem {
@@ -219,7 +225,8 @@ struct tui_list {
 int tui_list_cmd(struct tui_list *l, enum tui_cmd cmd, int rows);
 void tui_list_clamp(struct tui_list *l, int rows);
 
-/* The fetch worker (job.c). */
+/* The worker (job.c): a fetch or a briefing, one at a time. */
+enum tui_job_kind { TUI_JOB_FETCH, TUI_JOB_GENERATE };
 struct tui_job {
 	pthread_t thread;
 	int running;          /* a thread exists (joined once finished) */
@@ -227,13 +234,19 @@ struct tui_job {
 	pthread_mutex_t mu;
 	/* guarded by mu */
 	int finished;
-	int result;           /* feed_update_run's */
+	int result;           /* feed_update_run's or brief_generate's */
 	struct feed_update_progress p; /* counts only; strings NULL */
-	char last_error[512]; /* "URL: message" of the newest failing feed */
+	struct brief_progress gp;      /* stage NULL: see stage */
+	char stage[32];       /* the briefing's stage */
+	int64_t gen_id;       /* the briefing stored */
+	char last_error[512]; /* fetch: "URL: message" of the newest failing
+			       * feed; generate: why it failed */
 	/* set before start */
+	enum tui_job_kind kind;
 	char *db_path;
 	struct feed_update_opts opts;
 	int64_t one_id;
+	struct brief_opts gen_opts; /* cancel set by the worker */
 	int wake_fd;          /* written a byte after each progress */
 };
 
@@ -282,6 +295,9 @@ const struct tui_view *tui_view_get(enum tui_view_id id);
 void tui_item_read_changed(struct tui_app *a, int64_t id, int read);
 /* Start a fetch (one_id 0 = every feed due; else that feed, forced). */
 int tui_fetch_start(struct tui_app *a, int64_t one_id);
+/* Start writing a briefing (the config's model, the window since the
+ * previous one). Reaction. */
+int tui_generate_start(struct tui_app *a);
 /* Open a URL: $BROWSER, else xdg-open, else show it. Reaction. */
 int tui_open_url(struct tui_app *a, const char *url);
 

@@ -57,7 +57,7 @@ static void help_draw(struct tui_app *a, int top, int rows)
 		enum tui_cmd c = s->rows[s->top + (size_t)r];
 		char keys[96];
 		int y = top + 2 + r;
-		tui_keymap_describe(&a->keys, c, keys, sizeof keys);
+		tui_keymap_describe_in(&a->keys, c, s->mask, keys, sizeof keys);
 		tui_attr(a, TUI_E_UNREAD);
 		tui_draw_text(y, 2, keys[0] ? keys : "(unbound)", 20);
 		tui_attr(a, TUI_E_DIM);

@@ -5,11 +5,14 @@ deadline; nothing sleeps a fixed time. Python standard library + tmux."""
 
 import os
 import re
+import calendar
 import shutil
+import socket
 import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 
@@ -742,6 +745,137 @@ class TuiTest(unittest.TestCase):
         self.assertGreater(len([l for l in body(s).split("\n") if "\u534a" in l]), 3)
         p.keys("Q")
         self.assert_restored(p)
+
+    # ---- g: a briefing written from inside the reader ----------------------
+
+    NOW = calendar.timegm((2026, 2, 21, 19, 0, 0))  # the samples' Saturday evening
+
+    def start_generate(self, config=None, width=100):
+        """Samples fetched, the clock fixed (BRIEFING_NOW, TZ=UTC), the
+        reader started on the archive (no briefings yet)."""
+        self.env.update({"BRIEFING_NOW": str(self.NOW), "TZ": "UTC"})
+        if config is not None:
+            d = os.path.join(self.tmp, "config", "briefing")
+            os.makedirs(d, exist_ok=True)
+            with open(os.path.join(d, "config"), "w") as f:
+                f.write(config)
+        self.add_samples()
+        p = self.start(width=width)
+        p.wait_for("28 items")
+        return p
+
+    def test_generate_inside_lists_the_new_edition(self):
+        p = self.start_generate()
+        p.keys("g")
+        s = p.wait(lambda s: re.search(r"briefing 1 stored: 2026\.02\.21 .*Evening.*"
+                                       r"\d+ stor(y|ies) \(1: the briefings\)", s),
+                   "the briefing stored")
+        n = self.q("select count(*) from briefing_stories where briefing_id = 1")[0][0]
+        self.assertGreater(n, 0)
+        self.assertIn("%d stor" % n, s.split("\n")[-2])
+        self.assertEqual(self.q("select backend from briefings"), [("extractive",)])
+        p.keys("1")
+        s = p.wait_for("Briefings")
+        rows = body(s).split("\n")
+        self.assertRegex(rows[0], r"2026\.02\.21 .*Evening.*%d stories" % n)
+        # the same clock again: nothing new since that edition, said in the
+        # status line; the view stays and keeps working
+        p.keys("g")
+        p.wait_for("nothing to write")
+        self.assertEqual(self.q("select count(*) from briefings"), [(1,)])
+        p.keys("Enter")
+        p.wait_for("briefing | Briefing | 2026.02.21")
+        p.keys("q")
+        p.wait_for("briefing | Briefings")
+        p.keys("Q")
+        self.assert_restored(p)
+
+    def test_generate_help_and_keys(self):
+        """g generates in Briefings and Items; in Feeds it stays top."""
+        p = self.start_generate()
+        p.keys("?")
+        s = p.wait_for("generate")
+        self.assertRegex(s, r"\n +g +generate +write a briefing")
+        self.assertRegex(s, r"\n +Home +top ")
+        p.keys("q")
+        p.keys("3")
+        p.wait_for("4 feeds")
+        p.keys("?")
+        s = p.wait_for("Keys in Feeds")
+        self.assertRegex(s, r"\n +g Home +top ")
+        self.assertNotIn("generate", s)
+        p.keys("q")
+        p.keys("Q")
+        self.assert_restored(p)
+
+    def test_generate_model_error_is_shown(self):
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        s.close()                                   # nothing listens there now
+        p = self.start_generate("[llm]\nbackend = openai\nbase_url = http://127.0.0.1:%d/v1\n"
+                                "model_name = x\ntimeout = 5\n" % port, width=160)
+        p.keys("g")
+        s = p.wait(lambda s: "briefing failed (nothing stored): " in s.split("\n")[-2],
+                   "the error")
+        self.assertIn("cannot connect to http://127.0.0.1:%d/" % port, s)
+        self.assertEqual(self.q("select count(*) from briefings"), [(0,)])
+        # still running: keys answer
+        p.keys("3")
+        p.wait_for("4 feeds, 0 failing")
+        p.keys("Q")
+        self.assert_restored(p)
+
+    def test_generate_cancel(self):
+        """A model server that never answers: the briefing waits in its
+        write stage, c stops it, nothing is stored."""
+        srv = socket.socket()
+        srv.bind(("127.0.0.1", 0))
+        srv.listen(8)
+        conns = []
+        stop = []
+
+        def accept():
+            srv.settimeout(0.2)
+            while not stop:
+                try:
+                    conns.append(srv.accept()[0])
+                except OSError:
+                    pass
+        t = threading.Thread(target=accept, daemon=True)
+        t.start()
+        try:
+            p = self.start_generate("[llm]\nbackend = openai\nbase_url = http://127.0.0.1:%d/v1\n"
+                                    "model_name = x\ntimeout = 60\n" % srv.getsockname()[1],
+                                    width=160)
+            p.keys("g")
+            s = p.wait(lambda s: re.search(r"generating \(openai\): write 0/\d+ stories, 0 tokens"
+                                           r".*\(c: cancel\)", s), "the write stage")
+            deadline = time.monotonic() + WAIT
+            while not conns and time.monotonic() < deadline:
+                time.sleep(0.03)
+            self.assertTrue(conns, "the model server was never asked")
+            # keys are served meanwhile
+            p.keys("3")
+            s = p.wait_for("4 feeds, 0 failing")
+            self.assertIn("generating (openai)", s)
+            p.keys("2")
+            p.wait_for("Items | every feed")
+            p.keys("g")
+            p.wait_for("a briefing is already running")
+            t0 = time.monotonic()
+            p.keys("c")
+            p.wait_for("briefing cancelled; nothing was stored")
+            self.assertLess(time.monotonic() - t0, 5)
+            self.assertEqual(self.q("select count(*) from briefings"), [(0,)])
+            p.keys("Q")
+            self.assert_restored(p)
+        finally:
+            stop.append(1)
+            t.join()
+            for c in conns:
+                c.close()
+            srv.close()
 
 
 if __name__ == "__main__":

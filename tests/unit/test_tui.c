@@ -316,15 +316,40 @@ static void test_keymap_defaults(void **state)
 
 	assert_int_equal(tui_keymap_load(&km, NULL, &err), 0);
 	assert_null(err);
-	/* every default binding leads back to its command in each of its views */
+	/* every default binding leads back to its command in each of its
+	 * views, but for one shared on purpose: g is generate in Briefings
+	 * and Items (the narrower command), top elsewhere */
+	int shadowed = 0;
 	for (int c = 1; c < TUI_CMD_COUNT; c++) {
 		assert_non_null(tui_cmds[c].name);
 		assert_int_equal(tui_cmds[c].cmd, c);
 		assert_non_null(km.keys[c][0] ? "bound" : NULL);
 		for (int j = 0; km.keys[c][j]; j++)
-			for (unsigned v = 1; v <= TUI_VM_STORY; v <<= 1)
-				if (tui_cmds[c].views & v)
-					assert_int_equal(tui_keymap_lookup(&km, km.keys[c][j], v), c);
+			for (unsigned v = 1; v <= TUI_VM_STORY; v <<= 1) {
+				if (!(tui_cmds[c].views & v))
+					continue;
+				enum tui_cmd got = tui_keymap_lookup(&km, km.keys[c][j], v);
+				if (c == TUI_CMD_TOP && km.keys[c][j] == 'g' &&
+				    (v == TUI_VM_BRIEFINGS || v == TUI_VM_ITEMS)) {
+					assert_int_equal(got, TUI_CMD_GENERATE);
+					shadowed++;
+				} else {
+					assert_int_equal(got, c);
+				}
+			}
+	}
+	assert_int_equal(shadowed, 2);
+	assert_int_equal(tui_keymap_lookup(&km, 'g', TUI_VM_FEEDS), TUI_CMD_TOP);
+	assert_int_equal(tui_keymap_lookup(&km, 'g', TUI_VM_READER), TUI_CMD_TOP);
+	assert_int_equal(tui_keymap_lookup(&km, 'g', TUI_VM_BRIEFINGS), TUI_CMD_GENERATE);
+	{
+		char d[64];
+		tui_keymap_describe_in(&km, TUI_CMD_TOP, TUI_VM_BRIEFINGS, d, sizeof d);
+		assert_string_equal(d, "Home");
+		tui_keymap_describe_in(&km, TUI_CMD_TOP, TUI_VM_READER, d, sizeof d);
+		assert_string_equal(d, "g Home");
+		tui_keymap_describe(&km, TUI_CMD_TOP, d, sizeof d);
+		assert_string_equal(d, "g Home");
 	}
 	assert_int_equal(tui_keymap_lookup(&km, 'j', TUI_VM_ITEMS), TUI_CMD_DOWN);
 	assert_int_equal(tui_keymap_lookup(&km, '\n', TUI_VM_ITEMS), TUI_CMD_OPEN);
@@ -359,10 +384,13 @@ static void test_keymap_config(void **state)
 	util_config_set(cfg, "keys.help", "h, F1");
 	util_config_set(cfg, "keys.top", "k");      /* taken from up */
 	util_config_set(cfg, "keys.open", "Nope Enter");
+	util_config_set(cfg, "keys.generate", "C-w"); /* and top has only k: g is free */
 	assert_int_equal(tui_keymap_load(&km, cfg, &err), 0);
 	assert_non_null(err);
 	assert_string_equal(err, "keys.open: unknown key 'Nope'");
 	free(err);
+	assert_int_equal(tui_keymap_lookup(&km, 23, TUI_VM_ITEMS), TUI_CMD_GENERATE);
+	assert_int_equal(tui_keymap_lookup(&km, 'g', TUI_VM_ITEMS), TUI_CMD_NONE);
 	assert_int_equal(tui_keymap_lookup(&km, 'J', TUI_VM_ITEMS), TUI_CMD_DOWN);
 	assert_int_equal(tui_keymap_lookup(&km, 'j', TUI_VM_ITEMS), TUI_CMD_NONE);
 	assert_int_equal(tui_keymap_lookup(&km, 'x', TUI_VM_PAGER), TUI_CMD_QUIT);
