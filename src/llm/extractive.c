@@ -239,8 +239,10 @@ static int sentences(const char *t, struct span **out)
 			}
 			s[cnt++] = (struct span){ a, b, complete };
 		}
+		if (i == n)
+			break;
 		start = j;
-		i = j - 1 < i ? i : j - 1;
+		i = j - 1;      /* the loop's i++ moves on to j */
 	}
 	*out = s;
 	return (int)cnt;
@@ -436,9 +438,12 @@ static int is_stop(const char *w, size_t n)
 	return 0;
 }
 
-/* Collects capitalised words (runs of up to 3, e.g. "Micron Technology")
- * from s into names for story idx. Returns -1 on allocation failure. */
-static int collect_names(const char *s, size_t idx, struct name **names, size_t *nn, size_t *cap)
+/* Collects capitalised words from s into names for story idx. Mode 0 takes
+ * words inside sentences (and all-caps words anywhere); mode 1 takes the
+ * sentence-initial words already known as names from mode 0 ("Micron said"
+ * at a sentence start). Returns -1 on allocation failure. */
+static int collect_names(const char *s, size_t idx, struct name **names, size_t *nn, size_t *cap,
+			 int mode)
 {
 	size_t n = strlen(s), i = 0;
 	while (i < n) {
@@ -459,7 +464,9 @@ static int collect_names(const char *s, size_t idx, struct name **names, size_t 
 		for (size_t q = a; q < i; q++)
 			if (islower((unsigned char)s[q]))
 				allcaps = 0;
-		if (initial && !allcaps)
+		if (mode == 0 && initial && !allcaps)
+			continue;
+		if (mode == 1 && (!initial || allcaps))
 			continue;
 		char w[64];
 		size_t l = wl < sizeof w ? wl : sizeof w - 1;
@@ -471,6 +478,8 @@ static int collect_names(const char *s, size_t idx, struct name **names, size_t 
 		for (f = 0; f < *nn; f++)
 			if (!strcmp((*names)[f].s, w))
 				break;
+		if (f == *nn && mode == 1)
+			continue;
 		if (f == *nn) {
 			if (*nn == *cap) {
 				size_t nc = *cap ? *cap * 2 : 64;
@@ -549,10 +558,15 @@ char *llm_extract_assessment(const char *data)
 			secs[nsec++] = (struct sect){ sn, 0, 0, i };
 		secs[k].stories++;
 		secs[k].sources += ns;
-		if (collect_names(rec_get(&r[i], "Headline"), i, &names, &nn, &ncap) ||
-		    collect_names(rec_get(&r[i], "Text"), i, &names, &nn, &ncap))
+		if (collect_names(rec_get(&r[i], "Headline"), i, &names, &nn, &ncap, 0) ||
+		    collect_names(rec_get(&r[i], "Text"), i, &names, &nn, &ncap, 0))
 			goto fail;
 	}
+	for (size_t i = 0; i < nr; i++)
+		if (*rec_get(&r[i], "Headline") &&
+		    (collect_names(rec_get(&r[i], "Headline"), i, &names, &nn, &ncap, 1) ||
+		     collect_names(rec_get(&r[i], "Text"), i, &names, &nn, &ncap, 1)))
+			goto fail;
 	for (size_t i = 0, have = 0; i < nr; i++) {
 		if (!*rec_get(&r[i], "Headline"))
 			continue;
