@@ -276,7 +276,7 @@ static void test_migrate_from_v1(void **state)
 	snprintf(path, sizeof path, "%s/v1.db", f->dir);
 	assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(raw, "CREATE TABLE feeds (id INTEGER PRIMARY KEY, url TEXT);"
-				      "CREATE TABLE items (id INTEGER PRIMARY KEY);"
+				      "CREATE TABLE items (id INTEGER PRIMARY KEY, feed_id INTEGER, read INTEGER);"
 				      "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);"
 				      "PRAGMA user_version = 1;", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(raw);
