@@ -592,26 +592,7 @@ static void render_txt(struct util_buf *o, const struct store_briefing *b)
 
 static void js_str(struct util_buf *o, const char *s)
 {
-	if (!s) {
-		util_buf_puts(o, "null");
-		return;
-	}
-	util_buf_putc(o, '"');
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		switch (*p) {
-		case '"': util_buf_puts(o, "\\\""); break;
-		case '\\': util_buf_puts(o, "\\\\"); break;
-		case '\n': util_buf_puts(o, "\\n"); break;
-		case '\r': util_buf_puts(o, "\\r"); break;
-		case '\t': util_buf_puts(o, "\\t"); break;
-		default:
-			if (*p < 0x20 || *p == 0x7f)
-				util_buf_printf(o, "\\u%04x", *p);
-			else
-				util_buf_putc(o, (char)*p);
-		}
-	}
-	util_buf_putc(o, '"');
+	util_buf_put_json(o, s);
 }
 
 /* A number with a '.' whatever LC_NUMERIC says (the UI sets the locale). */

@@ -18,30 +18,6 @@ static void parse_usage(FILE *f)
 	fprintf(f, "usage: briefing feeds parse FILE|URL [--json]\n");
 }
 
-/* A JSON string literal (null for NULL); s is valid UTF-8. */
-static void json_str(FILE *f, const char *s)
-{
-	if (!s) {
-		fputs("null", f);
-		return;
-	}
-	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		switch (*p) {
-		case '"': fputs("\\\"", f); break;
-		case '\\': fputs("\\\\", f); break;
-		case '\n': fputs("\\n", f); break;
-		case '\r': fputs("\\r", f); break;
-		case '\t': fputs("\\t", f); break;
-		default:
-			if (*p < 0x20 || *p == 0x7F)
-				fprintf(f, "\\u%04x", *p);
-			else
-				fputc(*p, f);
-		}
-	}
-	fputc('"', f);
-}
 
 static void json_time(FILE *f, int64_t t)
 {
@@ -50,40 +26,40 @@ static void json_time(FILE *f, int64_t t)
 		fputs("null", f);
 		return;
 	}
-	json_str(f, util_time_iso(t, buf, sizeof(buf)));
+	cli_json_string(f, util_time_iso(t, buf, sizeof(buf)));
 }
 
 static void print_json(FILE *f, const struct feed_doc *d)
 {
 	fputs("{\"title\": ", f);
-	json_str(f, d->title);
+	cli_json_string(f, d->title);
 	fputs(", \"link\": ", f);
-	json_str(f, d->link);
+	cli_json_string(f, d->link);
 	fputs(", \"format\": ", f);
-	json_str(f, feed_format_name(d->format));
+	cli_json_string(f, feed_format_name(d->format));
 	fputs(", \"encoding\": ", f);
-	json_str(f, d->encoding);
+	cli_json_string(f, d->encoding);
 	fprintf(f, ", \"well_formed\": %s, \"error\": ", d->well_formed ? "true" : "false");
-	json_str(f, d->error);
+	cli_json_string(f, d->error);
 	fputs(", \"entries\": [", f);
 	for (size_t i = 0; i < d->n_entries; i++) {
 		const struct feed_entry *e = &d->entries[i];
 		fputs(i ? ",\n  {\"guid\": " : "\n  {\"guid\": ", f);
-		json_str(f, e->guid);
+		cli_json_string(f, e->guid);
 		fputs(", \"link\": ", f);
-		json_str(f, e->link);
+		cli_json_string(f, e->link);
 		fputs(", \"title\": ", f);
-		json_str(f, e->title);
+		cli_json_string(f, e->title);
 		fputs(", \"author\": ", f);
-		json_str(f, e->author);
+		cli_json_string(f, e->author);
 		fputs(", \"published\": ", f);
 		json_time(f, e->published);
 		fputs(", \"updated\": ", f);
 		json_time(f, e->updated);
 		fputs(", \"summary\": ", f);
-		json_str(f, e->summary);
+		cli_json_string(f, e->summary);
 		fputs(", \"content\": ", f);
-		json_str(f, e->content);
+		cli_json_string(f, e->content);
 		fputc('}', f);
 	}
 	fputs(d->n_entries ? "\n]}\n" : "]}\n", f);

@@ -20,26 +20,12 @@ static void items_usage(FILE *f)
 
 void cli_json_string(FILE *f, const char *s)
 {
-	if (!s) {
-		fputs("null", f);
-		return;
-	}
-	putc('"', f);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		switch (*p) {
-		case '"': fputs("\\\"", f); break;
-		case '\\': fputs("\\\\", f); break;
-		case '\n': fputs("\\n", f); break;
-		case '\r': fputs("\\r", f); break;
-		case '\t': fputs("\\t", f); break;
-		default:
-			if (*p < 0x20)
-				fprintf(f, "\\u%04x", *p);
-			else
-				putc(*p, f);
-		}
-	}
-	putc('"', f);
+	struct util_buf b;
+
+	util_buf_init(&b);
+	if (util_buf_put_json(&b, s) == 0)
+		fwrite(b.data, 1, b.len, f);
+	util_buf_free(&b);
 }
 
 static void print_item_text(const struct store_item *it)

@@ -63,21 +63,13 @@ static double now_s(void)
 static int put_json_str(struct util_buf *b, const char *s)
 {
 	char *v = util_utf8_repair(s ? s : "", s ? strlen(s) : 0);
+	int rc;
+
 	if (!v)
 		return -1;
-	int rc = util_buf_putc(b, '"');
-	for (const unsigned char *p = (const unsigned char *)v; !rc && *p; p++) {
-		if (*p == '"' || *p == '\\')
-			rc = util_buf_putc(b, '\\') || util_buf_putc(b, *p);
-		else if (*p == '\n')
-			rc = util_buf_puts(b, "\\n");
-		else if (*p < 0x20 || *p == 0x7f)
-			rc = util_buf_printf(b, "\\u%04x", *p);
-		else
-			rc = util_buf_putc(b, *p);
-	}
+	rc = util_buf_put_json(b, v);
 	free(v);
-	return rc || util_buf_putc(b, '"');
+	return rc;
 }
 
 static char *build_body(const struct oa_state *s, const struct llm_request *q)

@@ -143,3 +143,27 @@ char *util_buf_steal(struct util_buf *b)
 	util_buf_init(b);
 	return p;
 }
+
+int util_buf_put_json(struct util_buf *b, const char *s)
+{
+	int rc;
+
+	if (!s)
+		return util_buf_puts(b, "null");
+	rc = util_buf_putc(b, '"');
+	for (const unsigned char *p = (const unsigned char *)s; !rc && *p; p++) {
+		switch (*p) {
+		case '"': rc = util_buf_puts(b, "\\\""); break;
+		case '\\': rc = util_buf_puts(b, "\\\\"); break;
+		case '\n': rc = util_buf_puts(b, "\\n"); break;
+		case '\r': rc = util_buf_puts(b, "\\r"); break;
+		case '\t': rc = util_buf_puts(b, "\\t"); break;
+		default:
+			if (*p < 0x20 || *p == 0x7f)
+				rc = util_buf_printf(b, "\\u%04x", *p);
+			else
+				rc = util_buf_putc(b, *p);
+		}
+	}
+	return rc ? rc : util_buf_putc(b, '"');
+}

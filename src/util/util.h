@@ -27,6 +27,10 @@ int util_buf_putc(struct util_buf *b, int c);
 int util_buf_printf(struct util_buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 int util_buf_put_utf8(struct util_buf *b, uint32_t cp); /* encode one code point */
+/* Append s as a JSON string literal ("null" for NULL): quotes, backslashes,
+ * \n \r \t escaped, other C0 controls and DEL as \u00XX; other bytes as
+ * they are (s should be valid UTF-8). 0 ok, -1 ENOMEM. */
+int util_buf_put_json(struct util_buf *b, const char *s);
 const char *util_buf_cstr(struct util_buf *b);       /* never NULL ("" when empty) */
 char *util_buf_steal(struct util_buf *b);            /* caller frees; b is reset */
 

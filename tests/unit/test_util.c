@@ -106,6 +106,23 @@ static void test_buf_basic(void **state)
 	util_buf_free(&b); /* double free of a reset buffer is harmless */
 }
 
+static void test_buf_json(void **state)
+{
+	struct util_buf b;
+
+	(void)state;
+	util_buf_init(&b);
+	assert_int_equal(util_buf_put_json(&b, NULL), 0);
+	assert_string_equal(util_buf_cstr(&b), "null");
+	util_buf_reset(&b);
+	assert_int_equal(util_buf_put_json(&b, "a\"b\\c\nd\re\tf\x01g\x7fh \xc3\xa9"), 0);
+	assert_string_equal(util_buf_cstr(&b), "\"a\\\"b\\\\c\\nd\\re\\tf\\u0001g\\u007fh \xc3\xa9\"");
+	util_buf_reset(&b);
+	assert_int_equal(util_buf_put_json(&b, ""), 0);
+	assert_string_equal(util_buf_cstr(&b), "\"\"");
+	util_buf_free(&b);
+}
+
 static void test_buf_utf8(void **state)
 {
 	(void)state;
@@ -1002,6 +1019,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_buf_basic),
 		cmocka_unit_test(test_buf_utf8),
+		cmocka_unit_test(test_buf_json),
 		cmocka_unit_test(test_str),
 		cmocka_unit_test(test_utf8_decode),
 		cmocka_unit_test(test_sanitize_controls),
