@@ -1,7 +1,8 @@
 /* engine.c — the "engine" backend: our in-process GGUF engine. All requests
  * of one llm_complete call that share a system prompt and sampling settings
  * are generated together through eng_generate_batch (one weight pass per
- * decode step for every story), in waves of up to ENGINE_SEQ_MAX sequences.
+ * decode step for every story), in waves of up to llm_config.max_batch
+ * sequences (default ENGINE_SEQ_MAX; 1 = one request at a time).
  *
  * Prompts: with a chat template in the file, each request is rendered with
  * it (system message + the request's other messages as the user turn);
@@ -38,6 +39,7 @@ struct eng_state {
 	eng_ctx *c;
 	int c_seq;                /* n_seq of c */
 	int threads, n_ctx;
+	int max_batch;            /* most sequences per wave */
 	int has_template;
 };
 
@@ -309,7 +311,7 @@ static int en_complete(struct llm *l, const struct llm_request *reqs, size_t n,
 				idx[ng++] = k;
 				done[k] = 1;
 			}
-		int want = ng < ENGINE_SEQ_MAX ? (int)ng : ENGINE_SEQ_MAX;
+		int want = ng < (size_t)s->max_batch ? (int)ng : s->max_batch;
 		rc = ensure_ctx(s, want, &why);
 		if (rc == LLM_OK)
 			rc = run_group(s, reqs, idx, ng, out, &run, &why);
@@ -365,6 +367,9 @@ int llm_engine_open(struct llm *l, const struct llm_config *cfg, char **err)
 	eng_model_get_info(s->m, &info);
 	s->has_template = info.chat_template != NULL;
 	s->threads = cfg->threads > 0 ? cfg->threads : 0;
+	s->max_batch = cfg->max_batch > 0 ? cfg->max_batch : ENGINE_SEQ_MAX;
+	if (s->max_batch > 64)
+		s->max_batch = 64;
 	s->n_ctx = cfg->n_ctx > 0 ? cfg->n_ctx : 0;
 	if (s->n_ctx > 0 && info.n_ctx_train > 0 && s->n_ctx > info.n_ctx_train)
 		s->n_ctx = info.n_ctx_train;

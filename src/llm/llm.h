@@ -43,7 +43,13 @@ struct llm_request {
 	const struct llm_msg *msgs;
 	size_t n_msgs;
 	/* The untrusted material inside the prompt (the fenced sources, or the
-	 * written entries for an assessment), as plain text: for extractive. */
+	 * written entries for an assessment), as plain text: for extractive.
+	 * Format (written by brief/prompt.c, read by llm/extractive.c):
+	 * blank-line separated records, each a header line then "Key: value"
+	 * lines (one line per value):
+	 *   STORY:      "Source N" / Feed / Title / Link / Published / Text
+	 *   ASSESSMENT, TAGLINE: "Story N" / Section / Headline / Text /
+	 *               Sources (a count) / Feeds (comma separated) */
 	const char *data;
 	int max_tokens;       /* 0 = backend default */
 	float temperature;    /* < 0 = backend default */
@@ -67,6 +73,8 @@ struct llm_config {
 	const char *model_path;
 	int threads;          /* 0 = all cores */
 	int n_ctx;            /* 0 = model default, capped */
+	int max_batch;        /* sequences decoded together, 0 = 16; 1 = one request
+			       * at a time (for comparison: bench/generate.sh) */
 	/* openai */
 	const char *base_url; /* e.g. http://127.0.0.1:8080/v1 */
 	const char *model;    /* model name sent to the server */
