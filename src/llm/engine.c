@@ -94,9 +94,12 @@ static int on_token(void *ud, int i, int32_t tok, const char *piece, size_t len)
 {
 	struct run *r = ud;
 	size_t k = r->map[i];
+	int stop = 0;
 	if (tok >= 0) {
 		r->out[k].completion_tokens++;
 		r->tokens_total++;
+		int lim = r->reqs[k].max_tokens > 0 ? r->reqs[k].max_tokens : ENGINE_MAX_TOKENS;
+		stop = r->out[k].completion_tokens >= lim;
 	}
 	r->t_last[k] = now_s();
 	if (r->cb) {
@@ -106,7 +109,7 @@ static int on_token(void *ud, int i, int32_t tok, const char *piece, size_t len)
 		buf[l] = 0;
 		r->cb(r->ctx, k, buf, r->tokens_total);
 	}
-	return r->cancel && *r->cancel;
+	return stop || (r->cancel && *r->cancel);
 }
 
 static const char *sys_of(const struct llm_request *q)
@@ -145,8 +148,8 @@ static int same_group(const struct llm_request *a, const struct llm_request *b)
 	const char *sa = sys_of(a), *sb = sys_of(b);
 	if ((sa == NULL) != (sb == NULL) || (sa && strcmp(sa, sb)))
 		return 0;
-	return a->max_tokens == b->max_tokens && a->temperature == b->temperature &&
-	       a->top_p == b->top_p;
+	/* max_tokens may differ: each request stops at its own (on_token) */
+	return a->temperature == b->temperature && a->top_p == b->top_p;
 }
 
 static int ensure_ctx(struct eng_state *s, int n_seq, char **why)
@@ -226,7 +229,12 @@ static int run_group(struct eng_state *s, const struct llm_request *reqs, const 
 
 	struct eng_gen_params g;
 	eng_gen_default(&g);
-	int mt = q0->max_tokens > 0 ? q0->max_tokens : ENGINE_MAX_TOKENS;
+	int mt = 0;
+	for (size_t i = 0; i < nb; i++) {
+		int t = reqs[map[i]].max_tokens > 0 ? reqs[map[i]].max_tokens : ENGINE_MAX_TOKENS;
+		if (t > mt)
+			mt = t;
+	}
 	if (mt > n_ctx - maxp - ENGINE_MARGIN)
 		mt = n_ctx - maxp - ENGINE_MARGIN;
 	g.max_tokens = mt;
@@ -316,6 +324,8 @@ static int en_complete(struct llm *l, const struct llm_request *reqs, size_t n,
 		if (rc == LLM_OK)
 			rc = run_group(s, reqs, idx, ng, out, &run, &why);
 	}
+	if (rc == LLM_OK && cancel && *cancel)
+		rc = LLM_ERR_CANCELLED;
 out:
 	if (rc != LLM_OK)
 		for (size_t i = 0; i < n; i++)

@@ -450,6 +450,7 @@ static int oa_complete(struct llm *l, const struct llm_request *reqs, size_t n,
 			for (; next < n; next++)
 				llm_response_fail(&out[next], LLM_ERR_CANCELLED, "cancelled");
 			running = 0;
+			rc = LLM_ERR_CANCELLED;
 			break;
 		}
 		if (running)

@@ -328,6 +328,14 @@ static void test_json(void **st)
 
 /* ---- engine backend ------------------------------------------------------------------ */
 
+static void cancel_cb(void *ctx, size_t index, const char *piece, size_t tokens_total)
+{
+	(void)index;
+	(void)piece;
+	if (tokens_total >= 3)
+		*(volatile int *)ctx = 1;
+}
+
 static void engine_case(const char *file)
 {
 	char path[1200];
@@ -373,6 +381,19 @@ static void engine_case(const char *file)
 	}
 	/* different prompts, different stories */
 	assert_string_not_equal(batch[0].text, batch[1].text);
+
+	/* one batch, different limits: each request stops at its own, and the
+	 * short one is the start of the long one (greedy) */
+	struct llm_request mix[2] = { reqs[0], reqs[0] };
+	mix[1].max_tokens = 5;
+	struct llm_response mr[2];
+	assert_int_equal(llm_complete(l, mix, 2, mr, NULL, NULL, NULL), LLM_OK);
+	assert_int_equal(mr[0].completion_tokens, batch[0].completion_tokens);
+	assert_true(mr[1].completion_tokens > 0 && mr[1].completion_tokens <= 5);
+	assert_true(strlen(mr[1].text) < strlen(mr[0].text));
+	assert_memory_equal(mr[1].text, mr[0].text, strlen(mr[1].text));
+	llm_response_clear(&mr[0]);
+	llm_response_clear(&mr[1]);
 	for (int i = 0; i < N; i++) {
 		llm_response_clear(&batch[i]);
 		llm_response_clear(&one[i]);
@@ -393,6 +414,16 @@ static void engine_case(const char *file)
 	llm_response_clear(&tr[0]);
 	llm_response_clear(&tr[1]);
 	free(big);
+
+	/* cancel while generating: every request says so, and so does the call */
+	volatile int stop = 0;
+	assert_int_equal(llm_complete(l, reqs, N, batch, cancel_cb, (void *)&stop, &stop),
+			 LLM_ERR_CANCELLED);
+	for (int i = 0; i < N; i++) {
+		assert_int_equal(batch[i].err, LLM_ERR_CANCELLED);
+		assert_null(batch[i].text);
+		llm_response_clear(&batch[i]);
+	}
 
 	/* cancel before the start */
 	volatile int cancel = 1;
