@@ -38,7 +38,9 @@ struct eng_state {
 	eng_model *m;
 	eng_ctx *c;
 	int c_seq;                /* n_seq of c */
-	int threads, n_ctx;
+	int threads;
+	int n_ctx;                /* most positions per sequence (config, else model, max 4096) */
+	int c_ctx;                /* n_ctx of c */
 	int max_batch;            /* most sequences per wave */
 	int has_template;
 };
@@ -152,13 +154,16 @@ static int same_group(const struct llm_request *a, const struct llm_request *b)
 	return a->temperature == b->temperature && a->top_p == b->top_p;
 }
 
-static int ensure_ctx(struct eng_state *s, int n_seq, char **why)
+/* A context with at least n_seq slots of at least n_ctx positions: sized to
+ * the batch (prompts + replies), not to the model's whole context, so ten
+ * stories do not reserve ten full-length KV caches. */
+static int ensure_ctx(struct eng_state *s, int n_seq, int n_ctx, char **why)
 {
-	if (s->c && s->c_seq >= n_seq)
+	if (s->c && s->c_seq >= n_seq && s->c_ctx >= n_ctx)
 		return LLM_OK;
 	eng_ctx_free(s->c);
 	s->c = NULL;
-	struct eng_ctx_params p = { .n_ctx = s->n_ctx, .n_seq = n_seq, .n_threads = s->threads };
+	struct eng_ctx_params p = { .n_ctx = n_ctx, .n_seq = n_seq, .n_threads = s->threads };
 	enum eng_err e = eng_ctx_new(s->m, &p, &s->c);
 	if (e != ENG_OK) {
 		*why = util_strfmt("cannot create an engine context for %d sequences: %s",
@@ -166,6 +171,7 @@ static int ensure_ctx(struct eng_state *s, int n_seq, char **why)
 		return e == ENG_ERR_NOMEM ? LLM_ERR_NOMEM : LLM_ERR_MODEL;
 	}
 	s->c_seq = n_seq;
+	s->c_ctx = eng_ctx_n_ctx(s->c);
 	return LLM_OK;
 }
 
@@ -178,7 +184,7 @@ static int run_group(struct eng_state *s, const struct llm_request *reqs, const 
 	char **prompts = calloc(n, sizeof *prompts);
 	char **texts = calloc(n, sizeof *texts);
 	size_t *map = calloc(n, sizeof *map);
-	int rc = LLM_OK, n_ctx = eng_ctx_n_ctx(s->c), maxp = 0;
+	int rc = LLM_OK, n_ctx = s->n_ctx, maxp = 0;
 	size_t nb = 0;
 
 	if (!prompts || !texts || !map) {
@@ -237,6 +243,18 @@ static int run_group(struct eng_state *s, const struct llm_request *reqs, const 
 	}
 	if (mt > n_ctx - maxp - ENGINE_MARGIN)
 		mt = n_ctx - maxp - ENGINE_MARGIN;
+	{
+		int want_seq = nb < (size_t)s->max_batch ? (int)nb : s->max_batch;
+		int want_ctx = (maxp + mt + ENGINE_MARGIN + 255) / 256 * 256;
+		if (want_ctx > n_ctx)
+			want_ctx = n_ctx;
+		rc = ensure_ctx(s, want_seq, want_ctx, why);
+		if (rc != LLM_OK) {
+			for (size_t i = 0; i < nb; i++)
+				llm_response_fail(&out[map[i]], rc, "%s", *why ? *why : llm_strerror(rc));
+			goto out;
+		}
+	}
 	g.max_tokens = mt;
 	if (q0->temperature >= 0)
 		g.sampling.temperature = q0->temperature;
@@ -279,7 +297,6 @@ static int run_group(struct eng_state *s, const struct llm_request *reqs, const 
 			out[k].err = LLM_OK;
 	}
 out:
-	(void)why;
 	if (prompts)
 		for (size_t i = 0; i < n; i++)
 			free(prompts[i]);
@@ -319,10 +336,7 @@ static int en_complete(struct llm *l, const struct llm_request *reqs, size_t n,
 				idx[ng++] = k;
 				done[k] = 1;
 			}
-		int want = ng < (size_t)s->max_batch ? (int)ng : s->max_batch;
-		rc = ensure_ctx(s, want, &why);
-		if (rc == LLM_OK)
-			rc = run_group(s, reqs, idx, ng, out, &run, &why);
+		rc = run_group(s, reqs, idx, ng, out, &run, &why);
 	}
 	if (rc == LLM_OK && cancel && *cancel)
 		rc = LLM_ERR_CANCELLED;
@@ -380,8 +394,10 @@ int llm_engine_open(struct llm *l, const struct llm_config *cfg, char **err)
 	s->max_batch = cfg->max_batch > 0 ? cfg->max_batch : ENGINE_SEQ_MAX;
 	if (s->max_batch > 64)
 		s->max_batch = 64;
-	s->n_ctx = cfg->n_ctx > 0 ? cfg->n_ctx : 0;
-	if (s->n_ctx > 0 && info.n_ctx_train > 0 && s->n_ctx > info.n_ctx_train)
+	s->n_ctx = cfg->n_ctx > 0 ? cfg->n_ctx : info.n_ctx_train > 0 ? info.n_ctx_train : 2048;
+	if (cfg->n_ctx <= 0 && s->n_ctx > 4096)
+		s->n_ctx = 4096;
+	if (info.n_ctx_train > 0 && s->n_ctx > info.n_ctx_train)
 		s->n_ctx = info.n_ctx_train;
 	const char *base = strrchr(cfg->model_path, '/');
 	l->model_name = util_strdup(base ? base + 1 : cfg->model_path);
