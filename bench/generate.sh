@@ -34,6 +34,7 @@ cc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Isrc -o "$work/generate_bench" benc
 	build/release/libbriefing.a build/release/libbriefing-engine.a \
 	$(pkg-config --libs ncursesw libcurl libxml-2.0 sqlite3) -lm -lpthread
 
+given=${MODEL:+ MODEL=$(basename "${MODEL:-}")}
 if [ -z "${MODEL:-}" ]; then
 	MODEL="$work/synth-$SHAPE-q8_0.gguf"
 	echo "synthesising $SHAPE Q8_0 ..." >&2
@@ -48,12 +49,13 @@ since=$(date -u -d '2026-02-14' +%s)
 now=$(date -u -d '2026-02-21 19:00' +%s)
 load=$(cut -d' ' -f1-3 /proc/loadavg)
 
-best_b= best_s= line_b= line_s=
+best_b= best_s= line_b= line_s= raw=
 for r in $(seq "$RUNS"); do
 	for b in 0 1; do
 		cp "$db" "$work/run.db"
 		out=$("$work/generate_bench" "$work/run.db" "$MODEL" "$b" "$THREADS" "$since" "$now")
 		echo "run $r: $out" >&2
+		raw="$raw- run $r: $out"$'\n'
 		s=$(sed -n 's/.*seconds=\([0-9.]*\).*/\1/p' <<<"$out")
 		if [ "$b" = 0 ]; then
 			if [ -z "$best_b" ] || awk -v a="$s" -v b="$best_b" 'BEGIN{exit !(a<b)}'; then best_b=$s line_b=$out; fi
@@ -70,7 +72,7 @@ echo "# briefing generate: batched vs one story at a time (engine backend)"
 echo
 echo "- date: $(date -u '+%F %H:%M UTC'); host: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) logical CPUs; load average before: $load"
 echo "- briefing $(git rev-parse --short HEAD); model: $(basename "$MODEL") ($(du -h "$MODEL" | cut -f1)); threads $THREADS; best of $RUNS alternating runs"
-echo "- command: bench/generate.sh (SHAPE=$SHAPE THREADS=$THREADS RUNS=$RUNS${MODEL:+ MODEL=$(basename "$MODEL")})"
+echo "- command: bench/generate.sh (SHAPE=$SHAPE THREADS=$THREADS RUNS=$RUNS$given)"
 echo "- the whole pipeline on data/samples/, evening edition 2026-02-21: $stories story entries + tagline + assessment, $tokens tokens generated"
 echo
 echo "| mode | total seconds |"
@@ -79,3 +81,7 @@ echo "| batched (all stories in one eng_generate_batch) | $best_b |"
 echo "| one story at a time (max_batch 1) | $best_s |"
 echo
 echo "ratio (one at a time / batched): **$ratio**"
+echo
+echo "Every run:"
+echo
+printf '%s' "$raw"
