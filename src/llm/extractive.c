@@ -428,6 +428,9 @@ static const char *const name_stop[] = {
 	"Source", "Sources", "Story", "Bottom", "Line", "Here", "There", "We", "They", "He", "She",
 	"I", "If", "Is", "Are", "Was", "Will", "Can", "Not", "No", "Yes", "Now", "Today",
 	"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",
+	/* units and the beat itself: everywhere in an AI briefing, so they
+	 * connect nothing */
+	"AI", "KB", "MB", "GB", "TB", "PB", "GHz", "MHz", "W", "kW", "MW", "GW", "nm",
 };
 
 static int is_stop(const char *w, size_t n)
@@ -665,7 +668,7 @@ char *llm_extract_assessment(const char *data)
 		const char *lead = nsec && *secs[0].name ? secs[0].name : NULL;
 		if (lead) {
 			if (util_buf_printf(&b, "Bottom line: %s carries the most coverage in this edition, "
-					    "and \"%s\" is its most widely sourced story.",
+					    "and the most widely sourced story overall is \"%s\".",
 					    lead, rec_get(&r[top], "Headline")))
 				goto fail;
 		} else if (util_buf_printf(&b, "Bottom line: \"%s\" is the most widely sourced story "
