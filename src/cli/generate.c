@@ -121,6 +121,7 @@ const char *cli_generate_opts(const struct util_config *cfg, const char *backend
 	o->llm.n_ctx = (int)util_config_get_long(cfg, "llm.ctx", 0);
 	o->llm.timeout = util_config_get_long(cfg, "llm.timeout", 0);
 	o->llm.parallel = (int)util_config_get_long(cfg, "llm.parallel", 0);
+	o->llm.max_batch = (int)util_config_get_long(cfg, "llm.batch", 0);
 	if (!o->style)
 		o->style = util_config_get(cfg, "briefing.style");
 	o->cfg = cfg;
