@@ -453,6 +453,189 @@ static void sum_tokens(const struct llm_response *res, size_t n, int64_t *pt, in
 	}
 }
 
+/* ---- context budgeting ---------------------------------------------------
+ * When a prompt does not fit the model's context (LLM_ERR_CONTEXT), the
+ * request is retried with less text: fewer and shorter sources for a story,
+ * shorter entries (then headlines only) for the tagline and assessment.
+ * Backends that never report LLM_ERR_CONTEXT see exactly one attempt. */
+
+/* The first `sentences` sentences of s, at most cap bytes (cut at a word
+ * boundary when a sentence runs longer). Caller frees. */
+static char *short_text(const char *s, size_t sentences, size_t cap)
+{
+	if (!s)
+		return util_strdup("");
+	while (*s == ' ' || *s == '\n' || *s == '\t')
+		s++;
+	size_t len = strlen(s), end = len, seen = 0;
+	for (size_t i = 0; i + 1 < len; i++)
+		if ((s[i] == '.' || s[i] == '!' || s[i] == '?') &&
+		    (s[i + 1] == ' ' || s[i + 1] == '\n') && i >= 12 && ++seen == sentences) {
+			end = i + 1;
+			break;
+		}
+	if (end > cap) {
+		end = cap;
+		while (end > cap / 2 && s[end] != ' ')
+			end--;
+		if (s[end] != ' ')
+			end = cap;
+		/* never split a UTF-8 sequence */
+		while (end > 0 && ((unsigned char)s[end] & 0xC0) == 0x80)
+			end--;
+	}
+	return util_strndup(s, end);
+}
+
+/* A story's sources at a budget level: 1 = the first three sources, two
+ * sentences each; 2 = the lead source, its first sentence. Caller frees. */
+static char *trimmed_sources(const struct run *r, const struct brief_story *s, int level)
+{
+	size_t keep = level == 1 ? 3 : 1;
+	if (keep > s->n_items)
+		keep = s->n_items;
+	struct brief_item *copy = calloc(keep + 1, sizeof *copy);
+	char **cut = calloc(keep + 1, sizeof *cut);
+	size_t *idx = calloc(keep + 1, sizeof *idx);
+	char *out = NULL;
+	if (!copy || !cut || !idx)
+		goto done;
+	for (size_t j = 0; j < keep; j++) {
+		copy[j] = r->items[s->items[j]];   /* shallow: only read below */
+		const struct store_item *it = &copy[j].it;
+		const char *text = !util_str_empty(it->summary) ? it->summary : it->content;
+		if (!(cut[j] = short_text(text, level == 1 ? 2 : 1, level == 1 ? 400 : 200)))
+			goto done;
+		copy[j].it.summary = cut[j];
+		copy[j].it.content = NULL;
+		idx[j] = j;
+	}
+	struct brief_story t = *s;
+	t.items = idx;
+	t.n_items = keep;
+	out = brief_sources_text(copy, &t);
+done:
+	for (size_t j = 0; cut && j < keep; j++)
+		free(cut[j]);
+	free(cut);
+	free(copy);
+	free(idx);
+	return out;
+}
+
+/* The entries the tagline and assessment read, at a budget level: 0 = as
+ * written, 1 = each body cut to its first sentence, 2 = headlines only. */
+static char *entries_at(const struct brief_entry *ent, size_t ne, int level)
+{
+	if (level == 0)
+		return brief_entries_text(ent, ne);
+	struct brief_entry *e = calloc(ne + 1, sizeof *e);
+	char **cut = calloc(ne + 1, sizeof *cut);
+	char *out = NULL;
+	if (!e || !cut)
+		goto done;
+	for (size_t i = 0; i < ne; i++) {
+		e[i] = ent[i];
+		if (level == 1) {
+			if (!(cut[i] = short_text(ent[i].body, 1, 300)))
+				goto done;
+			e[i].body = cut[i];
+		} else {
+			e[i].body = "";
+		}
+	}
+	out = brief_entries_text(e, ne);
+done:
+	for (size_t i = 0; cut && i < ne; i++)
+		free(cut[i]);
+	free(cut);
+	free(e);
+	return out;
+}
+
+/* Build request k (the k-th story in order) with its sources at a budget
+ * level (0 = full); replaces user[k] and data[k]. */
+static int story_request(struct run *r, size_t k, int level, const char *system, char **user,
+			 char **data, struct llm_msg *msgs, struct llm_request *req)
+{
+	size_t i = r->order[k];
+	const struct brief_story *s = &r->stories[i];
+	const struct brief_section *sec = section_of(r, s);
+	char ns[24];
+	free(user[k]);
+	free(data[k]);
+	user[k] = NULL;
+	data[k] = level ? trimmed_sources(r, s, level) : brief_sources_text(r->items, s);
+	char *f = data[k] ? brief_fence(data[k]) : NULL;
+	if (!f)
+		return BRIEF_ERR_NOMEM;
+	snprintf(ns, sizeof ns, "%zu", s->n_items);
+	struct brief_var v[] = {
+		{ "date", r->date_line }, { "edition", r->edition },
+		{ "section", sec ? sec->name : "" }, { "emoji", sec ? sec->emoji : "" },
+		{ "n_sources", ns }, { "sources", f },
+		{ "fence_open", BRIEF_FENCE_OPEN }, { "fence_close", BRIEF_FENCE_CLOSE },
+	};
+	int rc = expand(r, r->shortlist[i] ? BRIEF_TPL_SHORTLIST : BRIEF_TPL_STORY, v,
+			sizeof v / sizeof v[0], &user[k]);
+	free(f);
+	if (rc)
+		return rc;
+	msgs[2 * k] = (struct llm_msg){ "system", system };
+	msgs[2 * k + 1] = (struct llm_msg){ "user", user[k] };
+	req[k] = (struct llm_request){ .task = LLM_TASK_STORY, .msgs = &msgs[2 * k],
+		.n_msgs = 2, .data = data[k], .max_tokens = r->shortlist[i] ? 96 : 320,
+		.temperature = -1, .seed = 42 + k };
+	return BRIEF_OK;
+}
+
+/* Run again the requests in req[0..n) whose reply was LLM_ERR_CONTEXT, after
+ * the caller has rebuilt them with less text; their replies replace the
+ * old ones. Returns the llm_complete result (LLM_OK when nothing to do). */
+static int rerun_context(struct run *r, struct llm *l, const struct llm_request *req,
+			 struct llm_response *res, size_t n)
+{
+	size_t nr = 0;
+	for (size_t k = 0; k < n; k++)
+		nr += res[k].err == LLM_ERR_CONTEXT;
+	if (nr == 0)
+		return LLM_OK;
+	struct llm_request *rq = calloc(nr, sizeof *rq);
+	struct llm_response *rs = calloc(nr, sizeof *rs);
+	size_t *at = calloc(nr, sizeof *at);
+	int lrc = LLM_ERR_NOMEM;
+	if (!rq || !rs || !at)
+		goto done;
+	nr = 0;
+	for (size_t k = 0; k < n; k++)
+		if (res[k].err == LLM_ERR_CONTEXT) {
+			at[nr] = k;
+			rq[nr++] = req[k];
+		}
+	lrc = llm_complete(l, rq, nr, rs, NULL, NULL, r->o->cancel);
+	if (lrc == LLM_OK)
+		for (size_t i = 0; i < nr; i++) {
+			llm_response_clear(&res[at[i]]);
+			res[at[i]] = rs[i];
+			rs[i] = (struct llm_response){ 0 };
+		}
+done:
+	for (size_t i = 0; rs && i < nr; i++)
+		llm_response_clear(&rs[i]);
+	free(rq);
+	free(rs);
+	free(at);
+	return lrc;
+}
+
+static int any_context(const struct llm_response *res, size_t n)
+{
+	for (size_t k = 0; k < n; k++)
+		if (res[k].err == LLM_ERR_CONTEXT)
+			return 1;
+	return 0;
+}
+
 static int write_all(struct run *r, struct llm *l, struct store_briefing *out, struct written *w)
 {
 	const struct brief_opts *o = r->o;
@@ -479,34 +662,9 @@ static int write_all(struct run *r, struct llm *l, struct store_briefing *out, s
 		if ((rc = expand(r, BRIEF_TPL_SYSTEM, v, sizeof v / sizeof v[0], &system)))
 			goto out;
 	}
-	for (size_t k = 0; k < n; k++) {
-		size_t i = r->order[k];
-		const struct brief_story *s = &r->stories[i];
-		const struct brief_section *sec = section_of(r, s);
-		char ns[24];
-		rc = BRIEF_ERR_NOMEM;
-		data[k] = brief_sources_text(r->items, s);
-		char *f = data[k] ? brief_fence(data[k]) : NULL;
-		if (!f)
+	for (size_t k = 0; k < n; k++)
+		if ((rc = story_request(r, k, 0, system, user, data, msgs, req)))
 			goto out;
-		snprintf(ns, sizeof ns, "%zu", s->n_items);
-		struct brief_var v[] = {
-			{ "date", r->date_line }, { "edition", r->edition },
-			{ "section", sec ? sec->name : "" }, { "emoji", sec ? sec->emoji : "" },
-			{ "n_sources", ns }, { "sources", f },
-			{ "fence_open", BRIEF_FENCE_OPEN }, { "fence_close", BRIEF_FENCE_CLOSE },
-		};
-		rc = expand(r, r->shortlist[i] ? BRIEF_TPL_SHORTLIST : BRIEF_TPL_STORY, v,
-			    sizeof v / sizeof v[0], &user[k]);
-		free(f);
-		if (rc)
-			goto out;
-		msgs[2 * k] = (struct llm_msg){ "system", system };
-		msgs[2 * k + 1] = (struct llm_msg){ "user", user[k] };
-		req[k] = (struct llm_request){ .task = LLM_TASK_STORY, .msgs = &msgs[2 * k],
-			.n_msgs = 2, .data = data[k], .max_tokens = r->shortlist[i] ? 96 : 320,
-			.temperature = -1, .seed = 42 + k };
-	}
 	if (cancelled(r)) {
 		rc = BRIEF_ERR_CANCELLED;
 		goto out;
@@ -528,6 +686,22 @@ static int write_all(struct run *r, struct llm *l, struct store_briefing *out, s
 	if (lrc != LLM_OK) {
 		rc = fail(r, BRIEF_ERR_LLM, "writing the stories: %s", llm_strerror(lrc));
 		goto out;
+	}
+	/* stories whose sources do not fit: fewer, shorter sources */
+	for (int level = 1; level <= 2 && any_context(res, n); level++) {
+		for (size_t k = 0; k < n; k++)
+			if (res[k].err == LLM_ERR_CONTEXT &&
+			    (rc = story_request(r, k, level, system, user, data, msgs, req)))
+				goto out;
+		lrc = rerun_context(r, l, req, res, n);
+		if (lrc == LLM_ERR_CANCELLED || cancelled(r)) {
+			rc = BRIEF_ERR_CANCELLED;
+			goto out;
+		}
+		if (lrc != LLM_OK) {
+			rc = fail(r, BRIEF_ERR_LLM, "writing the stories: %s", llm_strerror(lrc));
+			goto out;
+		}
 	}
 	sum_tokens(res, n, &out->prompt_tokens, &out->completion_tokens);
 	for (size_t k = 0; k < n; k++) {
@@ -610,6 +784,38 @@ static int write_all(struct run *r, struct llm *l, struct store_briefing *out, s
 	if (lrc == LLM_ERR_CANCELLED || cancelled(r)) {
 		rc = BRIEF_ERR_CANCELLED;
 		goto out;
+	}
+	/* too long for the context: shorter entries, then headlines only */
+	for (int level = 1; level <= 2 && lrc == LLM_OK && any_context(res + n, 2); level++) {
+		rc = BRIEF_ERR_NOMEM;
+		free(entries);
+		free(fenced);
+		fenced = NULL;
+		entries = entries_at(ent, ne, level);
+		fenced = entries ? brief_fence(entries) : NULL;
+		if (!fenced)
+			goto out;
+		char nst[24];
+		snprintf(nst, sizeof nst, "%zu", ne);
+		struct brief_var v[] = {
+			{ "date", r->date_line }, { "edition", r->edition }, { "entries", fenced },
+			{ "n_stories", nst },
+			{ "fence_open", BRIEF_FENCE_OPEN }, { "fence_close", BRIEF_FENCE_CLOSE },
+		};
+		free(user[n]);
+		free(user[n + 1]);
+		user[n] = user[n + 1] = NULL;
+		if ((rc = expand(r, BRIEF_TPL_TAGLINE, v, sizeof v / sizeof v[0], &user[n])) ||
+		    (rc = expand(r, BRIEF_TPL_ASSESSMENT, v, sizeof v / sizeof v[0], &user[n + 1])))
+			goto out;
+		msgs[2 * n + 1].content = user[n];
+		msgs[2 * n + 3].content = user[n + 1];
+		req[n].data = req[n + 1].data = entries;
+		lrc = rerun_context(r, l, req + n, res + n, 2);
+		if (lrc == LLM_ERR_CANCELLED || cancelled(r)) {
+			rc = BRIEF_ERR_CANCELLED;
+			goto out;
+		}
 	}
 	if (lrc != LLM_OK || res[n + 1].err != LLM_OK || !res[n + 1].text) {
 		rc = fail(r, BRIEF_ERR_LLM, "writing the assessment: %s",
