@@ -330,11 +330,19 @@ int store_briefing_get(struct store *st, int64_t id, struct store_briefing *out)
 	return err;
 }
 
+static int read_briefing_row(sqlite3_stmt *s, void *row)
+{
+	return read_briefing(s, row);
+}
+
+static void free_briefing_rows(void *rows, size_t n)
+{
+	store_briefings_free(rows, n);
+}
+
 int store_briefing_list(struct store *st, size_t limit, struct store_briefing **out, size_t *n)
 {
-	int err = STORE_OK, rc;
-	size_t cap = 0, cnt = 0;
-	struct store_briefing *v = NULL;
+	int err = STORE_OK;
 
 	if (!st || !out || !n)
 		return STORE_ERR_ARG;
@@ -345,31 +353,8 @@ int store_briefing_list(struct store *st, size_t limit, struct store_briefing **
 	if (!q)
 		return err;
 	sqlite3_bind_int64(q, 1, limit ? (int64_t)limit : -1);
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		if (cnt == cap) {
-			size_t nc = cap ? cap * 2 : 8;
-			struct store_briefing *nv = realloc(v, nc * sizeof *nv);
-			if (!nv) {
-				err = STORE_ERR_NOMEM;
-				break;
-			}
-			v = nv;
-			cap = nc;
-		}
-		if ((err = read_briefing(q, &v[cnt])))
-			break;
-		cnt++;
-	}
-	if (!err && rc != SQLITE_DONE)
-		err = store_rc(rc);
-	store_stmt_done(q);
-	if (err) {
-		store_briefings_free(v, cnt);
-		return err;
-	}
-	*out = v;
-	*n = cnt;
-	return STORE_OK;
+	return store_rows_collect(q, sizeof(struct store_briefing), read_briefing_row,
+				  free_briefing_rows, (void **)out, n);
 }
 
 int store_briefing_last_window(struct store *st, int64_t *t)

@@ -579,3 +579,37 @@ int store_meta_set(struct store *st, const char *key, const char *value)
 	store_stmt_done(s);
 	return err;
 }
+
+int store_rows_collect(sqlite3_stmt *s, size_t elem, int (*read)(sqlite3_stmt *s, void *row),
+		       void (*free_rows)(void *rows, size_t n), void **out, size_t *n)
+{
+	char *v = NULL;
+	size_t len = 0, cap = 0;
+	int err = STORE_OK, rc;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (len == cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			char *nv = realloc(v, ncap * elem);
+			if (!nv) {
+				err = STORE_ERR_NOMEM;
+				break;
+			}
+			v = nv;
+			cap = ncap;
+		}
+		if ((err = read(s, v + len * elem)))
+			break;
+		len++;
+	}
+	if (!err && rc != SQLITE_DONE)
+		err = store_rc(rc);
+	store_stmt_done(s);
+	if (err) {
+		free_rows(v, len);
+		return err;
+	}
+	*out = v;
+	*n = len;
+	return STORE_OK;
+}

@@ -36,6 +36,17 @@ void store_feeds_free(struct store_feed *f, size_t n)
 }
 
 /* Fill *f from a row of FEED_COLS. */
+static int read_feed(sqlite3_stmt *s, struct store_feed *f);
+static int read_feed_row(sqlite3_stmt *s, void *row)
+{
+	return read_feed(s, row);
+}
+
+static void free_feed_rows(void *rows, size_t n)
+{
+	store_feeds_free(rows, n);
+}
+
 static int read_feed(sqlite3_stmt *s, struct store_feed *f)
 {
 	int nomem = 0;
@@ -189,34 +200,8 @@ int store_feed_list(struct store *st, struct store_feed **out, size_t *n)
 	sqlite3_stmt *s = store_stmt(st, "SELECT " FEED_COLS " FROM feeds f ORDER BY f.id", &err);
 	if (!s)
 		return err;
-	struct store_feed *v = NULL;
-	size_t len = 0, cap = 0;
-	int rc;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (len == cap) {
-			size_t ncap = cap ? cap * 2 : 16;
-			struct store_feed *nv = realloc(v, ncap * sizeof *nv);
-			if (!nv) {
-				err = STORE_ERR_NOMEM;
-				break;
-			}
-			v = nv;
-			cap = ncap;
-		}
-		if ((err = read_feed(s, &v[len])))
-			break;
-		len++;
-	}
-	if (!err && rc != SQLITE_DONE)
-		err = store_rc(rc);
-	store_stmt_done(s);
-	if (err) {
-		store_feeds_free(v, len);
-		return err;
-	}
-	*out = v;
-	*n = len;
-	return STORE_OK;
+	return store_rows_collect(s, sizeof(struct store_feed), read_feed_row, free_feed_rows,
+				  (void **)out, n);
 }
 
 int store_feed_record_fetch(struct store *st, int64_t id, const struct store_feed_update *u)

@@ -86,6 +86,16 @@ static int64_t clamp64(size_t v)
 	return v > (size_t)INT64_MAX ? INT64_MAX : (int64_t)v;
 }
 
+static int read_item_row(sqlite3_stmt *s, void *row)
+{
+	return store_item_read_row(s, row);
+}
+
+static void free_item_rows(void *rows, size_t n)
+{
+	store_items_free(rows, n);
+}
+
 int store_item_query(struct store *st, const struct store_item_query *q,
 		     struct store_item **out, size_t *n)
 {
@@ -148,32 +158,6 @@ int store_item_query(struct store *st, const struct store_item_query *q,
 	sqlite3_bind_int64(s, 5, q->limit ? clamp64(q->limit) : -1);
 	sqlite3_bind_int64(s, 6, clamp64(q->offset));
 
-	struct store_item *v = NULL;
-	size_t len = 0, cap = 0;
-	int rc;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (len == cap) {
-			size_t ncap = cap ? cap * 2 : 32;
-			struct store_item *nv = realloc(v, ncap * sizeof *nv);
-			if (!nv) {
-				err = STORE_ERR_NOMEM;
-				break;
-			}
-			v = nv;
-			cap = ncap;
-		}
-		if ((err = store_item_read_row(s, &v[len])))
-			break;
-		len++;
-	}
-	if (!err && rc != SQLITE_DONE)
-		err = store_rc(rc);
-	store_stmt_done(s);
-	if (err) {
-		store_items_free(v, len);
-		return err;
-	}
-	*out = v;
-	*n = len;
-	return STORE_OK;
+	return store_rows_collect(s, sizeof(struct store_item), read_item_row, free_item_rows,
+				  (void **)out, n);
 }

@@ -30,6 +30,13 @@ struct store {
 sqlite3_stmt *store_stmt(struct store *st, const char *sql, int *err);
 void store_stmt_done(sqlite3_stmt *s);
 
+/* Step s to the end, collecting one element of size elem per row into a
+ * growing array filled by read(s, element); then store_stmt_done(s). On
+ * success *out (caller frees with its array free) and *n are set; on error
+ * the rows read so far are released with free_rows and the error returned. */
+int store_rows_collect(sqlite3_stmt *s, size_t elem, int (*read)(sqlite3_stmt *s, void *row),
+		       void (*free_rows)(void *rows, size_t n), void **out, size_t *n);
+
 /* Map a sqlite result code (extended) to a store_err. */
 int store_rc(int rc);
 
