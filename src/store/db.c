@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "store/store_int.h"
 #include "util/util.h"
@@ -317,7 +318,15 @@ static int apply_pragmas(struct store *st, int memory)
 	if (!memory) {
 		/* WAL may be refused (e.g. some network filesystems); the
 		 * database still works in rollback-journal mode then. */
-		err = store_exec(st, "PRAGMA journal_mode = WAL;");
+		/* Switching a fresh file to WAL needs an exclusive lock, and
+		 * SQLite answers BUSY at once (no busy handler) while another
+		 * process is creating the same file: retry for up to 5 s. */
+		for (int tries = 0; tries < 500; tries++) {
+			err = store_exec(st, "PRAGMA journal_mode = WAL;");
+			if (err != STORE_ERR_BUSY)
+				break;
+			usleep(10000);
+		}
 		if (err)
 			return err;
 	}
