@@ -4,6 +4,8 @@
 #   make check      install deps, build, unit + integration tests, unit tests under ASan+UBSan
 #   make demo       install deps, build, fetch the bundled samples into a demo db and list them
 #   make engine     build the standalone engine library and briefing-model (libc, libm, pthreads only)
+#   make engine CUDA=1   the same with the CUDA backend (adds only the CUDA runtime, linked statically)
+#   make check-gpu  build with CUDA=1 and run the GPU tests (parity with the CPU backend); needs a GPU
 #   make fuzz       build and briefly run the libFuzzer targets (clang)
 #   make install    PREFIX=/usr/local DESTDIR=
 #
@@ -41,9 +43,27 @@ FUZZ_SRC   := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 R := build/release
 A := build/asan
 
-ENGINE_OBJ_R := $(ENGINE_SRC:%.c=$(R)/%.o)
+# CUDA=1: the engine gains src/engine/cuda/*.cu (nvcc) and ENG_HAVE_CUDA;
+# such builds live in their own directories so objects never mix.
+CUDA ?=
+NVCC ?= nvcc
+CUDA_HOME ?= $(patsubst %/bin/nvcc,%,$(shell command -v $(NVCC) 2>/dev/null))
+CUDA_ARCH ?= -gencode arch=compute_80,code=sm_80 -gencode arch=compute_86,code=sm_86 \
+	-gencode arch=compute_89,code=sm_89 -gencode arch=compute_90,code=sm_90 \
+	-gencode arch=compute_90,code=compute_90
+NVCCFLAGS ?= -O2 -std=c++17 -Xcompiler -fno-threadsafe-statics,-fno-exceptions,-fno-rtti
+CUDA_SRC := $(sort $(wildcard src/engine/cuda/*.cu))
+CUDA_LIBS :=
+ifeq ($(CUDA),1)
+R := build/release-cuda
+A := build/asan-cuda
+ENGINE_DEFS := -DENG_HAVE_CUDA
+CUDA_LIBS := -L$(CUDA_HOME)/lib64 -lcudart_static -ldl -lrt
+endif
+
+ENGINE_OBJ_R := $(ENGINE_SRC:%.c=$(R)/%.o) $(if $(filter 1,$(CUDA)),$(CUDA_SRC:%.cu=$(R)/%.o))
 APP_OBJ_R    := $(APP_SRC:%.c=$(R)/%.o)
-ENGINE_OBJ_A := $(ENGINE_SRC:%.c=$(A)/%.o)
+ENGINE_OBJ_A := $(ENGINE_SRC:%.c=$(A)/%.o) $(if $(filter 1,$(CUDA)),$(CUDA_SRC:%.cu=$(A)/%.o))
 APP_OBJ_A    := $(APP_SRC:%.c=$(A)/%.o)
 
 UNIT_BIN_R := $(UNIT_SRC:tests/unit/%.c=$(R)/tests/%)
@@ -54,9 +74,9 @@ ENGINE_LIB_A := $(A)/libbriefing-engine.a
 APP_LIB_R    := $(R)/libbriefing.a
 APP_LIB_A    := $(A)/libbriefing.a
 
-LIBS := $(PKG_LIBS) -lm -lpthread
+LIBS := $(PKG_LIBS) -lm -lpthread $(CUDA_LIBS)
 
-.PHONY: all engine check check-unit check-asan check-integration demo fuzz install uninstall clean deps bench
+.PHONY: all engine check-gpu check check-unit check-asan check-integration demo fuzz install uninstall clean deps bench
 
 all: briefing
 
@@ -69,7 +89,7 @@ briefing: $(R)/src/main.o $(APP_LIB_R) $(ENGINE_LIB_R)
 engine: $(ENGINE_LIB_R) briefing-model
 
 briefing-model: $(R)/src/engine/tool_main.o $(ENGINE_LIB_R)
-	$(CC) $(OPT) $(LDFLAGS) -o $@ $^ -lm -lpthread
+	$(CC) $(OPT) $(LDFLAGS) -o $@ $^ -lm -lpthread $(CUDA_LIBS)
 
 $(ENGINE_LIB_R): $(ENGINE_OBJ_R)
 	@mkdir -p $(@D)
@@ -87,10 +107,16 @@ $(APP_LIB_A): $(APP_OBJ_A)
 # The engine is compiled without the application's include flags.
 $(R)/src/engine/%.o: src/engine/%.c
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) $(OPT) -march=x86-64-v2 $(CFLAGS) -c -o $@ $<
+	$(CC) $(BASE_CFLAGS) $(ENGINE_DEFS) $(OPT) -march=x86-64-v2 $(CFLAGS) -c -o $@ $<
 $(A)/src/engine/%.o: src/engine/%.c
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) -O1 -g $(SAN) $(CFLAGS) -c -o $@ $<
+	$(CC) $(BASE_CFLAGS) $(ENGINE_DEFS) -O1 -g $(SAN) $(CFLAGS) -c -o $@ $<
+# CUDA kernels and backend (never sanitised: ASan does not see device code)
+$(R)/src/engine/cuda/%.o $(A)/src/engine/cuda/%.o: src/engine/cuda/%.cu src/engine/cuda/cuda_int.h \
+		src/engine/engine_int.h src/engine/engine.h src/engine/quant.h src/engine/tiers.h
+	@mkdir -p $(@D)
+	$(NVCC) $(NVCCFLAGS) $(CUDA_ARCH) -Isrc -D_GNU_SOURCE -DENG_HAVE_CUDA \
+		-Xcompiler -Wall,-Wextra,-Wno-unused-parameter -c -o $@ $<
 
 $(R)/%.o: %.c
 	@mkdir -p $(@D)
@@ -124,6 +150,20 @@ check-asan: $(UNIT_BIN_A)
 
 check-integration: briefing
 	@bash tests/run.sh integration
+
+# GPU tests: a plain C program on the engine alone (the GPU machines have
+# none of our other libraries, not even cmocka). Skips with a message where
+# there is no GPU.
+GPU_TEST_SRC := $(sort $(wildcard tests/gpu/*.c))
+build/release-cuda/tests/gpu/%: tests/gpu/%.c
+	@$(MAKE) --no-print-directory CUDA=1 build/release-cuda/libbriefing-engine.a
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) -DENG_HAVE_CUDA $(OPT) -o $@ $< build/release-cuda/libbriefing-engine.a \
+		-lm -lpthread -L$(CUDA_HOME)/lib64 -lcudart_static -ldl -lrt
+
+check-gpu:
+	@$(MAKE) --no-print-directory CUDA=1 briefing-model $(GPU_TEST_SRC:tests/gpu/%.c=build/release-cuda/tests/gpu/%)
+	@bash tests/gpu/run.sh
 
 # ---- demo ------------------------------------------------------------------
 

@@ -11,8 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "engine/engine_int.h"
+#include "engine/quant.h"
 
 void eng_ctx_set_err(struct eng_ctx *c, const char *fmt, ...)
 {
@@ -37,7 +39,66 @@ int eng_ctx_n_vocab(const eng_ctx *c)
 	return c->m->hp.n_vocab;
 }
 
-enum eng_err eng_ctx_new(eng_model *m, const struct eng_ctx_params *p, eng_ctx **out)
+const char *eng_ctx_device(const eng_ctx *c)
+{
+	return c && c->be ? c->be->name : "";
+}
+
+const char *eng_ctx_device_note(const eng_ctx *c)
+{
+	return c ? c->device_note : "";
+}
+
+void eng_ctx_stats(const eng_ctx *c, struct eng_pass_stats *out)
+{
+	*out = c->stats;
+}
+
+void eng_ctx_stats_reset(eng_ctx *c)
+{
+	struct eng_pass_stats s = c->stats;
+	memset(&c->stats, 0, sizeof c->stats);
+	/* the plan stays */
+	c->stats.n_layer = s.n_layer;
+	c->stats.layers_streamed = s.layers_streamed;
+	memcpy(c->stats.plan_bytes, s.plan_bytes, sizeof s.plan_bytes);
+}
+
+/* Every weight type of the model, asked of the chosen backend. */
+static enum eng_err check_types(struct eng_ctx *c)
+{
+	const struct eng_model *m = c->m;
+	const struct eng_tensor *ts[16];
+	for (int il = -1; il < m->hp.n_layer; il++) {
+		int n = 0;
+		if (il < 0) {
+			ts[n++] = &m->w.token_embd;
+			ts[n++] = &m->w.output;
+		} else {
+			const struct eng_layer_w *w = &m->w.layers[il];
+			ts[n++] = &w->wq;
+			ts[n++] = &w->wk;
+			ts[n++] = &w->wv;
+			ts[n++] = &w->wo;
+			ts[n++] = &w->w_gate;
+			ts[n++] = &w->w_up;
+			ts[n++] = &w->w_down;
+		}
+		for (int i = 0; i < n; i++) {
+			if (!ts[i]->data || c->be->supports(ts[i]->type))
+				continue;
+			const char *tn = eng_type_name((uint32_t)ts[i]->type);
+			eng_ctx_set_err(c, "the %s backend cannot multiply %s weights", c->be->name,
+					tn ? tn : "unknown");
+			return ENG_ERR_UNSUPPORTED_TYPE;
+		}
+	}
+	return ENG_OK;
+}
+
+/* Creates the context; on failure *out may hold a context whose errmsg
+ * says why (eng_ctx_new_err); eng_ctx_new frees it. */
+static enum eng_err ctx_new(eng_model *m, const struct eng_ctx_params *p, eng_ctx **out)
 {
 	struct eng_ctx *c;
 	enum eng_err e;
@@ -66,22 +127,44 @@ enum eng_err eng_ctx_new(eng_model *m, const struct eng_ctx_params *p, eng_ctx *
 		return ENG_ERR_INVALID_ARG;
 	}
 	c->max_ubatch = c->p.n_batch > c->p.n_seq ? c->p.n_batch : c->p.n_seq;
-	c->be = &eng_backend_cpu;
+	*out = c;
+	c->be = eng_backend_pick(c->p.device, c->device_note, sizeof c->device_note);
+	if (!c->be) {
+		eng_ctx_set_err(c, "%s", c->device_note);
+		return ENG_ERR_DEVICE;
+	}
 	c->seq_used = calloc((size_t)c->p.n_seq, 1);
 	c->seq_pos = calloc((size_t)c->p.n_seq, sizeof(int));
-	if (!c->seq_used || !c->seq_pos) {
-		eng_ctx_free(c);
+	if (!c->seq_used || !c->seq_pos)
 		return ENG_ERR_NOMEM;
-	}
+	if ((e = check_types(c)) != ENG_OK)
+		return e;
 	e = eng_pool_new(c->p.n_threads, &c->pool);
 	if (e == ENG_OK)
 		e = c->be->alloc(c);
+	return e;
+}
+
+enum eng_err eng_ctx_new_err(eng_model *m, const struct eng_ctx_params *p, eng_ctx **out,
+			     char *err, size_t errlen)
+{
+	eng_ctx *c = NULL;
+	enum eng_err e = ctx_new(m, p, &c);
+	if (err && errlen)
+		err[0] = 0;
 	if (e != ENG_OK) {
+		if (c && err && errlen)
+			snprintf(err, errlen, "%s", c->errmsg);
 		eng_ctx_free(c);
-		return e;
+		c = NULL;
 	}
 	*out = c;
-	return ENG_OK;
+	return e;
+}
+
+enum eng_err eng_ctx_new(eng_model *m, const struct eng_ctx_params *p, eng_ctx **out)
+{
+	return eng_ctx_new_err(m, p, out, NULL, 0);
 }
 
 void eng_ctx_free(eng_ctx *c)
@@ -127,22 +210,86 @@ int eng_seq_pos(const eng_ctx *c, int seq)
 	return c->seq_pos[seq];
 }
 
+static double mono_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* One weight pass: every layer's weights once, for all n tokens of ub. */
 enum eng_err eng_forward(struct eng_ctx *c, const struct eng_ubatch *ub, float *logits)
 {
 	struct eng_model *m = c->m;
-	enum eng_err e;
+	const struct eng_backend *be = c->be;
+	enum eng_err e = ENG_OK;
+	double t0 = mono_s();
 
-	c->be->embed(c, ub);
-	for (int il = 0; il < m->hp.n_layer; il++) {
+	be->pass_begin(c, ub);
+	be->embed(c, ub);
+	for (int il = 0; il < m->hp.n_layer && e == ENG_OK; il++) {
 		const struct eng_layer_w *w = eng_model_layer(m, il);
-		e = c->be->upload(c, w, il);
-		if (e != ENG_OK)
-			return e;
-		c->be->layer(c, w, il, ub);
+		if ((e = be->wait(c, il)) != ENG_OK)
+			break;
+		be->layer(c, w, il, ub);
+		be->release(c, il);
 	}
-	c->be->output(c, ub, logits);
-	c->be->sync(c);
-	return ENG_OK;
+	if (e == ENG_OK)
+		be->output(c, ub, logits);
+	enum eng_err e2 = be->pass_end(c);
+	if (e == ENG_OK)
+		e = e2;
+	double dt = mono_s() - t0;
+	c->stats.passes++;
+	c->stats.tokens += (uint64_t)ub->n;
+	c->stats.seconds += dt;
+	if (ub->prefill) {
+		c->stats.prefill_tokens += (uint64_t)ub->n;
+		c->stats.prefill_seconds += dt;
+	}
+	return e;
+}
+
+enum eng_err eng_forward_layers(struct eng_ctx *c, int seq, const int32_t *tok, int n, int n_layers,
+				float *x)
+{
+	struct eng_model *m = c->m;
+	const struct eng_backend *be = c->be;
+	enum eng_err e = ENG_OK;
+	if (n <= 0 || n > c->max_ubatch || n > c->p.n_ctx || seq < 0 || seq >= c->p.n_seq ||
+	    n_layers < 0 || n_layers > m->hp.n_layer || !be->read_x)
+		return ENG_ERR_INVALID_ARG;
+	int *seqv = malloc((size_t)n * sizeof *seqv), *posv = malloc((size_t)n * sizeof *posv);
+	uint8_t *want = calloc((size_t)n, 1);
+	if (!seqv || !posv || !want) {
+		e = ENG_ERR_NOMEM;
+		goto out;
+	}
+	for (int i = 0; i < n; i++) {
+		seqv[i] = seq;
+		posv[i] = i;
+	}
+	struct eng_ubatch ub = { n, tok, seqv, posv, want, n > 1 };
+	be->pass_begin(c, &ub);
+	be->embed(c, &ub);
+	for (int il = 0; il < m->hp.n_layer && e == ENG_OK; il++) {
+		/* every layer waits and releases so streamed slots stay in order */
+		if ((e = be->wait(c, il)) != ENG_OK)
+			break;
+		if (il < n_layers)
+			be->layer(c, eng_model_layer(m, il), il, &ub);
+		be->release(c, il);
+	}
+	enum eng_err e2 = be->pass_end(c);
+	if (e == ENG_OK)
+		e = e2;
+	if (e == ENG_OK)
+		e = be->read_x(c, x, n);
+out:
+	free(seqv);
+	free(posv);
+	free(want);
+	return e;
 }
 
 static int check_tokens(struct eng_ctx *c, const int32_t *tok, int n)

@@ -45,6 +45,8 @@ enum eng_err {
 	ENG_ERR_CANCELLED,         /* a callback asked to stop */
 	ENG_ERR_NOT_FOUND,         /* key/tensor lookup failed (non-fatal queries) */
 	ENG_ERR_WRITE,             /* writing a file failed */
+	ENG_ERR_DEVICE,            /* the asked-for device is not built in or not usable */
+	ENG_ERR_BUDGET,            /* a memory budget is below what the model needs at least */
 	ENG_ERR__COUNT
 };
 
@@ -98,21 +100,61 @@ uint64_t eng_model_kv_bytes(const eng_model *m, int n_ctx, int n_seq, int kv_f32
 
 /* ---- context and sequences ---------------------------------------------- */
 
+/* Where a context computes. AUTO: CUDA when built in and a GPU is usable,
+ * else the CPU (eng_ctx_device_note says why). */
+enum eng_device { ENG_DEVICE_AUTO = 0, ENG_DEVICE_CPU = 1, ENG_DEVICE_CUDA = 2 };
+
+/* "auto", "cpu", "cuda" -> *out; -1 on anything else. */
+int eng_device_parse(const char *s, enum eng_device *out);
+/* Measured host->device bandwidth of the device AUTO/CUDA picks, in GB/s
+ * (pinned host RAM to VRAM); 0 for the CPU or when none is usable. */
+double eng_device_h2d_gbps(enum eng_device d);
+
 struct eng_ctx_params {
 	int n_ctx;        /* positions per sequence; 0 -> min(n_ctx_train, 4096) */
 	int n_seq;        /* sequence slots; 0 -> 1 */
 	int n_threads;    /* 0 -> all cores */
 	int n_batch;      /* prefill chunk size in tokens; 0 -> 256 */
 	int kv_f32;       /* 0: F16 KV cache (llama.cpp default), 1: F32 */
+	enum eng_device device;   /* 0 (AUTO) by default */
+	uint64_t vram_budget;     /* bytes of GPU memory to use; 0 -> free memory minus a margin */
+	uint64_t ram_budget;      /* bytes of host RAM for weights; 0 -> no limit */
 };
 
 /* Creates a context on m (m must outlive it). Free with eng_ctx_free. */
 enum eng_err eng_ctx_new(eng_model *m, const struct eng_ctx_params *p, eng_ctx **out);
+/* Same; on failure err (if not NULL) receives the reason in words
+ * ("no usable GPU: ...", "a VRAM budget of ... is below the minimum ..."). */
+enum eng_err eng_ctx_new_err(eng_model *m, const struct eng_ctx_params *p, eng_ctx **out,
+			     char *err, size_t errlen);
 void eng_ctx_free(eng_ctx *c);
 /* Detail for the last error returned on c (static buffer inside c). */
 const char *eng_ctx_errmsg(const eng_ctx *c);
 int eng_ctx_n_ctx(const eng_ctx *c);
 int eng_ctx_n_vocab(const eng_ctx *c);
+/* The backend the context runs on ("cpu", "cuda") and a line describing
+ * it and, for AUTO, why it was chosen ("auto: no usable GPU (...); using
+ * the CPU"). Borrowed strings, valid while c lives. */
+const char *eng_ctx_device(const eng_ctx *c);
+const char *eng_ctx_device_note(const eng_ctx *c);
+
+/* Counters of the weight passes a context has run (one pass = one trip of
+ * every layer's weights through the compute device, however many tokens
+ * it carries). */
+struct eng_pass_stats {
+	uint64_t passes;          /* forward passes */
+	uint64_t tokens;          /* tokens carried by them (prompt + decode) */
+	uint64_t prefill_tokens;  /* of which prompt tokens */
+	uint64_t bytes[3];        /* weight bytes read per tier: resident, host RAM, file */
+	double seconds;           /* wall time inside passes */
+	double wait_seconds;      /* time the compute waited for streamed weights */
+	double prefill_seconds;   /* of seconds, in passes holding prompt tokens */
+	/* the plan (constant for the context) */
+	int n_layer, layers_streamed;
+	uint64_t plan_bytes[3];   /* weight bytes placed per tier */
+};
+void eng_ctx_stats(const eng_ctx *c, struct eng_pass_stats *out);
+void eng_ctx_stats_reset(eng_ctx *c);
 
 /* Takes a free sequence slot (empty history). ENG_ERR_NO_SEQ when full. */
 enum eng_err eng_seq_new(eng_ctx *c, int *seq_out);

@@ -84,6 +84,7 @@ struct eng_model {
 	struct eng_hparams hp;
 	struct eng_weights w;
 	struct eng_gguf *gguf;           /* owns the mapping */
+	char *path;                      /* the file (streamed tiers reopen it) */
 	struct eng_tok *tok;             /* NULL if the file has no usable tokenizer */
 	char arch_name[16];
 	char name[128];
@@ -128,27 +129,52 @@ struct eng_ubatch {
 
 struct eng_ctx;
 
+/* A backend: one implementation of the per-layer forward pass and of the
+ * fast memory it runs in (cpu/forward.c, cuda/backend.cu). Chosen per
+ * context by eng_backend_pick (backend.c). A pass, as eng_forward drives it:
+ *   pass_begin (start prefetching streamed weights) -> embed ->
+ *   for each layer: wait (its weights are usable) -> layer -> release (its
+ *   staging slot may be reused; the next prefetch starts) ->
+ *   output -> pass_end (wait for queued work, account the pass).
+ * Per-pass weight bytes and waiting time go into c->stats. */
 struct eng_backend {
 	const char *name;
+	/* 1 when the device can be used now; desc gets a one-line description
+	 * of it, or of why not */
+	int (*probe)(char *desc, size_t n);
 	/* 1 if the backend can multiply by weights of this type */
 	int (*supports)(int type);
-	/* allocate KV cache and scratch for the context */
+	/* plan the weight tiers under the context's budgets, allocate KV cache,
+	 * scratch and resident weights; on failure set c->errmsg */
 	enum eng_err (*alloc)(struct eng_ctx *c);
 	void (*free)(struct eng_ctx *c);
-	/* make layer il's weights usable (CPU: nothing; CUDA: copy/stream) */
-	enum eng_err (*upload)(struct eng_ctx *c, const struct eng_layer_w *w, int il);
-	/* per-layer ops */
+	void (*pass_begin)(struct eng_ctx *c, const struct eng_ubatch *ub);
 	void (*embed)(struct eng_ctx *c, const struct eng_ubatch *ub);
+	enum eng_err (*wait)(struct eng_ctx *c, int il);
 	void (*layer)(struct eng_ctx *c, const struct eng_layer_w *w, int il,
 		      const struct eng_ubatch *ub);
+	void (*release)(struct eng_ctx *c, int il);
 	void (*output)(struct eng_ctx *c, const struct eng_ubatch *ub, float *logits);
-	/* wait for queued work */
-	void (*sync)(struct eng_ctx *c);
+	enum eng_err (*pass_end)(struct eng_ctx *c);
 	/* forget the KV cells of a slot (optional) */
 	void (*seq_clear)(struct eng_ctx *c, int seq);
+	/* copy the residual stream of the last pass, n rows of n_embd floats
+	 * (tests compare backends layer by layer) */
+	enum eng_err (*read_x)(struct eng_ctx *c, float *out, int n);
+	/* measured host->device bandwidth in GB/s, or 0 where there is no
+	 * transfer (CPU); may be NULL */
+	double (*measure_gbps)(void);
 };
 
 extern const struct eng_backend eng_backend_cpu;
+#ifdef ENG_HAVE_CUDA
+extern const struct eng_backend eng_backend_cuda;
+#endif
+
+/* Picks the backend for a device request (backend.c). note receives what
+ * was chosen and, for AUTO, why. NULL with note explaining when the
+ * device asked for cannot be used. */
+const struct eng_backend *eng_backend_pick(enum eng_device d, char *note, size_t n);
 
 struct eng_ctx {
 	struct eng_model *m;
@@ -159,12 +185,29 @@ struct eng_ctx {
 	int max_ubatch;               /* max tokens per forward: max(n_batch, n_seq) */
 	uint8_t *seq_used;            /* (n_seq) */
 	int *seq_pos;                 /* (n_seq) tokens in KV */
+	struct eng_pass_stats stats;  /* backends add bytes and waits; eng_forward the rest */
+	char device_note[256];
 	char errmsg[256];
 };
+
+/* ggml_rope_cache_init with freq_scale 1, ext_factor 0, mscale 1: the
+ * cos/sin pairs of one position (n_rot floats). cpu/forward.c; the CUDA
+ * backend uploads the same table. */
+void eng_rope_cache(float *cache, int pos, int n_rot, float base, const float *freqs);
+
+/* Weight bytes of layer il (all its tensors) and of the output head
+ * (output_norm + output, counted even when tied). model.c. */
+uint64_t eng_model_layer_bytes(const struct eng_model *m, int il);
+uint64_t eng_model_output_bytes(const struct eng_model *m);
 
 /* Runs the forward pass for one micro-batch (n <= max_ubatch); the caller
  * has checked positions. batch.c. */
 enum eng_err eng_forward(struct eng_ctx *c, const struct eng_ubatch *ub, float *logits);
+/* Tests: embed and the first n_layers layers only, for tokens at positions
+ * 0..n-1 of sequence seq (its KV cells are written), then the residual
+ * stream into x (n rows of n_embd floats). */
+enum eng_err eng_forward_layers(struct eng_ctx *c, int seq, const int32_t *tok, int n, int n_layers,
+				float *x);
 
 /* tokenizer glue (text.c): set up / release m->tok after the weights load */
 enum eng_err eng_model_tok_init(struct eng_model *m);

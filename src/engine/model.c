@@ -30,6 +30,8 @@ static const char *const err_names[ENG_ERR__COUNT] = {
 	[ENG_ERR_CANCELLED] = "cancelled",
 	[ENG_ERR_NOT_FOUND] = "not found",
 	[ENG_ERR_WRITE] = "write error",
+	[ENG_ERR_DEVICE] = "device not available",
+	[ENG_ERR_BUDGET] = "memory budget too small for this model",
 };
 
 const char *eng_strerror(enum eng_err e)
@@ -112,7 +114,8 @@ static enum eng_err get_matrix(struct loader *L, const char *name, int64_t ne0, 
 		return fail(L, ENG_ERR_SHAPE, "tensor %s has shape [%llu, %llu], expected [%lld, %lld]",
 			    name, (unsigned long long)t->ne[0], (unsigned long long)t->ne[1],
 			    (long long)ne0, (long long)ne1);
-	if (!eng_backend_cpu.supports((int)t->type))
+	/* the chosen backend is asked again when a context is created */
+	if (!eng_type_supported(t->type))
 		return fail(L, ENG_ERR_UNSUPPORTED_TYPE,
 			    "tensor %s has type %s (%u), which this engine cannot multiply "
 			    "(supported: %s)", name,
@@ -152,6 +155,32 @@ static enum eng_err get_vector(struct loader *L, const char *name, int64_t n, in
 static const struct eng_layer_w *layer_in_place(struct eng_model *m, int il)
 {
 	return &m->w.layers[il];
+}
+
+static uint64_t mat_bytes(const struct eng_tensor *t)
+{
+	return t->data ? (uint64_t)t->row_bytes * (uint64_t)t->ne1 : 0;
+}
+
+uint64_t eng_model_layer_bytes(const struct eng_model *m, int il)
+{
+	const struct eng_layer_w *w = &m->w.layers[il];
+	const uint64_t E = (uint64_t)m->hp.n_embd * 4;
+	uint64_t b = 2 * E;   /* attn_norm, ffn_norm */
+	b += mat_bytes(&w->wq) + mat_bytes(&w->wk) + mat_bytes(&w->wv) + mat_bytes(&w->wo);
+	b += mat_bytes(&w->w_gate) + mat_bytes(&w->w_up) + mat_bytes(&w->w_down);
+	if (w->bq)
+		b += (uint64_t)w->wq.ne1 * 4;
+	if (w->bk)
+		b += (uint64_t)w->wk.ne1 * 4;
+	if (w->bv)
+		b += (uint64_t)w->wv.ne1 * 4;
+	return b;
+}
+
+uint64_t eng_model_output_bytes(const struct eng_model *m)
+{
+	return (uint64_t)m->hp.n_embd * 4 + mat_bytes(&m->w.output);
 }
 
 static enum eng_err load_hparams(struct loader *L)
@@ -336,6 +365,11 @@ enum eng_err eng_model_load(const char *path, const struct eng_model_params *p,
 	L.m = m;
 	L.err = errbuf;
 	L.errlen = errlen;
+	m->path = strdup(path);
+	if (!m->path) {
+		free(m);
+		return ENG_ERR_NOMEM;
+	}
 	e = eng_gguf_open(path, &m->gguf, errbuf, errlen);
 	if (e == ENG_OK)
 		e = load_hparams(&L);
@@ -365,6 +399,7 @@ void eng_model_free(eng_model *m)
 	eng_model_tok_free(m);
 	free(m->w.layers);
 	eng_gguf_close(m->gguf);
+	free(m->path);
 	free(m);
 }
 

@@ -30,6 +30,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The block layouts are compiled as C (the CPU backend) and as CUDA C++
+ * (src/engine/cuda/): one spelling of the static assertion for both. */
+#ifdef __cplusplus
+#define ENG_STATIC_ASSERT(c, msg) static_assert(c, msg)
+#else
+#define ENG_STATIC_ASSERT(c, msg) _Static_assert(c, msg)
+#endif
+
 /* ggml type ids (as stored in GGUF tensor records). Same values as
  * ENG_T_* in engine_int.h. */
 enum eng_type {
@@ -67,21 +75,21 @@ struct eng_block_q4_0 {
 	eng_fp16 d;                    /* delta */
 	uint8_t qs[ENG_QK4_0 / 2];     /* nibbles: low = elements 0..15, high = 16..31 */
 };
-_Static_assert(sizeof(struct eng_block_q4_0) == 2 + 16, "q4_0 block size");
+ENG_STATIC_ASSERT(sizeof(struct eng_block_q4_0) == 2 + 16, "q4_0 block size");
 
 struct eng_block_q4_1 {
 	eng_fp16 d;                    /* delta */
 	eng_fp16 m;                    /* min */
 	uint8_t qs[ENG_QK4_1 / 2];
 };
-_Static_assert(sizeof(struct eng_block_q4_1) == 4 + 16, "q4_1 block size");
+ENG_STATIC_ASSERT(sizeof(struct eng_block_q4_1) == 4 + 16, "q4_1 block size");
 
 struct eng_block_q5_0 {
 	eng_fp16 d;
 	uint8_t qh[4];                 /* 5th bits, bit j = element j */
 	uint8_t qs[ENG_QK5_0 / 2];
 };
-_Static_assert(sizeof(struct eng_block_q5_0) == 2 + 4 + 16, "q5_0 block size");
+ENG_STATIC_ASSERT(sizeof(struct eng_block_q5_0) == 2 + 4 + 16, "q5_0 block size");
 
 struct eng_block_q5_1 {
 	eng_fp16 d;
@@ -89,20 +97,20 @@ struct eng_block_q5_1 {
 	uint8_t qh[4];
 	uint8_t qs[ENG_QK5_1 / 2];
 };
-_Static_assert(sizeof(struct eng_block_q5_1) == 4 + 4 + 16, "q5_1 block size");
+ENG_STATIC_ASSERT(sizeof(struct eng_block_q5_1) == 4 + 4 + 16, "q5_1 block size");
 
 struct eng_block_q8_0 {
 	eng_fp16 d;
 	int8_t qs[ENG_QK8_0];
 };
-_Static_assert(sizeof(struct eng_block_q8_0) == 2 + 32, "q8_0 block size");
+ENG_STATIC_ASSERT(sizeof(struct eng_block_q8_0) == 2 + 32, "q8_0 block size");
 
 struct eng_block_q8_1 {
 	eng_fp16 d;                    /* delta */
 	eng_fp16 s;                    /* d * sum(qs) */
 	int8_t qs[ENG_QK8_1];
 };
-_Static_assert(sizeof(struct eng_block_q8_1) == 4 + 32, "q8_1 block size");
+ENG_STATIC_ASSERT(sizeof(struct eng_block_q8_1) == 4 + 32, "q8_1 block size");
 
 /* 8 sub-blocks of 32: scales/mins 6-bit packed in scales[12]; x = d*sc*q - dmin*m */
 struct eng_block_q4_K {
@@ -111,7 +119,7 @@ struct eng_block_q4_K {
 	uint8_t scales[ENG_K_SCALE_SIZE];
 	uint8_t qs[ENG_QK_K / 2];      /* 4-bit quants */
 };
-_Static_assert(sizeof(struct eng_block_q4_K) == 4 + 12 + 128, "q4_K block size");
+ENG_STATIC_ASSERT(sizeof(struct eng_block_q4_K) == 4 + 12 + 128, "q4_K block size");
 
 struct eng_block_q5_K {
 	eng_fp16 d;
@@ -120,7 +128,7 @@ struct eng_block_q5_K {
 	uint8_t qh[ENG_QK_K / 8];      /* high bits */
 	uint8_t qs[ENG_QK_K / 2];      /* low 4 bits */
 };
-_Static_assert(sizeof(struct eng_block_q5_K) == 4 + 12 + 32 + 128, "q5_K block size");
+ENG_STATIC_ASSERT(sizeof(struct eng_block_q5_K) == 4 + 12 + 32 + 128, "q5_K block size");
 
 /* 16 sub-blocks of 16, 8-bit signed scales; x = d * scale * (q - 32) */
 struct eng_block_q6_K {
@@ -129,7 +137,7 @@ struct eng_block_q6_K {
 	int8_t scales[ENG_QK_K / 16];
 	eng_fp16 d;
 };
-_Static_assert(sizeof(struct eng_block_q6_K) == 128 + 64 + 16 + 2, "q6_K block size");
+ENG_STATIC_ASSERT(sizeof(struct eng_block_q6_K) == 128 + 64 + 16 + 2, "q6_K block size");
 
 /* Activation type of the K-quants (never stored in files). */
 struct eng_block_q8_K {
@@ -137,7 +145,7 @@ struct eng_block_q8_K {
 	int8_t qs[ENG_QK_K];
 	int16_t bsums[ENG_QK_K / 16];  /* sums of groups of 16 */
 };
-_Static_assert(sizeof(struct eng_block_q8_K) == 4 + 256 + 32, "q8_K block size");
+ENG_STATIC_ASSERT(sizeof(struct eng_block_q8_K) == 4 + 256 + 32, "q8_K block size");
 
 /* ---- traits -------------------------------------------------------------- */
 

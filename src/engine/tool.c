@@ -3,7 +3,7 @@
  *   info FILE                      architecture, shapes, types, size, template, memory
  *   run FILE -p PROMPT [options]   stream a generation to stdout
  *   bench FILE [options]           pp/tg tokens per second, batch sizes 1, 4, 16
- *   synth --shape S --type T --vocab-from FILE -o OUT   seeded random GGUF
+ *   synth --shape S --type T --vocab-from FILE -o OUT [--fast]   seeded random GGUF
  * This is the one engine file that prints: it is a command-line front end. */
 #include <errno.h>
 #include <inttypes.h>
@@ -11,12 +11,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "engine/engine_int.h"
 #include "engine/gguf.h"
 #include "engine/quant.h"
+#include "engine/tiers.h"
 #include "engine/tokenizer.h"
 
 static double now_s(void)
@@ -49,6 +51,66 @@ static eng_model *open_model(const char *path, int prefault)
 		return NULL;
 	}
 	return m;
+}
+
+static void human_bytes(char *buf, size_t n, uint64_t b);
+
+/* --device, --vram-budget, --ram-budget (run, bench, info) */
+struct dev_opts {
+	enum eng_device device;
+	uint64_t vram, ram;
+};
+
+/* 1: argv[*i] was one of ours (value consumed); 0: not ours; -1: bad value
+ * (message printed) */
+static int dev_opt(const char *cmd, int argc, char **argv, int *i, struct dev_opts *o)
+{
+	const char *a = argv[*i], *v = *i + 1 < argc ? argv[*i + 1] : NULL;
+	if (strcmp(a, "--device") && strcmp(a, "--vram-budget") && strcmp(a, "--ram-budget"))
+		return 0;
+	if (!v) {
+		fprintf(stderr, "model %s: %s needs a value\n", cmd, a);
+		return -1;
+	}
+	(*i)++;
+	if (!strcmp(a, "--device")) {
+		if (eng_device_parse(v, &o->device)) {
+			fprintf(stderr, "model %s: --device must be auto, cpu or cuda (not '%s')\n", cmd, v);
+			return -1;
+		}
+		return 1;
+	}
+	uint64_t *dst = !strcmp(a, "--vram-budget") ? &o->vram : &o->ram;
+	if (eng_size_parse(v, dst) || *dst == 0) {
+		fprintf(stderr, "model %s: %s: '%s' is not a size (e.g. 512M, 22G)\n", cmd, a, v);
+		return -1;
+	}
+	return 1;
+}
+
+static void print_pass_stats(FILE *f, const char *prefix, const struct eng_pass_stats *st)
+{
+	char b0[32], b1[32], b2[32];
+	const double np = st->passes ? (double)st->passes : 1.0;
+	const double streamed = (double)(st->bytes[1] + st->bytes[2]);
+	human_bytes(b0, sizeof b0, (uint64_t)(st->bytes[0] / np));
+	human_bytes(b1, sizeof b1, (uint64_t)(st->bytes[1] / np));
+	human_bytes(b2, sizeof b2, (uint64_t)(st->bytes[2] / np));
+	fprintf(f, "%s%llu passes, %llu tokens (%.2f a pass), %.1f ms a pass; per pass %s resident, "
+		   "%s from RAM, %s from the file; streamed at %.2f GB/s; waited for weights %.1f ms a pass%s\n",
+		prefix, (unsigned long long)st->passes, (unsigned long long)st->tokens, st->tokens / np,
+		st->seconds * 1e3 / np, b0, b1, b2, st->seconds > 0 ? streamed / st->seconds / 1e9 : 0.0,
+		st->wait_seconds * 1e3 / np, f == stdout ? " -->" : "");
+}
+
+static void print_plan(FILE *f, const char *prefix, const struct eng_pass_stats *st, const char *suffix)
+{
+	char b0[32], b1[32], b2[32];
+	human_bytes(b0, sizeof b0, st->plan_bytes[0]);
+	human_bytes(b1, sizeof b1, st->plan_bytes[1]);
+	human_bytes(b2, sizeof b2, st->plan_bytes[2]);
+	fprintf(f, "%s%d of %d layers streamed; weights %s resident, %s in RAM, %s read from the file each pass%s\n",
+		prefix, st->layers_streamed, st->n_layer, b0, b1, b2, suffix);
 }
 
 static void human_bytes(char *buf, size_t n, uint64_t b)
@@ -180,7 +242,8 @@ static void run_usage(FILE *f)
 	fprintf(f, "usage: model run FILE -p PROMPT [-n N] [--chat] [--system TEXT] [--template NAME]\n"
 		   "       [--temp T] [--top-k K] [--top-p P] [--min-p P] [--repeat-penalty R]\n"
 		   "       [--presence-penalty P] [--seed S] [--stop STR]... [-t THREADS] [-c N_CTX]\n"
-		   "       [--ids] (print the generated token ids to stderr) [--kv-f32]\n");
+		   "       [--ids] (print the generated token ids to stderr) [--kv-f32] [-v]\n"
+		   "       [--device auto|cpu|cuda] [--vram-budget SIZE] [--ram-budget SIZE]\n");
 }
 
 static int cmd_run(int argc, char **argv)
@@ -189,6 +252,7 @@ static int cmd_run(int argc, char **argv)
 	const char *prompt = NULL, *stops[16];
 	int n_stop = 0, threads = 0, n_ctx = 0, verbose = 0, print_ids = 0, kv_f32 = 0;
 	struct run_state rs = { 0 };
+	struct dev_opts dv = { ENG_DEVICE_AUTO, 0, 0 };
 
 	eng_gen_default(&g);
 	if (argc < 2) {
@@ -198,6 +262,11 @@ static int cmd_run(int argc, char **argv)
 	for (int i = 2; i < argc; i++) {
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+		int dr = dev_opt("run", argc, argv, &i, &dv);
+		if (dr < 0)
+			return 2;
+		if (dr > 0)
+			continue;
 #define NEEDV do { if (!v) { fprintf(stderr, "model run: %s needs a value\n", a); return 2; } i++; } while (0)
 		if (!strcmp(a, "-p") || !strcmp(a, "--prompt")) { NEEDV; prompt = v; }
 		else if (!strcmp(a, "-n")) { NEEDV; g.max_tokens = atoi(v); }
@@ -229,16 +298,25 @@ static int cmd_run(int argc, char **argv)
 	g.n_stop = n_stop;
 	g.on_token = on_token_print;
 	g.ud = &rs;
-	eng_model *m = open_model(argv[1], 1);
+	/* read every page up front only when the whole model is to stay in RAM */
+	eng_model *m = open_model(argv[1], dv.device == ENG_DEVICE_CPU && !dv.ram);
 	if (!m)
 		return 1;
-	struct eng_ctx_params cp = { .n_ctx = n_ctx, .n_seq = 1, .n_threads = threads, .kv_f32 = kv_f32 };
+	struct eng_ctx_params cp = { .n_ctx = n_ctx, .n_seq = 1, .n_threads = threads, .kv_f32 = kv_f32,
+				     .device = dv.device, .vram_budget = dv.vram, .ram_budget = dv.ram };
 	eng_ctx *c = NULL;
-	enum eng_err e = eng_ctx_new(m, &cp, &c);
+	char cerr[256];
+	enum eng_err e = eng_ctx_new_err(m, &cp, &c, cerr, sizeof cerr);
 	if (e != ENG_OK) {
-		fprintf(stderr, "model run: %s\n", eng_strerror(e));
+		fprintf(stderr, "model run: %s%s%s\n", eng_strerror(e), cerr[0] ? ": " : "", cerr);
 		eng_model_free(m);
 		return 1;
+	}
+	if (verbose) {
+		struct eng_pass_stats st;
+		eng_ctx_stats(c, &st);
+		fprintf(stderr, "device: %s\n", eng_ctx_device_note(c));
+		print_plan(stderr, "plan: ", &st, "");
 	}
 	double t0 = now_s();
 	char *out = NULL;
@@ -250,8 +328,12 @@ static int cmd_run(int argc, char **argv)
 		fprintf(stderr, "model run: %s (use --template NAME)\n", eng_ctx_errmsg(c));
 	else if (e != ENG_OK)
 		fprintf(stderr, "model run: %s: %s\n", eng_strerror(e), eng_ctx_errmsg(c));
-	if (verbose)
+	if (verbose) {
+		struct eng_pass_stats st;
+		eng_ctx_stats(c, &st);
 		fprintf(stderr, "(%d tokens, %.2f s)\n", rs.n, t1 - t0);
+		print_pass_stats(stderr, "passes: ", &st);
+	}
 	if (print_ids) {
 		fprintf(stderr, "ids:");
 		for (int i = 0; i < rs.n; i++)
@@ -271,13 +353,20 @@ static int cmd_bench(int argc, char **argv)
 {
 	int threads = 0, pp = 128, tg = 32, reps = 1;
 	int batches[8] = { 1, 4, 16 }, nb = 3;
+	struct dev_opts dv = { ENG_DEVICE_AUTO, 0, 0 };
 
 	if (argc < 2 || !strcmp(argv[1], "--help")) {
 		fprintf(argc < 2 ? stderr : stdout,
-			"usage: model bench FILE [-t THREADS] [-p PP] [-n TG] [-b 1,4,16] [-r REPS]\n");
+			"usage: model bench FILE [-t THREADS] [-p PP] [-n TG] [-b 1,4,16] [-r REPS]\n"
+			"       [--device auto|cpu|cuda] [--vram-budget SIZE] [--ram-budget SIZE]\n");
 		return argc < 2 ? 2 : 0;
 	}
-	for (int i = 2; i < argc; i += 2) {
+	for (int i = 2; i < argc; i++) {
+		int dr = dev_opt("bench", argc, argv, &i, &dv);
+		if (dr < 0)
+			return 2;
+		if (dr > 0)
+			continue;
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (!v) {
 			fprintf(stderr, "model bench: %s needs a value\n", argv[i]);
@@ -300,12 +389,21 @@ static int cmd_bench(int argc, char **argv)
 			fprintf(stderr, "model bench: unknown option %s\n", argv[i]);
 			return 2;
 		}
+		i++;
 	}
 	if (threads <= 0)
 		threads = eng_pool_default_threads();
 	if (reps < 1)
 		reps = 1;
-	eng_model *m = open_model(argv[1], 1);
+	if (pp < 1 || tg < 1) {
+		fprintf(stderr, "model bench: -p and -n must be at least 1\n");
+		return 2;
+	}
+	int maxb = 1;
+	for (int bi = 0; bi < nb; bi++)
+		if (batches[bi] > maxb)
+			maxb = batches[bi];
+	eng_model *m = open_model(argv[1], dv.device == ENG_DEVICE_CPU && !dv.ram);
 	if (!m)
 		return 1;
 	struct eng_model_info in;
@@ -316,69 +414,106 @@ static int cmd_bench(int argc, char **argv)
 		snprintf(np, sizeof np, "%.2f B", in.n_params / 1e9);
 	else
 		snprintf(np, sizeof np, "%.2f M", in.n_params / 1e6);
+	/* one context for every batch size: the weights are placed (and, on a
+	 * GPU, uploaded) once */
+	struct eng_ctx_params cp = { .n_ctx = pp + tg + 8, .n_seq = maxb, .n_threads = threads,
+				     .n_batch = pp, .device = dv.device, .vram_budget = dv.vram,
+				     .ram_budget = dv.ram };
+	eng_ctx *c = NULL;
+	char cerr[256];
+	double t_load = now_s();
+	enum eng_err ce = eng_ctx_new_err(m, &cp, &c, cerr, sizeof cerr);
+	t_load = now_s() - t_load;
+	if (ce != ENG_OK) {
+		fprintf(stderr, "model bench: %s%s%s\n", eng_strerror(ce), cerr[0] ? ": " : "", cerr);
+		eng_model_free(m);
+		return 1;
+	}
+	struct eng_pass_stats st;
+	eng_ctx_stats(c, &st);
+	char backend[64];
+	if (!strcmp(eng_ctx_device(c), "cpu"))
+		snprintf(backend, sizeof backend, "cpu (%s)", eng_quant_simd_name());
+	else
+		snprintf(backend, sizeof backend, "%s", eng_ctx_device(c));
+	printf("<!-- device: %s -->\n", eng_ctx_device_note(c));
+	print_plan(stdout, "<!-- plan: ", &st, " -->");
+	printf("<!-- context ready in %.1f s -->\n", t_load);
+	double gbps = strcmp(eng_ctx_device(c), "cpu") ? eng_device_h2d_gbps(dv.device) : 0.0;
+	if (gbps > 0)
+		printf("<!-- pinned host->device bandwidth: %.1f GB/s; bound for a pass: %.1f ms -->\n", gbps,
+		       (st.plan_bytes[1] + st.plan_bytes[2]) / gbps / 1e6);
 	printf("| model | size | params | backend | threads | test | t/s |\n");
 	printf("| --- | ---: | ---: | --- | ---: | --- | ---: |\n");
 	int rc = 0;
 	uint64_t rng = 1;
+	int32_t *toks = malloc((size_t)pp * sizeof *toks);
+	int *seqs = malloc((size_t)maxb * sizeof *seqs);
+	int32_t *next = malloc((size_t)maxb * sizeof *next);
+	/* logits are computed as llama-bench does: the last prompt token of
+	 * pp, every token of tg */
+	float *lg = malloc((size_t)maxb * in.n_vocab * sizeof *lg);
+	if (!toks || !seqs || !next || !lg) {
+		fprintf(stderr, "model bench: out of memory\n");
+		rc = 1;
+	}
+	for (int i = 0; i < pp && rc == 0; i++) {
+		rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+		toks[i] = (int32_t)((rng >> 33) % (uint64_t)in.n_vocab);
+	}
 	for (int bi = 0; bi < nb && rc == 0; bi++) {
 		int B = batches[bi];
 		if (B < 1)
 			continue;
-		struct eng_ctx_params cp = { .n_ctx = pp + tg + 8, .n_seq = B, .n_threads = threads,
-					     .n_batch = pp };
-		eng_ctx *c = NULL;
-		if (eng_ctx_new(m, &cp, &c) != ENG_OK) {
-			fprintf(stderr, "model bench: cannot create a context for batch %d\n", B);
-			rc = 1;
-			break;
-		}
-		int32_t *toks = malloc((size_t)pp * sizeof *toks);
-		int *seqs = malloc((size_t)B * sizeof *seqs);
-		int32_t *next = malloc((size_t)B * sizeof *next);
-		/* logits are computed as llama-bench does: the last prompt token
-		 * of pp, every token of tg */
-		float *lg = malloc((size_t)B * in.n_vocab * sizeof *lg);
-		for (int i = 0; i < pp; i++) {
-			rng = rng * 6364136223846793005ull + 1442695040888963407ull;
-			toks[i] = (int32_t)((rng >> 33) % (uint64_t)in.n_vocab);
-		}
 		double t_pp = 0, t_tg = 0;
-		for (int r = 0; r < reps; r++) {
+		struct eng_pass_stats s_pp = { 0 }, s_tg = { 0 };
+		for (int r = 0; r < reps && rc == 0; r++) {
 			for (int s = 0; s < B; s++)
 				eng_seq_new(c, &seqs[s]);
+			eng_ctx_stats_reset(c);
 			double t0 = now_s();
-			for (int s = 0; s < B; s++)
-				eng_prefill(c, seqs[s], toks, pp, lg);
+			for (int s = 0; s < B && rc == 0; s++)
+				if (eng_prefill(c, seqs[s], toks, pp, lg) != ENG_OK)
+					rc = 1;
 			double t1 = now_s();
+			eng_ctx_stats(c, &s_pp);
+			eng_ctx_stats_reset(c);
 			for (int s = 0; s < B; s++)
 				next[s] = toks[(s * 7) % pp];
-			for (int k = 0; k < tg; k++)
-				eng_decode(c, B, seqs, next, lg);
+			for (int k = 0; k < tg && rc == 0; k++)
+				if (eng_decode(c, B, seqs, next, lg) != ENG_OK)
+					rc = 1;
 			double t2 = now_s();
+			eng_ctx_stats(c, &s_tg);
 			t_pp += t1 - t0;
 			t_tg += t2 - t1;
 			for (int s = 0; s < B; s++)
 				eng_seq_free(c, seqs[s]);
 		}
-		char test[32];
-		{
-			/* B prompts of pp tokens, one after another */
-			snprintf(test, sizeof test, B == 1 ? "pp%d" : "pp%d x%d", pp, B);
-			printf("| %s %s | %s | %s | cpu (%s) | %d | %s | %.2f |\n", in.arch_name,
-			       in.name[0] ? in.name : "", sz, np, eng_quant_simd_name(),
-			       threads, test, (double)pp * B * reps / t_pp);
+		if (rc) {
+			fprintf(stderr, "model bench: %s\n", eng_ctx_errmsg(c));
+			break;
 		}
+		char test[32];
+		/* B prompts of pp tokens, one after another */
+		snprintf(test, sizeof test, B == 1 ? "pp%d" : "pp%d x%d", pp, B);
+		printf("| %s %s | %s | %s | %s | %d | %s | %.2f |\n", in.arch_name, in.name[0] ? in.name : "",
+		       sz, np, backend, threads, test, (double)pp * B * reps / t_pp);
 		snprintf(test, sizeof test, B == 1 ? "tg%d" : "tg%d x%d", tg, B);
-		printf("| %s %s | %s | %s | cpu (%s) | %d | %s | %.2f |\n", in.arch_name,
-		       in.name[0] ? in.name : "", sz, np, eng_quant_simd_name(), threads,
-		       test, (double)tg * B * reps / t_tg);
+		printf("| %s %s | %s | %s | %s | %d | %s | %.2f |\n", in.arch_name, in.name[0] ? in.name : "",
+		       sz, np, backend, threads, test, (double)tg * B * reps / t_tg);
+		if (st.layers_streamed || getenv("BRIEFING_BENCH_PASSES")) {
+			char pre[64];
+			snprintf(pre, sizeof pre, "<!-- tg x%d: ", B);
+			print_pass_stats(stdout, pre, &s_tg);
+		}
 		fflush(stdout);
-		free(toks);
-		free(seqs);
-		free(next);
-		free(lg);
-		eng_ctx_free(c);
 	}
+	free(toks);
+	free(seqs);
+	free(next);
+	free(lg);
+	eng_ctx_free(c);
 	eng_model_free(m);
 	return rc;
 }
@@ -419,6 +554,7 @@ static int parse_shape(const char *s, struct shape *sh)
 
 struct synth {
 	uint64_t seed;
+	int fast;                /* --fast: random quantised blocks, no floats, no quantiser */
 	int n_tensors;
 	uint32_t types[1024];
 	uint64_t ne0[1024];
@@ -428,6 +564,8 @@ struct synth {
 	/* per fill call */
 	size_t ti;
 	uint64_t row0;
+	uint64_t n_rows;
+	uint64_t rows_per_item;  /* --fast: rows per pool item (about 64 KiB) */
 	void *buf;
 	size_t row_bytes;
 };
@@ -449,6 +587,13 @@ static float gauss(uint64_t *st)
 	return (float)((s - 2.0) * 1.7320508075688772);
 }
 
+/* The seed of row R of tensor TI: rows never depend on the chunking or on
+ * the thread that makes them. */
+static uint64_t row_seed(const struct synth *S, size_t ti, uint64_t r)
+{
+	return S->seed * 0x100000001b3ull ^ ((uint64_t)ti << 40) ^ r;
+}
+
 static void synth_row_task(void *arg, int item, int tid)
 {
 	struct synth *S = arg;
@@ -457,7 +602,7 @@ static void synth_row_task(void *arg, int item, int tid)
 	uint64_t r = S->row0 + (uint64_t)item, n = S->ne0[ti];
 	float row[65536];
 	float *x = n <= 65536 ? row : malloc(n * sizeof(float));
-	uint64_t st = S->seed * 0x100000001b3ull ^ (ti << 40) ^ r;
+	uint64_t st = row_seed(S, ti, r);
 	if (!x)
 		return;
 	for (uint64_t i = 0; i < n; i++) {
@@ -474,14 +619,206 @@ static void synth_row_task(void *arg, int item, int tid)
 		free(x);
 }
 
+/* ---- synth --fast: random blocks ------------------------------------------
+ *
+ * A matrix row is first filled with random bytes (8 per splitmix call),
+ * then each block's scale fields are overwritten with fixed fp16 values
+ * chosen so that the weights come out zero-mean with a standard deviation
+ * of about 0.02, like the gaussian rows of the default path:
+ *   Q4_0  d = +-0.02/sqrt(21.5)  (E(q-8)^2 = 21.5; random sign: zero mean)
+ *   Q5_0  d = +-0.02/sqrt(85.5)  (E(q-16)^2 = 85.5)
+ *   Q4_1  d = 0.02/sqrt(21.25), m = -7.5 d   (x = d (q - 7.5))
+ *   Q5_1  d = 0.02/sqrt(85.25), m = -15.5 d
+ *   Q8_0  d = 0.02/73.6, q in -127..127 (-128 never occurs in real files)
+ *   Q4_K  d = 2^-13, dmin = 7.5 d, 6-bit sc random and m = sc, so each
+ *         sub-block is d sc (q - 7.5): std d sqrt(E sc^2 21.25) = 0.0206
+ *   Q5_K  d = 2^-14, dmin = 15.5 d, m = sc: std 0.0206
+ *   Q6_K  d = 2^-14, 8-bit scales narrowed to -32..31: std 0.0208
+ * The K-quant d are powers of two so that dmin = 7.5 d or 15.5 d is exact
+ * and d stays a normal fp16. F32/F16/BF16 rows are uniform in
+ * +-0.02 sqrt(3). */
+
+static void rand_bytes(uint64_t *st, uint8_t *p, size_t n)
+{
+	/* the hot loop of --fast */
+	for (; n >= 8; n -= 8, p += 8) {
+		uint64_t r = splitmix(st);
+		memcpy(p, &r, 8);
+	}
+	if (n) {
+		uint64_t r = splitmix(st);
+		memcpy(p, &r, n);
+	}
+}
+
+static eng_fp16 fp16_of(double v)
+{
+	return eng_f32_to_fp16((float)v);
+}
+
+static void fast_q4_0(void *row, int64_t nb)
+{
+	struct eng_block_q4_0 *b = row;
+	const eng_fp16 d = fp16_of(0.02 / sqrt(21.5));
+	for (int64_t i = 0; i < nb; i++)
+		b[i].d = (eng_fp16)(d | (b[i].d & 0x8000));   /* random sign */
+}
+
+static void fast_q5_0(void *row, int64_t nb)
+{
+	struct eng_block_q5_0 *b = row;
+	const eng_fp16 d = fp16_of(0.02 / sqrt(85.5));
+	for (int64_t i = 0; i < nb; i++)
+		b[i].d = (eng_fp16)(d | (b[i].d & 0x8000));
+}
+
+static void fast_q4_1(void *row, int64_t nb)
+{
+	struct eng_block_q4_1 *b = row;
+	const eng_fp16 d = fp16_of(0.02 / sqrt(21.25));
+	const eng_fp16 m = fp16_of(-7.5 * eng_fp16_to_f32(d));
+	for (int64_t i = 0; i < nb; i++) {
+		b[i].d = d;
+		b[i].m = m;
+	}
+}
+
+static void fast_q5_1(void *row, int64_t nb)
+{
+	struct eng_block_q5_1 *b = row;
+	const eng_fp16 d = fp16_of(0.02 / sqrt(85.25));
+	const eng_fp16 m = fp16_of(-15.5 * eng_fp16_to_f32(d));
+	for (int64_t i = 0; i < nb; i++) {
+		b[i].d = d;
+		b[i].m = m;
+	}
+}
+
+static void fast_q8_0(void *row, int64_t nb)
+{
+	struct eng_block_q8_0 *b = row;
+	const eng_fp16 d = fp16_of(0.02 / 73.6);
+	for (int64_t i = 0; i < nb; i++) {
+		b[i].d = d;
+		for (int j = 0; j < ENG_QK8_0; j++)
+			b[i].qs[j] = b[i].qs[j] == -128 ? -127 : b[i].qs[j];
+	}
+}
+
+/* Q4_K/Q5_K packed 6-bit scales with every min equal to its scale: bytes
+ * 0..3 random (low 6 bits: sc/m 0..3, top 2: high bits of sc/m 4..7),
+ * 4..7 a copy of 0..3, 8..11 the low nibble of sc 4..7 twice. */
+static void k_scales_mirror(uint8_t *q)
+{
+	memcpy(q + 4, q, 4);
+	for (int j = 8; j < 12; j++)
+		q[j] = (uint8_t)((q[j] & 0x0f) * 0x11);
+}
+
+static void fast_q4_K(void *row, int64_t nb)
+{
+	struct eng_block_q4_K *b = row;
+	const eng_fp16 d = fp16_of(1.0 / 8192), dmin = fp16_of(7.5 / 8192);
+	for (int64_t i = 0; i < nb; i++) {
+		b[i].d = d;
+		b[i].dmin = dmin;
+		k_scales_mirror(b[i].scales);
+	}
+}
+
+static void fast_q5_K(void *row, int64_t nb)
+{
+	struct eng_block_q5_K *b = row;
+	const eng_fp16 d = fp16_of(1.0 / 16384), dmin = fp16_of(15.5 / 16384);
+	for (int64_t i = 0; i < nb; i++) {
+		b[i].d = d;
+		b[i].dmin = dmin;
+		k_scales_mirror(b[i].scales);
+	}
+}
+
+static void fast_q6_K(void *row, int64_t nb)
+{
+	struct eng_block_q6_K *b = row;
+	const eng_fp16 d = fp16_of(1.0 / 16384);
+	for (int64_t i = 0; i < nb; i++) {
+		b[i].d = d;
+		for (int j = 0; j < ENG_QK_K / 16; j++)
+			b[i].scales[j] = (int8_t)(((uint8_t)b[i].scales[j] >> 2) - 32);
+	}
+}
+
+#define UNIFORM_A 0.034641016   /* 0.02 sqrt(3): uniform in +-A has std 0.02 */
+
+static void fast_f32(void *row, int64_t n)
+{
+	uint32_t *u = row;
+	for (int64_t i = 0; i < n; i++) {
+		float x = (float)(int32_t)u[i] * (float)(UNIFORM_A / 2147483648.0);
+		memcpy(&u[i], &x, 4);
+	}
+}
+
+static void fast_f16(void *row, int64_t n)
+{
+	uint16_t *u = row;
+	for (int64_t i = 0; i < n; i++)
+		u[i] = eng_f32_to_fp16((float)(int16_t)u[i] * (float)(UNIFORM_A / 32768.0));
+}
+
+static void fast_bf16(void *row, int64_t n)
+{
+	uint16_t *u = row;
+	for (int64_t i = 0; i < n; i++)
+		u[i] = eng_f32_to_bf16((float)(int16_t)u[i] * (float)(UNIFORM_A / 32768.0));
+}
+
+/* Per type: turns a row of random bytes (n_blocks blocks) into valid
+ * weights of std ~0.02. NULL: no fast path (synth then quantises). */
+typedef void (*fast_fix_fn)(void *row, int64_t n_blocks);
+static const fast_fix_fn fast_fix[ENG_TYPE_COUNT] = {
+	[ENG_TYPE_F32] = fast_f32,   [ENG_TYPE_F16] = fast_f16,   [ENG_TYPE_BF16] = fast_bf16,
+	[ENG_TYPE_Q4_0] = fast_q4_0, [ENG_TYPE_Q4_1] = fast_q4_1, [ENG_TYPE_Q5_0] = fast_q5_0,
+	[ENG_TYPE_Q5_1] = fast_q5_1, [ENG_TYPE_Q8_0] = fast_q8_0, [ENG_TYPE_Q4_K] = fast_q4_K,
+	[ENG_TYPE_Q5_K] = fast_q5_K, [ENG_TYPE_Q6_K] = fast_q6_K,
+};
+
+static void synth_fast_task(void *arg, int item, int tid)
+{
+	struct synth *S = arg;
+	(void)tid;
+	const size_t ti = S->ti;
+	const struct eng_quant_traits *tr = eng_quant_traits_ref(S->types[ti]);
+	const int64_t nb = (int64_t)S->ne0[ti] / tr->blck_size;
+	uint64_t r0 = (uint64_t)item * S->rows_per_item, r1 = r0 + S->rows_per_item;
+	if (r1 > S->n_rows)
+		r1 = S->n_rows;
+	for (uint64_t r = r0; r < r1; r++) {
+		uint8_t *row = (uint8_t *)S->buf + (size_t)r * S->row_bytes;
+		uint64_t st = row_seed(S, ti, S->row0 + r);
+		st = splitmix(&st);   /* decorrelate neighbouring rows' streams */
+		rand_bytes(&st, row, S->row_bytes);
+		fast_fix[S->types[ti]](row, nb);
+	}
+}
+
 static enum eng_err synth_fill(void *ud, size_t ti, uint64_t row0, uint64_t n_rows, void *buf)
 {
 	struct synth *S = ud;
 	S->ti = ti;
 	S->row0 = row0;
+	S->n_rows = n_rows;
 	S->buf = buf;
 	S->row_bytes = eng_type_row_bytes(S->types[ti], (int64_t)S->ne0[ti]);
-	eng_pool_run(S->pool, synth_row_task, S, (int)n_rows);
+	if (S->fast && S->kind[ti] == 0 && fast_fix[S->types[ti]]) {
+		/* items of whole rows, about 64 KiB each, so small rows do not
+		 * make one pool item (and one atomic increment) apiece */
+		S->rows_per_item = S->row_bytes >= (64u << 10) ? 1 : (64u << 10) / S->row_bytes;
+		uint64_t n_items = (n_rows + S->rows_per_item - 1) / S->rows_per_item;
+		eng_pool_run(S->pool, synth_fast_task, S, (int)n_items);
+	} else {
+		eng_pool_run(S->pool, synth_row_task, S, (int)n_rows);
+	}
 	return ENG_OK;
 }
 
@@ -517,18 +854,24 @@ static int cmd_synth(int argc, char **argv)
 {
 	const char *shape_s = NULL, *type_s = "Q4_K_M", *vocab = NULL, *out = NULL;
 	uint64_t seed = 1;
-	int threads = 0;
+	int threads = 0, fast = 0;
 	struct shape sh;
 	uint32_t tb, th;
 	int ftype;
 
-	for (int i = 1; i < argc; i += 2) {
+	for (int i = 1; i < argc; i++) {
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (!strcmp(argv[i], "--help")) {
 			printf("usage: model synth --shape 1b|8b|70b|EMBDxLAYERSxHEADSxKVxFF --type TYPE "
-			       "--vocab-from FILE -o OUT.gguf [--seed S] [-t THREADS]\n"
-			       "types: F32 F16 BF16 Q8_0 Q4_0 Q4_1 Q5_0 Q5_1 Q4_K Q4_K_M Q5_K Q5_K_M Q6_K\n");
+			       "--vocab-from FILE -o OUT.gguf [--seed S] [-t THREADS] [--fast]\n"
+			       "types: F32 F16 BF16 Q8_0 Q4_0 Q4_1 Q5_0 Q5_1 Q4_K Q4_K_M Q5_K Q5_K_M Q6_K\n"
+			       "--fast: write random quantised blocks directly (no floats, no quantiser;\n"
+			       "        weights of the same magnitude, other bytes), at about disk speed\n");
 			return 0;
+		}
+		if (!strcmp(argv[i], "--fast")) {
+			fast = 1;
+			continue;
 		}
 		if (!v) {
 			fprintf(stderr, "model synth: %s needs a value\n", argv[i]);
@@ -544,9 +887,11 @@ static int cmd_synth(int argc, char **argv)
 			fprintf(stderr, "model synth: unknown option %s\n", argv[i]);
 			return 2;
 		}
+		i++;
 	}
 	if (!shape_s || !vocab || !out) {
-		fprintf(stderr, "usage: model synth --shape 1b|8b|70b|DIMS --type TYPE --vocab-from FILE -o OUT.gguf\n");
+		fprintf(stderr, "usage: model synth --shape 1b|8b|70b|DIMS --type TYPE --vocab-from FILE -o OUT.gguf "
+			"[--seed S] [-t THREADS] [--fast]\n");
 		return 2;
 	}
 	if (parse_shape(shape_s, &sh)) {
@@ -581,6 +926,7 @@ static int cmd_synth(int argc, char **argv)
 		return 1;
 	}
 	S->seed = seed;
+	S->fast = fast;
 	const int hd = sh.embd / sh.heads;
 	eng_gguf_writer_add_str(w, "general.architecture", "llama");
 	char name[128];
@@ -653,8 +999,18 @@ static int cmd_synth(int argc, char **argv)
 		goto fail;
 	double t0 = now_s();
 	e = eng_gguf_writer_write(w, out, synth_fill, S, err, sizeof err);
-	if (e == ENG_OK)
-		fprintf(stderr, "wrote %s (%d tensors, %.1f s)\n", out, S->n_tensors, now_s() - t0);
+	if (e == ENG_OK) {
+		double dt = now_s() - t0;
+		struct stat st;
+		char size[32] = "?";
+		double gbs = 0;
+		if (stat(out, &st) == 0) {
+			human_bytes(size, sizeof size, (uint64_t)st.st_size);
+			gbs = dt > 0 ? (double)st.st_size / dt / 1e9 : 0;
+		}
+		fprintf(stderr, "wrote %s (%d tensors, %s, %.1f s, %.2f GB/s)\n", out, S->n_tensors, size, dt,
+			gbs);
+	}
 fail:
 	if (e != ENG_OK)
 		fprintf(stderr, "model synth: %s: %s\n", eng_strerror(e), err);
@@ -673,7 +1029,7 @@ static void usage(FILE *f, const char *prog)
 		   "  info FILE                         architecture, shapes, types, size, chat template, memory\n"
 		   "  run FILE -p PROMPT [-n N] [--chat] [--temp T] ...   stream a generation\n"
 		   "  bench FILE [-t N] [-b 1,4,16]     prompt processing and generation tokens/s\n"
-		   "  synth --shape 1b|8b|70b|DIMS --type Q4_K_M|Q8_0|... --vocab-from FILE -o OUT.gguf\n",
+		   "  synth --shape 1b|8b|70b|DIMS --type Q4_K_M|Q8_0|... --vocab-from FILE -o OUT.gguf [--fast]\n",
 		prog);
 }
 

@@ -3,6 +3,7 @@ corpus models and, when it has been fetched (scripts/fetch-smollm2.sh), the
 real SmolLM2-135M-Instruct, whose greedy ids must equal llama.cpp's.
 Python standard library only."""
 
+import hashlib
 import os
 import re
 import subprocess
@@ -158,6 +159,39 @@ class ModelCliTest(unittest.TestCase):
              "-o", again, "--seed", "3", "-t", "1"])
         with open(out_path, "rb") as f, open(again, "rb") as g:
             self.assertEqual(f.read(), g.read())
+
+    def test_synth_fast(self):
+        # --fast writes random blocks directly: a valid model of the same
+        # layout (so the same size) as the default, seeded and independent
+        # of the thread count
+        def sha(path):
+            with open(path, "rb") as f:
+                return hashlib.sha256(f.read()).hexdigest()
+
+        def synth(ttype, seed, threads, name, fast=True):
+            path = os.path.join(self.tmp.name, name)
+            run(["synth", "--shape", "256x2x8x2x768", "--type", ttype, "--vocab-from", STORIES,
+                 "-o", path, "--seed", str(seed), "-t", str(threads)] + (["--fast"] if fast else []))
+            return path
+
+        for ttype, shown in (("Q4_K_M", ("Q4_K", "Q6_K")), ("Q8_0", ("Q8_0",))):
+            with self.subTest(type=ttype):
+                a = synth(ttype, 3, 2, "a-%s.gguf" % ttype)
+                out, _ = run(["info", a])
+                self.assertIn("layers:         2", out)
+                self.assertIn("embedding:      256", out)
+                self.assertIn("vocabulary:     512", out)
+                for t in shown:
+                    self.assertIn(t, out)
+                _, err = run(["run", a, "-p", "The chip war", "-n", "4", "-t", "2", "--ids"])
+                self.assertEqual(len(ids_of(err)), 4)
+                b = synth(ttype, 3, 1, "b-%s.gguf" % ttype)
+                self.assertEqual(sha(a), sha(b))
+                c = synth(ttype, 4, 2, "c-%s.gguf" % ttype)
+                self.assertNotEqual(sha(a), sha(c))
+                d = synth(ttype, 3, 2, "d-%s.gguf" % ttype, fast=False)
+                self.assertEqual(os.path.getsize(a), os.path.getsize(d))
+                self.assertNotEqual(sha(a), sha(d))
 
 
 @unittest.skipUnless(os.path.exists(SMOLLM2),

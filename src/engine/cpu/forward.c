@@ -29,6 +29,7 @@
  */
 #include <math.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -171,6 +172,7 @@ struct cpu {
 	const float *act_src;   /* which buffer/type act holds (cache) */
 	int act_type;
 	int act_rows;
+	uint64_t pass_bytes;    /* weight bytes one pass reads */
 };
 
 static struct cpu *S(struct eng_ctx *c)
@@ -248,6 +250,11 @@ static enum eng_err cpu_alloc(struct eng_ctx *c)
 	/* 4 bytes per value bounds every activation format (f32 is the largest) */
 	s->act_stride = (maxd * 4 + 63) & ~(size_t)63;
 	s->act = malloc(M * s->act_stride);
+	for (int il = 0; il < hp->n_layer; il++)
+		s->pass_bytes += eng_model_layer_bytes(c->m, il);
+	s->pass_bytes += eng_model_output_bytes(c->m);
+	c->stats.n_layer = hp->n_layer;
+	c->stats.plan_bytes[0] = s->pass_bytes;
 	if (!s->k_cache || !s->v_cache || !s->x || !s->xn || !s->q || !s->k || !s->v ||
 	    !s->att || !s->g || !s->u || !s->rope || !s->scores || !s->qf || !s->pvacc || !s->act) {
 		cpu_free(c);
@@ -261,15 +268,35 @@ static int cpu_supports(int type)
 	return eng_mm_type(type) != NULL;
 }
 
-static enum eng_err cpu_upload(struct eng_ctx *c, const struct eng_layer_w *w, int il)
+static int cpu_probe(char *desc, size_t n)
 {
-	(void)c; (void)w; (void)il;   /* weights are used in place from the mapping */
+	snprintf(desc, n, "%d threads, %s kernels", eng_pool_default_threads(), eng_quant_simd_name());
+	return 1;
+}
+
+/* Weights are used in place from the mapping (all resident): nothing to
+ * prefetch, wait for or release; each pass reads every layer once. */
+static void cpu_pass_begin(struct eng_ctx *c, const struct eng_ubatch *ub)
+{
+	(void)ub;
+	c->stats.bytes[0] += S(c)->pass_bytes;
+}
+
+static enum eng_err cpu_wait(struct eng_ctx *c, int il)
+{
+	(void)c; (void)il;
 	return ENG_OK;
 }
 
-static void cpu_sync(struct eng_ctx *c)
+static void cpu_release(struct eng_ctx *c, int il)
+{
+	(void)c; (void)il;
+}
+
+static enum eng_err cpu_pass_end(struct eng_ctx *c)
 {
 	(void)c;
+	return ENG_OK;
 }
 
 static void cpu_seq_clear(struct eng_ctx *c, int seq)
@@ -390,8 +417,7 @@ static void rmsnorm(float *y, const float *x, const float *w, int n, float eps)
 		y[i] = (x[i] * scale) * w[i];
 }
 
-/* ggml_rope_cache_init with freq_scale 1, ext_factor 0, mscale 1. */
-static void rope_cache(float *cache, int pos, int n_rot, float base, const float *freqs)
+void eng_rope_cache(float *cache, int pos, int n_rot, float base, const float *freqs)
 {
 	const float theta_scale = powf(base, -2.0f / n_rot);
 	float theta = (float)pos;
@@ -828,7 +854,7 @@ static void cpu_embed(struct eng_ctx *c, const struct eng_ubatch *ub)
 	for (int t = 0; t < ub->n; t++) {
 		const void *row = (const char *)te->data + (size_t)ub->tok[t] * te->row_bytes;
 		mt->dequantize(row, s->x + (size_t)t * hp->n_embd, hp->n_embd);
-		rope_cache(s->rope + (size_t)t * hp->n_rot, ub->pos[t], hp->n_rot, hp->rope_base,
+		eng_rope_cache(s->rope + (size_t)t * hp->n_rot, ub->pos[t], hp->n_rot, hp->rope_base,
 			   m->w.rope_freqs);
 	}
 	act_invalidate(c);
@@ -932,15 +958,26 @@ static void cpu_output(struct eng_ctx *c, const struct eng_ubatch *ub, float *lo
 	act_invalidate(c);
 }
 
+static enum eng_err cpu_read_x(struct eng_ctx *c, float *out, int n)
+{
+	memcpy(out, S(c)->x, (size_t)n * c->m->hp.n_embd * sizeof(float));
+	return ENG_OK;
+}
+
 const struct eng_backend eng_backend_cpu = {
 	.name = "cpu",
+	.probe = cpu_probe,
 	.supports = cpu_supports,
 	.alloc = cpu_alloc,
 	.free = cpu_free,
-	.upload = cpu_upload,
+	.pass_begin = cpu_pass_begin,
 	.embed = cpu_embed,
+	.wait = cpu_wait,
 	.layer = cpu_layer,
+	.release = cpu_release,
 	.output = cpu_output,
-	.sync = cpu_sync,
+	.pass_end = cpu_pass_end,
 	.seq_clear = cpu_seq_clear,
+	.read_x = cpu_read_x,
+	.measure_gbps = NULL,
 };

@@ -1,0 +1,391 @@
+/* test_cuda.c — the CUDA backend against the CPU backend, on the corpus
+ * models. A plain C program on the engine alone: the GPU machines have
+ * none of our other libraries (no cmocka). Run by `make check-gpu`.
+ *
+ *   test_cuda [CORPUS_DIR]   (default $BRIEFING_SHARED/corpus/engine)
+ *
+ * Without a usable GPU it prints why and exits 0 (skipped). Checks:
+ *   1. parity: every corpus model, prompt "The chip war" and the 952-token
+ *      long prompt: logits within the corpus tolerance of the CPU backend
+ *      at every step, identical greedy tokens (32 steps, the two backends
+ *      in lockstep);
+ *   2. per layer: the residual stream after each layer, CPU vs CUDA,
+ *      normalised error (NMSE);
+ *   3. batched decode on the GPU is bitwise equal to each sequence alone;
+ *   4. tier mixes: all resident, part streamed from pinned RAM, everything
+ *      streamed, and read from the file: bitwise the same logits. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/engine.h"
+#include "engine/engine_int.h"
+
+static int failures;
+
+#define CHECK(cond, ...) do { if (!(cond)) { failures++; printf("FAIL: "); printf(__VA_ARGS__); printf("\n"); } } while (0)
+
+static const char *models[] = {
+	"micro-llama-f32", "micro-llama-f16", "micro-llama-q8_0", "micro-llama-q4_0",
+	"micro-llama-q4_1", "micro-llama-q5_0", "micro-llama-q5_1", "micro-llama-q4_k",
+	"micro-llama-q5_k", "micro-llama-q6_k", "micro-llama-q4_k_m", "micro-qwen2-f32",
+	"micro-qwen2-q8_0", "tiny-llama3-tied-q4_k_m", "stories260K",
+};
+
+/* prompt_ids of a .ref.txt; malloc'd */
+static int32_t *read_ids(const char *path, int *n)
+{
+	FILE *f = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	int32_t *ids = NULL;
+	*n = 0;
+	if (!f)
+		return NULL;
+	while (getline(&line, &cap, f) > 0) {
+		if (strncmp(line, "prompt_ids:", 11))
+			continue;
+		int c = 0;
+		for (char *p = line + 11; *p; p++)
+			if (*p == ' ')
+				c++;
+		ids = malloc((size_t)(c + 1) * sizeof *ids);
+		char *p = line + 11, *e;
+		for (;;) {
+			long v = strtol(p, &e, 10);
+			if (e == p)
+				break;
+			ids[(*n)++] = (int32_t)v;
+			p = e;
+		}
+		break;
+	}
+	free(line);
+	fclose(f);
+	return ids;
+}
+
+static double tol_for(int file_type, const float *ref, int nv)
+{
+	float mx = 1.0f;
+	for (int i = 0; i < nv; i++)
+		if (fabsf(ref[i]) > mx)
+			mx = fabsf(ref[i]);
+	switch (file_type) {
+	case 0: case -1: return 1e-3 * mx;   /* F32 (stories260K has no file_type) */
+	case 1: return 2e-3;
+	case 32: return 1e-2;
+	default: return 5e-2;
+	}
+}
+
+static double maxdiff(const float *a, const float *b, int n)
+{
+	double d = 0;
+	for (int i = 0; i < n; i++) {
+		double x = fabs((double)a[i] - b[i]);
+		if (!(x <= d))
+			d = x;   /* NaN propagates */
+	}
+	return d;
+}
+
+static eng_ctx *ctx(eng_model *m, enum eng_device dev, int n_seq, uint64_t vram, uint64_t ram,
+		    enum eng_err *e_out)
+{
+	struct eng_ctx_params p = { .n_ctx = 1024, .n_seq = n_seq, .n_batch = 256, .device = dev,
+				    .vram_budget = vram, .ram_budget = ram };
+	eng_ctx *c = NULL;
+	char err[256];
+	enum eng_err e = eng_ctx_new_err(m, &p, &c, err, sizeof err);
+	if (e_out)
+		*e_out = e;
+	else if (e != ENG_OK)
+		printf("context (%s): %s: %s\n", dev == ENG_DEVICE_CUDA ? "cuda" : "cpu", eng_strerror(e), err);
+	return c;
+}
+
+/* CPU and CUDA in lockstep: prefill ids, then steps greedy tokens chosen
+ * by the CPU. Returns the largest logit difference; counts argmax
+ * mismatches. */
+static double lockstep(eng_model *m, eng_ctx *cc, eng_ctx *gc, const int32_t *ids, int n, int steps,
+		       int *mism, double *tol_used)
+{
+	const int nv = eng_ctx_n_vocab(cc);
+	float *a = malloc((size_t)nv * 4), *b = malloc((size_t)nv * 4);
+	int sa, sb;
+	double worst = 0;
+	struct eng_model_info in;
+	eng_model_get_info(m, &in);
+	*mism = 0;
+	*tol_used = 0;
+	eng_seq_new(cc, &sa);
+	eng_seq_new(gc, &sb);
+	enum eng_err e1 = eng_prefill(cc, sa, ids, n, a), e2 = eng_prefill(gc, sb, ids, n, b);
+	CHECK(e1 == ENG_OK && e2 == ENG_OK, "prefill: cpu %s, cuda %s (%s)", eng_strerror(e1),
+	      eng_strerror(e2), eng_ctx_errmsg(gc));
+	for (int s = 0; s <= steps && e1 == ENG_OK && e2 == ENG_OK; s++) {
+		double d = maxdiff(a, b, nv), tol = tol_for(in.file_type, a, nv);
+		if (tol > *tol_used)
+			*tol_used = tol;
+		if (!(d <= worst))
+			worst = d;
+		int32_t ta = eng_argmax(a, nv), tb = eng_argmax(b, nv);
+		if (ta != tb)
+			(*mism)++;
+		if (s == steps)
+			break;
+		e1 = eng_decode(cc, 1, &sa, &ta, a);
+		e2 = eng_decode(gc, 1, &sb, &ta, b);
+		CHECK(e1 == ENG_OK && e2 == ENG_OK, "decode: cpu %s, cuda %s (%s)", eng_strerror(e1),
+		      eng_strerror(e2), eng_ctx_errmsg(gc));
+	}
+	eng_seq_free(cc, sa);
+	eng_seq_free(gc, sb);
+	free(a);
+	free(b);
+	return worst;
+}
+
+static void parity(const char *dir, const char *name)
+{
+	char path[1024], ref[1024];
+	snprintf(path, sizeof path, "%s/%s.gguf", dir, name);
+	eng_model *m = NULL;
+	char err[512];
+	if (eng_model_load(path, NULL, &m, err, sizeof err) != ENG_OK) {
+		printf("skip  %-26s (%s)\n", name, err);
+		return;
+	}
+	eng_ctx *cc = ctx(m, ENG_DEVICE_CPU, 4, 0, 0, NULL), *gc = ctx(m, ENG_DEVICE_CUDA, 4, 0, 0, NULL);
+	CHECK(cc && gc, "%s: contexts", name);
+	if (!cc || !gc)
+		goto out;
+	int n = 0, mism = 0, mism_l = 0;
+	double tol = 0, tol_l = 0, dl = 0;
+	snprintf(ref, sizeof ref, "%s/%s.ref.txt", dir, name);
+	int32_t *ids = read_ids(ref, &n);
+	CHECK(ids && n > 0, "%s: no prompt_ids in %s", name, ref);
+	if (!ids)
+		goto out;
+	double d = lockstep(m, cc, gc, ids, n, 32, &mism, &tol);
+	free(ids);
+	snprintf(ref, sizeof ref, "%s/%s.long.ref.txt", dir, name);
+	ids = read_ids(ref, &n);
+	if (ids) {
+		dl = lockstep(m, cc, gc, ids, n, 8, &mism_l, &tol_l);
+		free(ids);
+	}
+	int ok = d <= tol && mism == 0 && dl <= (tol_l > 0 ? tol_l : 1) && mism_l == 0;
+	printf("%s  %-26s max |dlogit| %.3g (tol %.3g), greedy mismatches %d/33; long prompt %.3g, %d/9\n",
+	       ok ? "ok  " : "FAIL", name, d, tol, mism, dl, mism_l);
+	if (!ok)
+		failures++;
+
+	/* per layer: the residual stream after 1..n_layer layers */
+	{
+		struct eng_model_info in;
+		eng_model_get_info(m, &in);
+		const int T = 8;
+		int32_t toks[8] = { 1, 291, 280, 415, 417, 427, 273, 420 };
+		float *xa = malloc((size_t)T * in.n_embd * 4), *xb = malloc((size_t)T * in.n_embd * 4);
+		double worst = 0;
+		for (int i = 0; i < T; i++)
+			toks[i] %= in.n_vocab;
+		for (int L = 1; L <= in.n_layer; L++) {
+			int sa, sb;
+			eng_seq_new(cc, &sa);
+			eng_seq_new(gc, &sb);
+			enum eng_err e1 = eng_forward_layers(cc, sa, toks, T, L, xa);
+			enum eng_err e2 = eng_forward_layers(gc, sb, toks, T, L, xb);
+			eng_seq_free(cc, sa);
+			eng_seq_free(gc, sb);
+			CHECK(e1 == ENG_OK && e2 == ENG_OK, "%s: layer %d forward", name, L);
+			double num = 0, den = 0;
+			for (int i = 0; i < T * in.n_embd; i++) {
+				num += ((double)xa[i] - xb[i]) * ((double)xa[i] - xb[i]);
+				den += (double)xa[i] * xa[i];
+			}
+			double nmse = den > 0 ? num / den : num;
+			if (!(nmse <= worst))
+				worst = nmse;
+		}
+		printf("%s  %-26s per-layer NMSE (CPU vs CUDA, worst of %d layers) %.3g\n",
+		       worst <= 1e-4 ? "ok  " : "FAIL", name, in.n_layer, worst);
+		if (!(worst <= 1e-4))
+			failures++;
+		free(xa);
+		free(xb);
+	}
+out:
+	eng_ctx_free(cc);
+	eng_ctx_free(gc);
+	eng_model_free(m);
+}
+
+/* greedy tokens and every step's logits of n_seq prompts decoded together */
+static int run_batch(eng_ctx *c, int B, int32_t **prompts, const int *lens, int steps, float *logits_out)
+{
+	const int nv = eng_ctx_n_vocab(c);
+	int seqs[8];
+	int32_t tok[8];
+	float *lg = malloc((size_t)B * nv * 4);
+	for (int i = 0; i < B; i++) {
+		eng_seq_new(c, &seqs[i]);
+		if (eng_prefill(c, seqs[i], prompts[i], lens[i], lg + (size_t)i * nv) != ENG_OK)
+			return -1;
+		tok[i] = eng_argmax(lg + (size_t)i * nv, nv);
+	}
+	for (int s = 0; s < steps; s++) {
+		if (eng_decode(c, B, seqs, tok, lg) != ENG_OK)
+			return -1;
+		memcpy(logits_out + (size_t)s * B * nv, lg, (size_t)B * nv * 4);
+		for (int i = 0; i < B; i++)
+			tok[i] = eng_argmax(lg + (size_t)i * nv, nv);
+	}
+	for (int i = 0; i < B; i++)
+		eng_seq_free(c, seqs[i]);
+	free(lg);
+	return 0;
+}
+
+static void batched_and_tiers(const char *dir, const char *name)
+{
+	char path[1024], ref[1024];
+	snprintf(path, sizeof path, "%s/%s.gguf", dir, name);
+	snprintf(ref, sizeof ref, "%s/%s.long.ref.txt", dir, name);
+	eng_model *m = NULL;
+	char err[512];
+	int n = 0;
+	if (eng_model_load(path, NULL, &m, err, sizeof err) != ENG_OK) {
+		printf("skip  %-26s (%s)\n", name, err);
+		return;
+	}
+	int32_t *ids = read_ids(ref, &n);
+	if (!ids || n < 120) {
+		printf("skip  %-26s (no long prompt)\n", name);
+		free(ids);
+		eng_model_free(m);
+		return;
+	}
+	const int B = 4, steps = 12, nv = m->hp.n_vocab;
+	int lens[4] = { 5, 17, 40, 100 };
+	int32_t *pr[4];
+	for (int i = 0; i < B; i++)
+		pr[i] = ids + i * 3;   /* different prompts */
+	const size_t per = (size_t)steps * B * nv;
+	float *ref_l = malloc(per * 4), *alone = malloc(per * 4), *tmp = malloc((size_t)steps * nv * 4);
+
+	/* all resident, batched */
+	eng_ctx *g = ctx(m, ENG_DEVICE_CUDA, 4, 0, 0, NULL);
+	CHECK(g && run_batch(g, B, pr, lens, steps, ref_l) == 0, "%s: batched run", name);
+	eng_ctx_free(g);
+	/* each alone */
+	for (int i = 0; i < B; i++) {
+		g = ctx(m, ENG_DEVICE_CUDA, 1, 0, 0, NULL);
+		CHECK(g && run_batch(g, 1, &pr[i], &lens[i], steps, tmp) == 0, "%s: alone run", name);
+		for (int s = 0; s < steps; s++)
+			memcpy(alone + ((size_t)s * B + i) * nv, tmp + (size_t)s * nv, (size_t)nv * 4);
+		eng_ctx_free(g);
+	}
+	int same = !memcmp(ref_l, alone, per * 4);
+	printf("%s  %-26s batched decode of %d sequences == each alone (bitwise)\n", same ? "ok  " : "FAIL",
+	       name, B);
+	if (!same)
+		failures++;
+
+	/* the smallest VRAM budget that works (everything streams) */
+	uint64_t lo = 1, hi = (uint64_t)64 << 30;
+	enum eng_err e;
+	while (hi - lo > 4096) {
+		uint64_t mid = lo + (hi - lo) / 2;
+		g = ctx(m, ENG_DEVICE_CUDA, 4, mid, 0, &e);
+		if (g)
+			hi = mid;
+		else
+			lo = mid;
+		CHECK(g || e == ENG_ERR_BUDGET, "%s: budget %llu: %s", name, (unsigned long long)mid,
+		      eng_strerror(e));
+		eng_ctx_free(g);
+	}
+	const uint64_t vmin = hi;
+	struct { const char *what; uint64_t vram, ram; } mixes[3] = {
+		{ "VRAM at its minimum, the rest from pinned RAM", vmin, 0 },
+		{ "half the layers streamed", 0, 0 },
+		{ "VRAM at its minimum, RAM small: read from the file", vmin, 0 },
+	};
+	/* half: the minimum plus about half the layers */
+	{
+		g = ctx(m, ENG_DEVICE_CUDA, 4, 0, 0, NULL);
+		struct eng_pass_stats st;
+		eng_ctx_stats(g, &st);
+		mixes[1].vram = vmin + st.plan_bytes[0] / 2;
+		eng_ctx_free(g);
+	}
+	/* file: the smallest RAM budget at the VRAM minimum */
+	lo = 1;
+	hi = (uint64_t)64 << 30;
+	while (hi - lo > 4096) {
+		uint64_t mid = lo + (hi - lo) / 2;
+		g = ctx(m, ENG_DEVICE_CUDA, 4, vmin, mid, &e);
+		if (g)
+			hi = mid;
+		else
+			lo = mid;
+		eng_ctx_free(g);
+	}
+	mixes[2].ram = hi;
+	for (int k = 0; k < 3; k++) {
+		g = ctx(m, ENG_DEVICE_CUDA, 4, mixes[k].vram, mixes[k].ram, NULL);
+		if (!g) {
+			CHECK(0, "%s: %s: no context", name, mixes[k].what);
+			continue;
+		}
+		struct eng_pass_stats st;
+		eng_ctx_stats(g, &st);
+		int r = run_batch(g, B, pr, lens, steps, alone);
+		eng_ctx_stats(g, &st);
+		int eq = r == 0 && !memcmp(ref_l, alone, per * 4);
+		int shape_ok = k == 1 ? st.layers_streamed > 0 && st.layers_streamed < st.n_layer
+				      : st.layers_streamed == st.n_layer;
+		if (k == 2)
+			shape_ok = shape_ok && st.plan_bytes[2] > 0;
+		printf("%s  %-26s %s: %d/%d layers streamed, %.1f/%.1f/%.1f KiB resident/RAM/file, "
+		       "%llu passes, waited %.2f ms; logits %s\n",
+		       eq && shape_ok ? "ok  " : "FAIL", name, mixes[k].what, st.layers_streamed, st.n_layer,
+		       st.plan_bytes[0] / 1024.0, st.plan_bytes[1] / 1024.0, st.plan_bytes[2] / 1024.0,
+		       (unsigned long long)st.passes, st.wait_seconds * 1e3, eq ? "identical" : "DIFFER");
+		if (!eq || !shape_ok)
+			failures++;
+		eng_ctx_free(g);
+	}
+	free(ref_l);
+	free(alone);
+	free(tmp);
+	free(ids);
+	eng_model_free(m);
+}
+
+int main(int argc, char **argv)
+{
+	char dir[1024];
+	const char *sh = getenv("BRIEFING_SHARED");
+	if (argc > 1)
+		snprintf(dir, sizeof dir, "%s", argv[1]);
+	else
+		snprintf(dir, sizeof dir, "%s/corpus/engine", sh ? sh : "../shared");
+	char note[256];
+	if (!eng_backend_pick(ENG_DEVICE_CUDA, note, sizeof note)) {
+		printf("SKIP: the CUDA tests need a GPU: %s\n", note);
+		return 0;
+	}
+	printf("device: %s\ncorpus: %s\n", note, dir);
+	for (size_t i = 0; i < sizeof models / sizeof models[0]; i++)
+		parity(dir, models[i]);
+	batched_and_tiers(dir, "micro-llama-q4_k_m");
+	batched_and_tiers(dir, "micro-qwen2-q8_0");
+	batched_and_tiers(dir, "tiny-llama3-tied-q4_k_m");
+	printf("%s: %d failure%s\n", failures ? "FAIL" : "PASS", failures, failures == 1 ? "" : "s");
+	return failures ? 1 : 0;
+}
