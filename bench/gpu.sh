@@ -87,6 +87,8 @@ if [ "${SKIP_70B:-0}" != 1 ]; then
 	ls -la "$MODELS_DIR/70b.gguf" | tee -a "$log"
 	bench "70B-shaped Q4_K_M, 22 GB VRAM budget, the rest streamed from pinned RAM" "$MODELS_DIR/70b.gguf" \
 		--device cuda --vram-budget 22G -p 32 -n 8 -b 1,4,16 -t 16
+	bench "70B-shaped Q4_K_M, 22 GB VRAM, 10 GB pinned RAM, the rest read from the file each pass" \
+		"$MODELS_DIR/70b.gguf" --device cuda --vram-budget 22G --ram-budget 10G -p 8 -n 4 -b 1,4 -t 16
 	rm -f "$MODELS_DIR/70b.gguf"
 fi
 BRIEFING_BENCH_PASSES=1 bench "8B-shaped Q4_K_M, 2 GB of VRAM (most layers streamed from pinned RAM)" \

@@ -55,7 +55,7 @@ struct cuda {
 	cudaStream_t cs, xs;          /* compute, copy */
 	int M, n_ctx, n_seq, kv_f32, kvd, qd, nsplit;
 	void *kc, *vc;                /* (n_layer, n_seq, n_ctx, kvd) */
-	float *x, *xn, *q, *k, *v, *att, *g, *u, *part, *logits;
+	float *x, *xn, *q, *k, *v, *att, *g, *u, *part, *sc, *logits;
 	float *rope;                  /* (M, n_rot) */
 	int *info;                    /* seq (M), pos (M), want (M) */
 	uint8_t *emb;                 /* (M, embd row bytes) */
@@ -259,7 +259,7 @@ static void cuda_free(struct eng_ctx *c)
 		cudaStreamSynchronize(s->cs);
 	if (s->xs)
 		cudaStreamSynchronize(s->xs);
-	void *dev[] = { s->kc, s->vc, s->x, s->xn, s->q, s->k, s->v, s->att, s->g, s->u, s->part,
+	void *dev[] = { s->kc, s->vc, s->x, s->xn, s->q, s->k, s->v, s->att, s->g, s->u, s->part, s->sc,
 			s->logits, s->rope, s->info, s->emb, s->act.q, s->act.d, s->act.s, s->act.f,
 			s->arena, s->slot[0], s->slot[1] };
 	for (size_t i = 0; i < sizeof dev / sizeof dev[0]; i++)
@@ -340,7 +340,8 @@ static enum eng_err cuda_alloc(struct eng_ctx *c)
 		{ (void **)&s->q, M * s->qd * 4 }, { (void **)&s->k, M * s->kvd * 4 },
 		{ (void **)&s->v, M * s->kvd * 4 }, { (void **)&s->att, M * s->qd * 4 },
 		{ (void **)&s->g, M * F * 4 }, { (void **)&s->u, M * F * 4 },
-		{ (void **)&s->part, M * hp->n_head * (uint64_t)s->nsplit * (hp->head_dim + 2) * 4 },
+		{ (void **)&s->part, M * hp->n_head * (uint64_t)s->nsplit * hp->head_dim * 4 },
+		{ (void **)&s->sc, M * hp->n_head * (uint64_t)s->n_ctx * 4 },
 		{ (void **)&s->logits, M * (uint64_t)hp->n_vocab * 4 },
 		{ (void **)&s->rope, M * hp->n_rot * 4 }, { (void **)&s->info, M * 3 * 4 },
 		{ (void **)&s->emb, M * erow },
@@ -642,7 +643,7 @@ static void cuda_layer(struct eng_ctx *c, const struct eng_layer_w *w, int il,
 		s->cs);
 	cu_kv_store(s->kc, s->vc, s->k, s->v, seq, pos, n, kvd, s->n_ctx, s->n_seq, il, s->kv_f32, s->cs);
 	cu_attention(s->att, s->q, s->kc, s->vc, seq, pos, n, hp->n_head, hp->n_head_kv, hp->head_dim,
-		     s->n_ctx, s->n_seq, il, s->kv_f32, s->max_pos, s->part, s->nsplit, s->cs);
+		     s->n_ctx, s->n_seq, il, s->kv_f32, s->max_pos, s->sc, s->part, s->nsplit, s->cs);
 	matmul(s, it, T_WO, &w->wo, s->att, n, qd, qd, s->xn, E);
 	cu_add(s->x, s->xn, (size_t)n * E, s->cs);
 
@@ -650,7 +651,7 @@ static void cuda_layer(struct eng_ctx *c, const struct eng_layer_w *w, int il,
 	s->act.src = NULL;
 	matmul(s, it, T_UP, &w->w_up, s->xn, n, E, E, s->u, F);
 	matmul(s, it, T_GATE, &w->w_gate, s->xn, n, E, E, s->g, F);
-	cu_swiglu(s->g, s->u, (size_t)n * F, s->cs);
+	cu_swiglu(s->g, s->u, (size_t)n * F, F, s->cs);
 	s->act.src = NULL;
 	matmul(s, it, T_DOWN, &w->w_down, s->g, n, F, F, s->xn, E);
 	cu_add(s->x, s->xn, (size_t)n * E, s->cs);

@@ -58,12 +58,13 @@ void cu_rope(float *q, float *k, const float *rope, int n, int n_head, int n_kv,
 /* K/V rows of the batch into the cache of layer il */
 void cu_kv_store(void *kc, void *vc, const float *k, const float *v, const int *seq, const int *pos,
 		 int n, int kvd, int n_ctx, int n_seq, int il, int kv_f32, cudaStream_t st);
-/* att (n, n_head*hd) = softmax(q K^T / sqrt(hd)) V over each token's positions 0..pos */
+/* att (n, n_head*hd) = softmax(q K^T / sqrt(hd)) V over each token's positions 0..pos;
+ * sc: (n, n_head, n_ctx) scores, part: (n, n_head, nsplit_max, hd) scratch */
 void cu_attention(float *att, const float *q, const void *kc, const void *vc, const int *seq,
 		  const int *pos, int n, int n_head, int n_kv, int hd, int n_ctx, int n_seq, int il,
-		  int kv_f32, int max_pos, float *part, int nsplit_max, cudaStream_t st);
-/* g = silu(g) * u, (n, F) */
-void cu_swiglu(float *g, const float *u, size_t count, cudaStream_t st);
+		  int kv_f32, int max_pos, float *sc, float *part, int nsplit_max, cudaStream_t st);
+/* g = silu(g) * u over count values, rows of F */
+void cu_swiglu(float *g, const float *u, size_t count, int F, cudaStream_t st);
 /* x += y */
 void cu_add(float *x, const float *y, size_t count, cudaStream_t st);
 /* y[t, :] += b for t < n (row length dim) */

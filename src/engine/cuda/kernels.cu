@@ -39,15 +39,6 @@ static __device__ __forceinline__ float warp_max(float v)
 	return v;
 }
 
-/* sum over the 8 lanes of an aligned group (exact for ints) */
-static __device__ __forceinline__ int group8_sum(int v)
-{
-	v += __shfl_xor_sync(FULL, v, 1);
-	v += __shfl_xor_sync(FULL, v, 2);
-	v += __shfl_xor_sync(FULL, v, 4);
-	return v;
-}
-
 /* nbytes (multiple of 4) from a 2-byte aligned pointer into words */
 static __device__ __forceinline__ void ld2(const uint8_t *p, uint32_t *w, int nwords)
 {
@@ -250,7 +241,7 @@ __global__ void k_act_q8(const float *x, int K, int ldx, int8_t *q, float *d, fl
 }
 
 /* Q8_K: one warp per 256-value block, 8 values a lane. grid (n, K/256 / 8), block 256 */
-__global__ void k_act_q8k(const float *x, int K, int ldx, int8_t *q, float *d, int kmax)
+__global__ void k_act_q8k(const float *x, int K, int ldx, int8_t *q, float *d, float *s, int kmax)
 {
 	const int t = blockIdx.x, b = blockIdx.y * 8 + threadIdx.x / 32, lane = threadIdx.x & 31;
 	if (b * 256 >= K)
@@ -277,18 +268,29 @@ __global__ void k_act_q8k(const float *x, int K, int ldx, int8_t *q, float *d, i
 	}
 	int8_t *qb = q + (size_t)t * kmax + b * 256;
 	float *db = d + (size_t)t * (kmax / 32) + b * 8;
+	float *sb = s + (size_t)t * (kmax / 32) + b * 8;
 	if (amax == 0.0f) {
 		for (int i = 0; i < 8; i++)
 			qb[lane * 8 + i] = 0;
-		if (lane < 8)
+		if (lane < 8) {
 			db[lane] = 0.0f;
+			sb[lane] = 0.0f;
+		}
 		return;
 	}
 	const float iscale = -127.f / xb[imax];
+	int sum = 0;
 	for (int i = 0; i < 8; i++) {
-		const int v = __float2int_rn(__fmul_rn(iscale, xb[lane * 8 + i]));
-		qb[lane * 8 + i] = (int8_t)(v < 127 ? v : 127);
+		int v = __float2int_rn(__fmul_rn(iscale, xb[lane * 8 + i]));
+		v = v < 127 ? v : 127;
+		qb[lane * 8 + i] = (int8_t)v;
+		sum += v;
 	}
+	/* the sum of each 32-value chunk (4 lanes), for the K-quants' mins */
+	sum += __shfl_xor_sync(FULL, sum, 1);
+	sum += __shfl_xor_sync(FULL, sum, 2);
+	if ((lane & 3) == 0)
+		sb[lane / 4] = (float)sum;
 	if (lane < 8)
 		db[lane] = 1.0f / iscale;
 }
@@ -333,7 +335,7 @@ void cu_act_quant(struct cu_act *a, int wtype, const float *x, int n, int K, int
 		k_act_q8<<<g, 256, 0, st>>>(x, K, ldx, a->q, a->d, a->s, a->kmax, kind == ENG_TYPE_Q8_1);
 	} else if (kind == ENG_TYPE_Q8_K) {
 		dim3 g(n, (K / 256 + 7) / 8);
-		k_act_q8k<<<g, 256, 0, st>>>(x, K, ldx, a->q, a->d, a->kmax);
+		k_act_q8k<<<g, 256, 0, st>>>(x, K, ldx, a->q, a->d, a->s, a->kmax);
 	} else {
 		dim3 g((K + 255) / 256, n);
 		k_act_f<<<g, 256, 0, st>>>(x, K, ldx, a->f, a->kmax, wtype);
@@ -380,41 +382,37 @@ __global__ void __launch_bounds__(256) k_mm_q(mm_args p)
 		chunk ci = { 0.0f, 0.0f, 0, 0, 0 };
 		if (ok)
 			qt<T>::dec(wr, c, w, ci);
+		if (!ok)
+			continue;   /* no shuffles below: lanes may leave early */
+		/* K-quants: each chunk's integers in float on its own lane (the CPU
+		 * adds a super-block's integers first; the difference is the order
+		 * of float additions, as between blocks) */
+		const float dw = ci.d, dm = ci.dm;
+		const float fsa = (float)ci.sa, fsb = (float)ci.sb, fm = (float)ci.m;
+#pragma unroll
 		for (int t = 0; t < NT; t++) {
 			const int tt = t0 + t < p.n ? t0 + t : p.n - 1;
-			int lo = 0, hi = 0, qs = 0;
-			float ad = 0.0f, as = 0.0f;
-			if (ok) {
-				const int4 *ap = (const int4 *)(p.aq + (size_t)tt * p.kmax + (size_t)c * 32);
-				const int4 a0 = ap[0], a1 = ap[1];
-				const int a[8] = { a0.x, a0.y, a0.z, a0.w, a1.x, a1.y, a1.z, a1.w };
-				for (int k = 0; k < 4; k++)
-					lo = __dp4a((int)w[k], a[k], lo);
-				for (int k = 4; k < 8; k++)
-					hi = __dp4a((int)w[k], a[k], hi);
-				if (T == ENG_TYPE_Q4_K || T == ENG_TYPE_Q5_K)
-					for (int k = 0; k < 8; k++)
-						qs = __dp4a(0x01010101, a[k], qs);
-				ad = p.ad[(size_t)tt * kc + c];
-				if (T == ENG_TYPE_Q4_1 || T == ENG_TYPE_Q5_1)
-					as = p.as[(size_t)tt * kc + c];
-			}
+			const int4 *ap = (const int4 *)(p.aq + (size_t)tt * p.kmax + (size_t)c * 32);
+			const int4 a0 = ap[0], a1 = ap[1];
+			int lo = 0, hi = 0;
+			lo = __dp4a((int)w[0], a0.x, lo);
+			lo = __dp4a((int)w[1], a0.y, lo);
+			lo = __dp4a((int)w[2], a0.z, lo);
+			lo = __dp4a((int)w[3], a0.w, lo);
+			hi = __dp4a((int)w[4], a1.x, hi);
+			hi = __dp4a((int)w[5], a1.y, hi);
+			hi = __dp4a((int)w[6], a1.z, hi);
+			hi = __dp4a((int)w[7], a1.w, hi);
+			const float ad = p.ad[(size_t)tt * kc + c];
 			if (T == ENG_TYPE_Q4_K || T == ENG_TYPE_Q5_K) {
-				/* the CPU's per-super-block integers, then its float formula */
-				const int si = group8_sum(ci.sa * (lo + hi));
-				const int sm = group8_sum(ci.m * qs);
-				if ((lane & 7) == 0 && ok)
-					acc[t] += (ad * ci.d) * (float)si - (ad * ci.dm) * (float)sm;
+				const float qs = p.as[(size_t)tt * kc + c];
+				acc[t] += (ad * dw) * (fsa * (float)(lo + hi)) - (ad * dm) * (fm * qs);
 			} else if (T == ENG_TYPE_Q6_K) {
-				const int si = group8_sum(ci.sa * lo + ci.sb * hi);
-				if ((lane & 7) == 0 && ok)
-					acc[t] += (ad * ci.d) * (float)si;
+				acc[t] += (ad * dw) * (fsa * (float)lo + fsb * (float)hi);
 			} else if (T == ENG_TYPE_Q4_1 || T == ENG_TYPE_Q5_1) {
-				if (ok)
-					acc[t] += (ci.d * ad) * (float)(lo + hi) + ci.dm * as;
+				acc[t] += (dw * ad) * (float)(lo + hi) + dm * p.as[(size_t)tt * kc + c];
 			} else {
-				if (ok)
-					acc[t] += (float)(lo + hi) * (ci.d * ad);
+				acc[t] += (float)(lo + hi) * (dw * ad);
 			}
 		}
 	}
@@ -502,8 +500,10 @@ void cu_matmul(const struct cu_mat *w, const struct cu_act *a, int n, float *out
 		mm_launch<2>(w->type, p, st);
 	else if (n <= 4)
 		mm_launch<4>(w->type, p, st);
-	else
+	else if (n <= 8)
 		mm_launch<8>(w->type, p, st);
+	else
+		mm_launch<16>(w->type, p, st);
 }
 
 /* ---- dequantisation (embedding rows) --------------------------------------- */
@@ -653,34 +653,71 @@ void cu_kv_store(void *kc, void *vc, const float *k, const float *v, const int *
 	k_kv_store<<<g, 256, 0, st>>>(kc, vc, k, v, seq, pos, kvd, n_ctx, n_seq, il, kv_f32);
 }
 
-/* ---- attention ----------------------------------------------------------------
- *
- * Split-K over the KV cache: block (head, token, split) takes positions
- * [split * CU_ATT_SPLIT, ...) of that token's 0..pos, its 4 warps take
- * every 4th position, each keeping an online softmax (max, sum, output);
- * the block merges its warps into part[], and k_att_merge merges the
- * splits. Lane l holds elements l, l + 32, ... of the head (hd <= 256). */
-
 #define ATT_WARPS 4
 #define ATT_MAXE 8   /* head_dim / 32 */
 
+/* ---- ggml's exp ---------------------------------------------------------------
+ *
+ * The CPU backend computes softmax and SiLU with ggml's polynomial exp
+ * (cpu/forward.c, EXP_BODY); the same operations here, each rounded once,
+ * give the same bits. */
+static __device__ __forceinline__ float ggml_expf(float x)
+{
+	const float r = 0x1.8p23f;
+	const float z = __fmaf_rn(x, 0x1.715476p+0f, r);
+	const float n = __fsub_rn(z, r);
+	if (!(fabsf(n) <= 192.0f))
+		return n <= 0.0f ? 0.0f : INFINITY;
+	const float b = __fmaf_rn(-n, 0x1.7f7d1cp-20f, __fmaf_rn(-n, 0x1.62e4p-1f, x));
+	const float u = __fmul_rn(b, b);
+	const float j = __fmaf_rn(__fmaf_rn(__fmaf_rn(0x1.0e4020p-7f, b, 0x1.573e2ep-5f), u,
+					   __fmaf_rn(0x1.555e66p-3f, b, 0x1.fffdb6p-2f)),
+				 u, __fmaf_rn(0x1.ffffecp-1f, b, 1.0f));
+	const int ni = (int)n;
+	if (ni >= -126 && ni <= 127)
+		return __fmul_rn(j, __int_as_float((ni + 127) << 23));
+	return ldexpf(j, ni);
+}
+
+/* _mm512_reduce_add_ps order, as the CPU sums each 16-value chunk */
+static __device__ __forceinline__ float reduce16(const float *v)
+{
+	float t3[8], t6[4];
+	for (int i = 0; i < 8; i++)
+		t3[i] = __fadd_rn(v[8 + i], v[i]);
+	for (int i = 0; i < 4; i++)
+		t6[i] = __fadd_rn(t3[4 + i], t3[i]);
+	return __fadd_rn(__fadd_rn(t6[0], t6[2]), __fadd_rn(t6[1], t6[3]));
+}
+
+/* ---- attention ----------------------------------------------------------------
+ *
+ * Four steps, each over the KV cache in splits of CU_ATT_SPLIT positions so
+ * long contexts fill the GPU (split-K):
+ *   1. scores: sc[p] = (q . k_p) / sqrt(hd), q rounded to f16 for an f16
+ *      cache; one warp per position;
+ *   2. softmax, per (token, head), as the CPU does it: the maximum, ggml's
+ *      exp of each score less it, the 16-value chunk sums added in double,
+ *      probabilities times (float)(1 / sum), rounded to f16 for an f16 V
+ *      cache;
+ *   3. P.V per split (one thread per element of the head);
+ *   4. the splits' partial sums added. */
+
 template <int KVF32>
-__global__ void __launch_bounds__(128) k_att_split(const float *q, const void *kc, const void *vc,
-						   const int *seq, const int *pos, int n_head, int n_kv,
-						   int hd, int n_ctx, int n_seq, int il, float *part,
-						   int nsplit_max)
+__global__ void __launch_bounds__(128) k_att_scores(const float *q, const void *kc, const int *seq,
+						    const int *pos, int n_head, int n_kv, int hd, int n_ctx,
+						    int n_seq, int il, float *sc)
 {
 	const int h = blockIdx.x, t = blockIdx.y, sp = blockIdx.z;
 	const int wi = threadIdx.x / 32, lane = threadIdx.x & 31;
-	const int npos = pos[t] + 1;
-	const int p0 = sp * CU_ATT_SPLIT;
+	const int npos = pos[t] + 1, p0 = sp * CU_ATT_SPLIT;
 	if (p0 >= npos)
 		return;
 	const int p1 = min(npos, p0 + CU_ATT_SPLIT);
 	const int kvh = h / (n_head / n_kv), kvd = n_kv * hd, ne = (hd + 31) / 32;
 	const float scale = 1.0f / sqrtf((float)hd);
 	const size_t base = (((size_t)il * n_seq + seq[t]) * n_ctx) * kvd + (size_t)kvh * hd;
-	float qv[ATT_MAXE], o[ATT_MAXE];
+	float qv[ATT_MAXE];
 #pragma unroll
 	for (int e = 0; e < ATT_MAXE; e++) {
 		const int d = lane + 32 * e;
@@ -688,9 +725,8 @@ __global__ void __launch_bounds__(128) k_att_split(const float *q, const void *k
 		if (!KVF32)
 			v = __half2float(__float2half_rn(v));   /* Q meets the f16 K cache as f16 */
 		qv[e] = v;
-		o[e] = 0.0f;
 	}
-	float m = -INFINITY, l = 0.0f;
+	float *out = sc + ((size_t)t * n_head + h) * n_ctx;
 	for (int p = p0 + wi; p < p1; p += ATT_WARPS) {
 		const size_t off = base + (size_t)p * kvd;
 		float s = 0.0f;
@@ -698,102 +734,131 @@ __global__ void __launch_bounds__(128) k_att_split(const float *q, const void *k
 		for (int e = 0; e < ATT_MAXE; e++) {
 			const int d = lane + 32 * e;
 			if (e < ne && d < hd)
-				s += qv[e] * (KVF32 ? ((const float *)kc)[off + d]
-						    : __half2float(((const __half *)kc)[off + d]));
+				s = __fmaf_rn(qv[e], KVF32 ? ((const float *)kc)[off + d]
+							   : __half2float(((const __half *)kc)[off + d]), s);
 		}
-		s = warp_sum(s) * scale;
-		const float mn = fmaxf(m, s);
-		const float corr = expf(m - mn), pe = expf(s - mn);
-		l = l * corr + pe;
-#pragma unroll
-		for (int e = 0; e < ATT_MAXE; e++) {
-			const int d = lane + 32 * e;
-			const float vv = e < ne && d < hd ? (KVF32 ? ((const float *)vc)[off + d]
-								  : __half2float(((const __half *)vc)[off + d]))
-							  : 0.0f;
-			o[e] = o[e] * corr + pe * vv;
-		}
-		m = mn;
-	}
-	__shared__ float sm[ATT_WARPS], sl[ATT_WARPS];
-	__shared__ float so[ATT_WARPS][32 * ATT_MAXE];
-	if (lane == 0) {
-		sm[wi] = m;
-		sl[wi] = l;
-	}
-#pragma unroll
-	for (int e = 0; e < ATT_MAXE; e++)
-		if (e < ne)
-			so[wi][lane + 32 * e] = o[e];
-	__syncthreads();
-	float M = -INFINITY;
-	for (int w = 0; w < ATT_WARPS; w++)
-		M = fmaxf(M, sm[w]);
-	float *out = part + (((size_t)t * n_head + h) * nsplit_max + sp) * (hd + 2);
-	for (int d = threadIdx.x; d < hd; d += blockDim.x) {
-		float acc = 0.0f;
-		for (int w = 0; w < ATT_WARPS; w++)
-			if (sl[w] > 0.0f)
-				acc += so[w][d] * expf(sm[w] - M);
-		out[2 + d] = acc;
-	}
-	if (threadIdx.x == 0) {
-		float L = 0.0f;
-		for (int w = 0; w < ATT_WARPS; w++)
-			if (sl[w] > 0.0f)
-				L += sl[w] * expf(sm[w] - M);
-		out[0] = M;
-		out[1] = L;
+		s = warp_sum(s);
+		if (lane == 0)
+			out[p] = __fmul_rn(s, scale);
 	}
 }
 
-__global__ void k_att_merge(float *att, const float *part, const int *pos, int n_head, int hd,
-			    int nsplit_max)
+__global__ void __launch_bounds__(256) k_att_softmax(float *sc, const int *pos, int n_head, int n_ctx,
+						     int kv_f32)
 {
-	const int h = blockIdx.x, t = blockIdx.y;
-	const int ns = (pos[t] + 1 + CU_ATT_SPLIT - 1) / CU_ATT_SPLIT;
-	const float *pp = part + ((size_t)t * n_head + h) * nsplit_max * (hd + 2);
-	float M = -INFINITY;
-	for (int s = 0; s < ns; s++)
-		M = fmaxf(M, pp[(size_t)s * (hd + 2)]);
-	float L = 0.0f;
-	for (int s = 0; s < ns; s++)
-		L += pp[(size_t)s * (hd + 2) + 1] * expf(pp[(size_t)s * (hd + 2)] - M);
-	for (int d = threadIdx.x; d < hd; d += blockDim.x) {
-		float acc = 0.0f;
-		for (int s = 0; s < ns; s++)
-			acc += pp[(size_t)s * (hd + 2) + 2 + d] * expf(pp[(size_t)s * (hd + 2)] - M);
-		att[((size_t)t * n_head + h) * hd + d] = acc / L;
+	__shared__ float smax[8];
+	__shared__ double ssum[8];
+	const int h = blockIdx.x, t = blockIdx.y, tid = threadIdx.x, lane = tid & 31, wi = tid / 32;
+	const int npos = pos[t] + 1;
+	float *x = sc + ((size_t)t * n_head + h) * n_ctx;
+	float mx = -INFINITY;
+	for (int p = tid; p < npos; p += blockDim.x)
+		mx = fmaxf(mx, x[p]);
+	mx = warp_max(mx);
+	if (lane == 0)
+		smax[wi] = mx;
+	__syncthreads();
+	mx = smax[0];
+	for (int w = 1; w < (int)blockDim.x / 32; w++)
+		mx = fmaxf(mx, smax[w]);
+	/* chunks of 16 positions, one a thread at a time */
+	double sum = 0.0;
+	for (int c = tid; c * 16 < npos; c += blockDim.x) {
+		float v[16];
+		for (int i = 0; i < 16; i++) {
+			const int p = c * 16 + i;
+			v[i] = p < npos ? ggml_expf(__fsub_rn(x[p], mx)) : 0.0f;
+			if (p < npos)
+				x[p] = v[i];
+		}
+		sum += (double)reduce16(v);
 	}
+	for (int o = 16; o > 0; o >>= 1)
+		sum += __shfl_xor_sync(FULL, sum, o);
+	if (lane == 0)
+		ssum[wi] = sum;
+	__syncthreads();
+	sum = 0.0;
+	for (int w = 0; w < (int)blockDim.x / 32; w++)
+		sum += ssum[w];
+	const float inv = (float)(1.0 / sum);
+	for (int p = tid; p < npos; p += blockDim.x) {
+		float pr = __fmul_rn(x[p], inv);
+		if (!kv_f32)
+			pr = __half2float(__float2half_rn(pr));   /* as the CPU before P.V */
+		x[p] = pr;
+	}
+}
+
+template <int KVF32>
+__global__ void k_att_pv(const float *sc, const void *vc, const int *seq, const int *pos, int n_head,
+			 int n_kv, int hd, int n_ctx, int n_seq, int il, float *part, int nsplit_max)
+{
+	const int h = blockIdx.x, t = blockIdx.y, sp = blockIdx.z, d = threadIdx.x;
+	const int npos = pos[t] + 1, p0 = sp * CU_ATT_SPLIT;
+	if (p0 >= npos || d >= hd)
+		return;
+	const int p1 = min(npos, p0 + CU_ATT_SPLIT);
+	const int kvh = h / (n_head / n_kv), kvd = n_kv * hd;
+	const size_t base = (((size_t)il * n_seq + seq[t]) * n_ctx) * kvd + (size_t)kvh * hd + d;
+	const float *pr = sc + ((size_t)t * n_head + h) * n_ctx;
+	float acc = 0.0f;
+	for (int p = p0; p < p1; p++) {
+		const float v = KVF32 ? ((const float *)vc)[base + (size_t)p * kvd]
+				      : __half2float(((const __half *)vc)[base + (size_t)p * kvd]);
+		acc = __fmaf_rn(pr[p], v, acc);
+	}
+	part[(((size_t)t * n_head + h) * nsplit_max + sp) * hd + d] = acc;
+}
+
+__global__ void k_att_sum(float *att, const float *part, const int *pos, int n_head, int hd, int nsplit_max)
+{
+	const int h = blockIdx.x, t = blockIdx.y, d = threadIdx.x;
+	if (d >= hd)
+		return;
+	const int ns = (pos[t] + 1 + CU_ATT_SPLIT - 1) / CU_ATT_SPLIT;
+	const float *pp = part + ((size_t)t * n_head + h) * nsplit_max * hd + d;
+	float acc = 0.0f;
+	for (int s = 0; s < ns; s++)
+		acc = __fadd_rn(acc, pp[(size_t)s * hd]);
+	att[((size_t)t * n_head + h) * hd + d] = acc;
 }
 
 void cu_attention(float *att, const float *q, const void *kc, const void *vc, const int *seq,
 		  const int *pos, int n, int n_head, int n_kv, int hd, int n_ctx, int n_seq, int il,
-		  int kv_f32, int max_pos, float *part, int nsplit_max, cudaStream_t st)
+		  int kv_f32, int max_pos, float *sc, float *part, int nsplit_max, cudaStream_t st)
 {
 	if (n <= 0)
 		return;
 	const int ns = (max_pos + 1 + CU_ATT_SPLIT - 1) / CU_ATT_SPLIT;
-	dim3 g(n_head, n, ns);
-	if (kv_f32)
-		k_att_split<1><<<g, 32 * ATT_WARPS, 0, st>>>(q, kc, vc, seq, pos, n_head, n_kv, hd, n_ctx,
-							     n_seq, il, part, nsplit_max);
-	else
-		k_att_split<0><<<g, 32 * ATT_WARPS, 0, st>>>(q, kc, vc, seq, pos, n_head, n_kv, hd, n_ctx,
-							     n_seq, il, part, nsplit_max);
-	dim3 gm(n_head, n);
-	k_att_merge<<<gm, hd < 1024 ? ((hd + 31) / 32) * 32 : 1024, 0, st>>>(att, part, pos, n_head, hd,
-									     nsplit_max);
+	const int hb = (hd + 31) / 32 * 32;
+	dim3 g(n_head, n, ns), g2(n_head, n);
+	if (kv_f32) {
+		k_att_scores<1><<<g, 32 * ATT_WARPS, 0, st>>>(q, kc, seq, pos, n_head, n_kv, hd, n_ctx, n_seq,
+							      il, sc);
+		k_att_softmax<<<g2, 256, 0, st>>>(sc, pos, n_head, n_ctx, 1);
+		k_att_pv<1><<<g, hb, 0, st>>>(sc, vc, seq, pos, n_head, n_kv, hd, n_ctx, n_seq, il, part,
+					      nsplit_max);
+	} else {
+		k_att_scores<0><<<g, 32 * ATT_WARPS, 0, st>>>(q, kc, seq, pos, n_head, n_kv, hd, n_ctx, n_seq,
+							      il, sc);
+		k_att_softmax<<<g2, 256, 0, st>>>(sc, pos, n_head, n_ctx, 0);
+		k_att_pv<0><<<g, hb, 0, st>>>(sc, vc, seq, pos, n_head, n_kv, hd, n_ctx, n_seq, il, part,
+					      nsplit_max);
+	}
+	k_att_sum<<<g2, hb, 0, st>>>(att, part, pos, n_head, hd, nsplit_max);
 }
 
 /* ---- elementwise -------------------------------------------------------------- */
 
-__global__ void k_swiglu(float *g, const float *u, size_t count)
+__global__ void k_swiglu(float *g, const float *u, size_t count, int F)
 {
+	const int f16 = F & ~15;
 	for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < count;
 	     i += (size_t)gridDim.x * blockDim.x) {
 		const float x = g[i];
-		g[i] = __fmul_rn(__fdiv_rn(x, __fadd_rn(1.0f, expf(-x))), u[i]);
+		const float e = (int)(i % F) < f16 ? ggml_expf(-x) : expf(-x);
+		g[i] = __fmul_rn(__fdiv_rn(x, __fadd_rn(1.0f, e)), u[i]);
 	}
 }
 
@@ -817,9 +882,9 @@ static unsigned blocks_for(size_t count)
 	return (unsigned)(b > 65535 ? 65535 : b ? b : 1);
 }
 
-void cu_swiglu(float *g, const float *u, size_t count, cudaStream_t st)
+void cu_swiglu(float *g, const float *u, size_t count, int F, cudaStream_t st)
 {
-	k_swiglu<<<blocks_for(count), 256, 0, st>>>(g, u, count);
+	k_swiglu<<<blocks_for(count), 256, 0, st>>>(g, u, count, F);
 }
 
 void cu_add(float *x, const float *y, size_t count, cudaStream_t st)
