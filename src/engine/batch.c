@@ -304,54 +304,99 @@ static int check_tokens(struct eng_ctx *c, const int32_t *tok, int n)
 	return 1;
 }
 
-enum eng_err eng_prefill(eng_ctx *c, int seq, const int32_t *tokens, int n, float *logits)
+enum eng_err eng_prefill_batch(eng_ctx *c, int n, const int *seqs, const int32_t *const *tokens,
+			       const int *counts, float *logits)
 {
 	enum eng_err e = ENG_OK;
-	int *seqv, *posv;
-	uint8_t *want;
 
+	if (!c || n < 0 || (n > 0 && (!seqs || !tokens || !counts)))
+		return ENG_ERR_INVALID_ARG;
+	for (int i = 0; i < n; i++) {
+		const int s = seqs[i];
+		if (s < 0 || s >= c->p.n_seq || !c->seq_used[s] || counts[i] < 0 ||
+		    (counts[i] > 0 && !tokens[i])) {
+			eng_ctx_set_err(c, "prefill: invalid sequence %d or tokens", s);
+			return ENG_ERR_INVALID_ARG;
+		}
+		for (int j = 0; j < i; j++) {
+			if (seqs[j] == s) {
+				eng_ctx_set_err(c, "prefill: sequence %d appears twice", s);
+				return ENG_ERR_INVALID_ARG;
+			}
+		}
+		if (counts[i] > c->p.n_ctx - c->seq_pos[s]) {
+			eng_ctx_set_err(c, "context full: %d tokens already in sequence %d, %d more do not "
+					"fit in a context of %d", c->seq_pos[s], s, counts[i], c->p.n_ctx);
+			return ENG_ERR_CONTEXT_FULL;
+		}
+		if (!check_tokens(c, tokens[i], counts[i]))
+			return ENG_ERR_INVALID_ARG;
+	}
+	const int B = c->p.n_batch, V = c->m->hp.n_vocab;
+	int32_t *tok = malloc((size_t)B * sizeof *tok);
+	int *seqv = malloc((size_t)B * sizeof *seqv), *posv = malloc((size_t)B * sizeof *posv);
+	int *owner = malloc((size_t)B * sizeof *owner);
+	uint8_t *want = malloc((size_t)B);
+	float *rows = logits ? malloc((size_t)B * V * sizeof *rows) : NULL;
+	int *base = malloc((size_t)(n > 0 ? n : 1) * sizeof *base);
+	if (!tok || !seqv || !posv || !owner || !want || !base || (logits && !rows)) {
+		e = ENG_ERR_NOMEM;
+		goto out;
+	}
+	/* pack: the prompts' tokens in order, as many sequences per pass as
+	 * fit; a prompt longer than what is left continues in the next pass */
+	for (int i = 0; i < n; i++)
+		base[i] = c->seq_pos[seqs[i]];
+	int item = 0, done = 0;   /* next token: item's done-th */
+	while (item < n && e == ENG_OK) {
+		int nb = 0;
+		while (nb < B && item < n) {
+			if (done >= counts[item]) {
+				item++;
+				done = 0;
+				continue;
+			}
+			const int s = seqs[item];
+			tok[nb] = tokens[item][done];
+			seqv[nb] = s;
+			posv[nb] = base[item] + done;
+			owner[nb] = item;
+			want[nb] = logits && done == counts[item] - 1;
+			nb++;
+			done++;
+		}
+		if (nb == 0)
+			break;
+		struct eng_ubatch ub = { nb, tok, seqv, posv, want, 1 };
+		e = eng_forward(c, &ub, rows);
+		if (e != ENG_OK)
+			break;
+		/* positions advance by what this pass took of each sequence */
+		for (int t = 0, k = 0; t < nb; t++) {
+			c->seq_pos[seqv[t]]++;
+			if (want[t])
+				memcpy(logits + (size_t)owner[t] * V, rows + (size_t)k++ * V, (size_t)V * sizeof *rows);
+		}
+	}
+out:
+	free(tok);
+	free(seqv);
+	free(posv);
+	free(owner);
+	free(want);
+	free(rows);
+	free(base);
+	return e;
+}
+
+enum eng_err eng_prefill(eng_ctx *c, int seq, const int32_t *tokens, int n, float *logits)
+{
 	if (!c || seq < 0 || seq >= c->p.n_seq || !c->seq_used[seq] || n < 0 || (n > 0 && !tokens)) {
 		if (c)
 			eng_ctx_set_err(c, "prefill: invalid sequence %d or tokens", seq);
 		return ENG_ERR_INVALID_ARG;
 	}
-	if (n == 0)
-		return ENG_OK;
-	if (n > c->p.n_ctx - c->seq_pos[seq]) {
-		eng_ctx_set_err(c, "context full: %d tokens already in sequence %d, %d more do not fit "
-				"in a context of %d", c->seq_pos[seq], seq, n, c->p.n_ctx);
-		return ENG_ERR_CONTEXT_FULL;
-	}
-	if (!check_tokens(c, tokens, n))
-		return ENG_ERR_INVALID_ARG;
-	seqv = malloc((size_t)c->p.n_batch * sizeof *seqv);
-	posv = malloc((size_t)c->p.n_batch * sizeof *posv);
-	want = calloc((size_t)c->p.n_batch, 1);
-	if (!seqv || !posv || !want) {
-		e = ENG_ERR_NOMEM;
-		goto out;
-	}
-	for (int i0 = 0; i0 < n; i0 += c->p.n_batch) {
-		int nb = n - i0 < c->p.n_batch ? n - i0 : c->p.n_batch;
-		for (int i = 0; i < nb; i++) {
-			seqv[i] = seq;
-			posv[i] = c->seq_pos[seq] + i;
-			want[i] = 0;
-		}
-		int last = i0 + nb == n;
-		if (last)
-			want[nb - 1] = logits != NULL;
-		struct eng_ubatch ub = { nb, tokens + i0, seqv, posv, want, 1 };
-		e = eng_forward(c, &ub, last ? logits : NULL);
-		if (e != ENG_OK)
-			goto out;
-		c->seq_pos[seq] += nb;
-	}
-out:
-	free(seqv);
-	free(posv);
-	free(want);
-	return e;
+	return eng_prefill_batch(c, 1, &seq, &tokens, &n, logits);
 }
 
 enum eng_err eng_decode(eng_ctx *c, int n, const int *seqs, const int32_t *tokens, float *logits)

@@ -168,6 +168,17 @@ int eng_seq_pos(const eng_ctx *c, int seq);
  * (caller owns). ENG_ERR_CONTEXT_FULL if pos + n > n_ctx (nothing is fed). */
 enum eng_err eng_prefill(eng_ctx *c, int seq, const int32_t *tokens, int n, float *logits);
 
+/* Feeds several prompts in shared weight passes: sequence seqs[i] (all
+ * distinct) gets counts[i] tokens tokens[i]. The tokens are packed into
+ * passes of up to n_batch tokens from as many sequences as fit, so ten
+ * prompts of 100 tokens cost 4 passes instead of 10. logits: NULL or
+ * n * n_vocab floats, row i after sequence i's last token (a sequence
+ * given 0 tokens leaves its row untouched). Each sequence's results are
+ * the same as feeding it alone with eng_prefill. Nothing is fed when an
+ * argument is invalid or a prompt does not fit (ENG_ERR_CONTEXT_FULL). */
+enum eng_err eng_prefill_batch(eng_ctx *c, int n, const int *seqs, const int32_t *const *tokens,
+			       const int *counts, float *logits);
+
 /* One batched decode step: sequence seqs[i] advances by tokens[i] for
  * i < n (distinct seqs). Each weight row is read once for all n.
  * logits: NULL or n * n_vocab floats, row i for seqs[i] (caller owns). */

@@ -192,9 +192,10 @@ static void seq_release(struct eng_ctx *c, struct gen_seq *q, char **texts_out)
 	q->len = q->cap = q->emitted = 0;
 }
 
-/* Starts prompt idx in q: prefill, first sample. */
-static enum eng_err seq_start(struct eng_ctx *c, struct gen_seq *q, int idx, const char *prompt,
-			      const struct eng_gen_params *g, float *logits)
+/* Prepares prompt idx in q: tokens (*ids_out, caller frees), a sequence
+ * slot, sampler and detokenizer. The prompt is fed by the caller. */
+static enum eng_err seq_prepare(struct eng_ctx *c, struct gen_seq *q, int idx, const char *prompt,
+				const struct eng_gen_params *g, int32_t **ids_out, int *n_out)
 {
 	int32_t *ids = NULL;
 	int n = 0;
@@ -203,6 +204,8 @@ static enum eng_err seq_start(struct eng_ctx *c, struct gen_seq *q, int idx, con
 	memset(q, 0, sizeof *q);
 	q->slot = -1;
 	q->idx = idx;
+	*ids_out = NULL;
+	*n_out = 0;
 	e = prompt_ids(c, prompt, g, &ids, &n);
 	if (e != ENG_OK)
 		return e;
@@ -212,8 +215,6 @@ static enum eng_err seq_start(struct eng_ctx *c, struct gen_seq *q, int idx, con
 		return ENG_ERR_CONTEXT_FULL;
 	}
 	e = eng_seq_new(c, &q->slot);
-	if (e == ENG_OK)
-		e = eng_prefill(c, q->slot, ids, n, logits);
 	if (e == ENG_OK) {
 		struct eng_sampling sp = g->sampling;
 		sp.seed += (uint64_t)idx;
@@ -222,13 +223,15 @@ static enum eng_err seq_start(struct eng_ctx *c, struct gen_seq *q, int idx, con
 		if (!q->smp || !q->st || text_append(q, "", 0))
 			e = ENG_ERR_NOMEM;
 	}
-	if (e == ENG_OK) {
-		for (int i = 0; i < n; i++)
-			eng_sampler_accept(q->smp, ids[i]);
-		q->next = eng_sampler_sample(q->smp, logits);
+	if (e != ENG_OK) {
+		free(ids);
+		return e;
 	}
-	free(ids);
-	return e;
+	for (int i = 0; i < n; i++)
+		eng_sampler_accept(q->smp, ids[i]);
+	*ids_out = ids;
+	*n_out = n;
+	return ENG_OK;
 }
 
 /* Handles q->next: ends the sequence (returns 1) or queues it for decode. */
@@ -294,7 +297,9 @@ enum eng_err eng_generate_batch(eng_ctx *c, int n, const char *const *prompts,
 	int *slots = malloc((size_t)nslots * sizeof *slots);
 	int32_t *toks = malloc((size_t)nslots * sizeof *toks);
 	int *who = malloc((size_t)nslots * sizeof *who);
-	if (!qs || !logits || !slots || !toks || !who) {
+	int32_t **pids = calloc((size_t)nslots, sizeof *pids);
+	int *pn = calloc((size_t)nslots, sizeof *pn);
+	if (!qs || !logits || !slots || !toks || !who || !pids || !pn) {
 		err = ENG_ERR_NOMEM;
 		goto out;
 	}
@@ -304,21 +309,40 @@ enum eng_err eng_generate_batch(eng_ctx *c, int n, const char *const *prompts,
 	}
 	int next_prompt = 0, running = 0;
 	for (;;) {
-		/* fill free slots with waiting prompts */
+		/* fill free slots with waiting prompts; their prompts share
+		 * weight passes (eng_prefill_batch) */
+		int nnew = 0;
 		for (int i = 0; i < nslots && next_prompt < n && err == ENG_OK; i++) {
 			if (qs[i].idx >= 0)
 				continue;
-			err = seq_start(c, &qs[i], next_prompt, prompts[next_prompt], g, logits);
+			err = seq_prepare(c, &qs[i], next_prompt, prompts[next_prompt], g, &pids[nnew],
+					  &pn[nnew]);
 			next_prompt++;
 			if (err != ENG_OK) {
 				seq_release(c, &qs[i], texts_out);
 				qs[i].idx = -1;
 				break;
 			}
+			slots[nnew] = qs[i].slot;
+			who[nnew] = i;
+			nnew++;
+		}
+		if (nnew > 0 && err == ENG_OK)
+			err = eng_prefill_batch(c, nnew, slots, (const int32_t *const *)pids, pn, logits);
+		for (int k = 0; k < nnew; k++) {
+			struct gen_seq *q = &qs[who[k]];
+			free(pids[k]);
+			pids[k] = NULL;
+			if (err != ENG_OK) {
+				seq_release(c, q, texts_out);
+				q->idx = -1;
+				continue;
+			}
 			running++;
-			if (seq_take(c, &qs[i], g, &err)) {
-				seq_release(c, &qs[i], texts_out);
-				qs[i].idx = -1;
+			q->next = eng_sampler_sample(q->smp, logits + (size_t)k * V);
+			if (seq_take(c, q, g, &err)) {
+				seq_release(c, q, texts_out);
+				q->idx = -1;
 				running--;
 			}
 		}
@@ -358,6 +382,11 @@ out:
 	free(slots);
 	free(toks);
 	free(who);
+	if (pids)
+		for (int i = 0; i < nslots; i++)
+			free(pids[i]);
+	free(pids);
+	free(pn);
 	return err;
 }
 

@@ -7,8 +7,11 @@
  * Without a usable GPU it prints why and exits 0 (skipped). Checks:
  *   1. parity: every corpus model, prompt "The chip war" and the 952-token
  *      long prompt: logits within the corpus tolerance of the CPU backend
- *      at every step, identical greedy tokens (32 steps, the two backends
- *      in lockstep);
+ *      at every step, and the same greedy token at every step (32 steps,
+ *      the two backends in lockstep) except at near-ties, which are
+ *      listed: the backends add block sums in different orders, and a
+ *      last-bit difference that moves an activation across a rounding
+ *      boundary of its 8-bit quantisation grows to ~1e-2 in the logits;
  *   2. per layer: the residual stream after each layer, CPU vs CUDA,
  *      normalised error (NMSE);
  *   3. batched decode on the GPU is bitwise equal to each sequence alone;
@@ -23,6 +26,7 @@
 #include "engine/engine_int.h"
 
 static int failures;
+static int near_ties;   /* greedy differences at near-ties, reported in the summary */
 
 #define CHECK(cond, ...) do { if (!(cond)) { failures++; printf("FAIL: "); printf(__VA_ARGS__); printf("\n"); } } while (0)
 
@@ -106,11 +110,29 @@ static eng_ctx *ctx(eng_model *m, enum eng_device dev, int n_seq, uint64_t vram,
 	return c;
 }
 
+/* the CPU's margin between its best and second-best token */
+static double margin(const float *l, int n)
+{
+	float a = -INFINITY, b = -INFINITY;
+	for (int i = 0; i < n; i++) {
+		if (l[i] > a) {
+			b = a;
+			a = l[i];
+		} else if (l[i] > b) {
+			b = l[i];
+		}
+	}
+	return (double)a - b;
+}
+
 /* CPU and CUDA in lockstep: prefill ids, then steps greedy tokens chosen
  * by the CPU. Returns the largest logit difference; counts argmax
- * mismatches. */
+ * mismatches (*mism), and of those the ones at a near-tie (*ties): a step
+ * whose CPU top-2 margin is within twice that step's largest logit
+ * difference, where two backends within tolerance of each other may
+ * rightly pick different tokens. A mismatch anywhere else is a bug. */
 static double lockstep(eng_model *m, eng_ctx *cc, eng_ctx *gc, const int32_t *ids, int n, int steps,
-		       int *mism, double *tol_used)
+		       int *mism, int *ties, double *tol_used)
 {
 	const int nv = eng_ctx_n_vocab(cc);
 	float *a = malloc((size_t)nv * 4), *b = malloc((size_t)nv * 4);
@@ -119,6 +141,7 @@ static double lockstep(eng_model *m, eng_ctx *cc, eng_ctx *gc, const int32_t *id
 	struct eng_model_info in;
 	eng_model_get_info(m, &in);
 	*mism = 0;
+	*ties = 0;
 	*tol_used = 0;
 	eng_seq_new(cc, &sa);
 	eng_seq_new(gc, &sb);
@@ -132,8 +155,14 @@ static double lockstep(eng_model *m, eng_ctx *cc, eng_ctx *gc, const int32_t *id
 		if (!(d <= worst))
 			worst = d;
 		int32_t ta = eng_argmax(a, nv), tb = eng_argmax(b, nv);
-		if (ta != tb)
+		if (ta != tb) {
+			const double mg = margin(a, nv);
 			(*mism)++;
+			if (mg <= 2 * d)
+				(*ties)++;
+			printf("      step %d: cpu token %d, cuda token %d; cpu top-2 margin %.3g, max |dlogit| %.3g%s\n",
+			       s, (int)ta, (int)tb, mg, d, mg <= 2 * d ? " (near-tie)" : "");
+		}
 		if (s == steps)
 			break;
 		e1 = eng_decode(cc, 1, &sa, &ta, a);
@@ -162,26 +191,30 @@ static void parity(const char *dir, const char *name)
 	CHECK(cc && gc, "%s: contexts", name);
 	if (!cc || !gc)
 		goto out;
-	int n = 0, mism = 0, mism_l = 0;
+	int n = 0, mism = 0, mism_l = 0, ties = 0, ties_l = 0;
 	double tol = 0, tol_l = 0, dl = 0;
 	snprintf(ref, sizeof ref, "%s/%s.ref.txt", dir, name);
 	int32_t *ids = read_ids(ref, &n);
 	CHECK(ids && n > 0, "%s: no prompt_ids in %s", name, ref);
 	if (!ids)
 		goto out;
-	double d = lockstep(m, cc, gc, ids, n, 32, &mism, &tol);
+	double d = lockstep(m, cc, gc, ids, n, 32, &mism, &ties, &tol);
 	free(ids);
 	snprintf(ref, sizeof ref, "%s/%s.long.ref.txt", dir, name);
 	ids = read_ids(ref, &n);
 	if (ids) {
-		dl = lockstep(m, cc, gc, ids, n, 8, &mism_l, &tol_l);
+		dl = lockstep(m, cc, gc, ids, n, 8, &mism_l, &ties_l, &tol_l);
 		free(ids);
 	}
-	int ok = d <= tol && mism == 0 && dl <= (tol_l > 0 ? tol_l : 1) && mism_l == 0;
-	printf("%s  %-26s max |dlogit| %.3g (tol %.3g), greedy mismatches %d/33; long prompt %.3g, %d/9\n",
-	       ok ? "ok  " : "FAIL", name, d, tol, mism, dl, mism_l);
+	/* within tolerance everywhere; the same greedy token at every step
+	 * but near-ties (reported, and counted in the summary) */
+	int ok = d <= tol && mism == ties && dl <= (tol_l > 0 ? tol_l : 1) && mism_l == ties_l;
+	printf("%s  %-26s max |dlogit| %.3g (tol %.3g), greedy mismatches %d/33 (%d near-tie); "
+	       "long prompt %.3g, %d/9 (%d near-tie)\n",
+	       ok ? "ok  " : "FAIL", name, d, tol, mism, ties, dl, mism_l, ties_l);
 	if (!ok)
 		failures++;
+	near_ties += ties + ties_l;
 
 	/* per layer: the residual stream after 1..n_layer layers */
 	{
@@ -405,6 +438,8 @@ int main(int argc, char **argv)
 	batched_and_tiers(dir, "micro-llama-q8_0", 1);
 	batched_and_tiers(dir, "micro-qwen2-q8_0", 0);
 	batched_and_tiers(dir, "tiny-llama3-tied-q4_k_m", 0);
-	printf("%s: %d failure%s\n", failures ? "FAIL" : "PASS", failures, failures == 1 ? "" : "s");
+	printf("%s: %d failure%s; %d greedy difference%s at near-ties (CPU top-2 margin within twice the "
+	       "logit difference)\n", failures ? "FAIL" : "PASS", failures, failures == 1 ? "" : "s", near_ties,
+	       near_ties == 1 ? "" : "s");
 	return failures ? 1 : 0;
 }

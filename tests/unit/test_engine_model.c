@@ -533,6 +533,84 @@ static void test_batch_equals_alone(void **state)
 	ref_free(&r);
 }
 
+/* ---- packed prefill == each prompt alone, in fewer passes ---------------------- */
+
+static void test_prefill_batch(void **state)
+{
+	const char *stem = *state;
+	struct ref r;
+	char name[256];
+	enum { NS = 4 };
+	static const int plen[NS] = { 3, 40, 17, 64 };
+	snprintf(name, sizeof name, "%s.long.ref.txt", stem);
+	ref_load(&r, name);
+	eng_model *m = load_model(stem);
+	/* alone: each prompt in its own context, chunks of 16 */
+	float *alone[NS];
+	int V = 0, passes_alone = 0;
+	for (int i = 0; i < NS; i++) {
+		eng_ctx *c = new_ctx(m, 128, 1, 0, 16);
+		int seq;
+		struct eng_pass_stats st;
+		V = eng_ctx_n_vocab(c);
+		alone[i] = malloc((size_t)V * sizeof(float));
+		assert_int_equal(eng_seq_new(c, &seq), ENG_OK);
+		assert_int_equal(eng_prefill(c, seq, r.prompt + i, plen[i], alone[i]), ENG_OK);
+		eng_ctx_stats(c, &st);
+		passes_alone += (int)st.passes;
+		eng_ctx_free(c);
+	}
+	/* packed: 124 tokens in passes of 16 from several sequences */
+	eng_ctx *c = new_ctx(m, 128, NS, 0, 16);
+	int seqs[NS], counts[NS];
+	const int32_t *toks[NS];
+	float *lg = malloc((size_t)NS * V * sizeof *lg);
+	for (int i = 0; i < NS; i++) {
+		assert_int_equal(eng_seq_new(c, &seqs[i]), ENG_OK);
+		toks[i] = r.prompt + i;
+		counts[i] = plen[i];
+	}
+	assert_int_equal(eng_prefill_batch(c, NS, seqs, toks, counts, lg), ENG_OK);
+	for (int i = 0; i < NS; i++) {
+		assert_memory_equal(lg + (size_t)i * V, alone[i], (size_t)V * sizeof(float));
+		assert_int_equal(eng_seq_pos(c, seqs[i]), plen[i]);
+	}
+	struct eng_pass_stats st;
+	eng_ctx_stats(c, &st);
+	assert_int_equal((int)st.passes, (3 + 40 + 17 + 64 + 15) / 16);
+	assert_true((int)st.passes < passes_alone);
+	assert_int_equal((int)st.prefill_tokens, 3 + 40 + 17 + 64);
+	/* the sequences continue from there as if prefilled alone: one decode
+	 * step each gives the same logits as decoding alone after eng_prefill */
+	for (int i = 0; i < NS; i++) {
+		eng_ctx *c1 = new_ctx(m, 128, 1, 0, 16);
+		int s1;
+		int32_t t = eng_argmax(alone[i], V);
+		float *l1 = malloc((size_t)V * sizeof *l1);
+		assert_int_equal(eng_seq_new(c1, &s1), ENG_OK);
+		assert_int_equal(eng_prefill(c1, s1, r.prompt + i, plen[i], l1), ENG_OK);
+		assert_int_equal(eng_decode(c1, 1, &s1, &t, l1), ENG_OK);
+		assert_int_equal(eng_decode(c, 1, &seqs[i], &t, lg), ENG_OK);
+		assert_memory_equal(lg, l1, (size_t)V * sizeof(float));
+		free(l1);
+		eng_ctx_free(c1);
+	}
+	/* bad input feeds nothing */
+	int dup[2] = { seqs[0], seqs[0] }, cn[2] = { 1, 1 };
+	const int32_t *tk[2] = { r.prompt, r.prompt };
+	int before = eng_seq_pos(c, seqs[0]);
+	assert_int_equal(eng_prefill_batch(c, 2, dup, tk, cn, lg), ENG_ERR_INVALID_ARG);
+	int big = 1000;
+	assert_int_equal(eng_prefill_batch(c, 1, seqs, tk, &big, lg), ENG_ERR_CONTEXT_FULL);
+	assert_int_equal(eng_seq_pos(c, seqs[0]), before);
+	for (int i = 0; i < NS; i++)
+		free(alone[i]);
+	free(lg);
+	eng_ctx_free(c);
+	eng_model_free(m);
+	ref_free(&r);
+}
+
 /* ---- text generation ----------------------------------------------------------- */
 
 struct gen_log {
@@ -903,7 +981,7 @@ int main(void)
 		return 1;
 	}
 
-	struct CMUnitTest tests[sizeof cases / sizeof cases[0] + 8];
+	struct CMUnitTest tests[sizeof cases / sizeof cases[0] + 12];
 	size_t n = 0;
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		tests[n].name = cases[i].model;
@@ -919,6 +997,15 @@ int main(void)
 		tests[n] = (struct CMUnitTest)cmocka_unit_test_prestate(test_batch_equals_alone,
 								       (void *)batch_models[i]);
 		tests[n].name = i == 0 ? "batch_equals_alone/micro-llama-f32" : "batch_equals_alone/micro-qwen2-f32";
+		n++;
+	}
+	static const char *packed_models[] = { "micro-llama-f32", "micro-llama-q4_k_m", "micro-qwen2-q8_0" };
+	for (size_t i = 0; i < 3; i++) {
+		tests[n] = (struct CMUnitTest)cmocka_unit_test_prestate(test_prefill_batch,
+								       (void *)packed_models[i]);
+		static char names[3][64];
+		snprintf(names[i], sizeof names[i], "prefill_batch/%s", packed_models[i]);
+		tests[n].name = names[i];
 		n++;
 	}
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_context_overflow);
