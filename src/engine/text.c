@@ -327,8 +327,14 @@ enum eng_err eng_generate_batch(eng_ctx *c, int n, const char *const *prompts,
 			who[nnew] = i;
 			nnew++;
 		}
-		if (nnew > 0 && err == ENG_OK)
+		/* BRIEFING_ENGINE_NO_PACK=1: one prompt per pass as before packed
+		 * prefill (to measure what packing saves; same tokens either way) */
+		if (nnew > 0 && err == ENG_OK && getenv("BRIEFING_ENGINE_NO_PACK")) {
+			for (int k = 0; k < nnew && err == ENG_OK; k++)
+				err = eng_prefill(c, slots[k], pids[k], pn[k], logits + (size_t)k * V);
+		} else if (nnew > 0 && err == ENG_OK) {
 			err = eng_prefill_batch(c, nnew, slots, (const int32_t *const *)pids, pn, logits);
+		}
 		for (int k = 0; k < nnew; k++) {
 			struct gen_seq *q = &qs[who[k]];
 			free(pids[k]);
