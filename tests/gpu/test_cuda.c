@@ -327,6 +327,48 @@ static void batched_and_tiers(const char *dir, const char *name, int tiers)
 	       name, B);
 	if (!same)
 		failures++;
+	/* packed prefill: the four prompts in shared passes of 16 tokens give
+	 * the same logits as each prompt alone (bitwise), in fewer passes */
+	{
+		float *pk = malloc((size_t)B * nv * 4), *al = malloc((size_t)B * nv * 4);
+		int seqs[4], passes_alone = 0;
+		const int32_t *tp[4];
+		struct eng_pass_stats st;
+		for (int i = 0; i < B; i++) {
+			struct eng_ctx_params cp = { .n_ctx = 256, .n_seq = 1, .n_batch = 16,
+						     .device = ENG_DEVICE_CUDA };
+			eng_ctx *c1 = NULL;
+			int s1;
+			CHECK(eng_ctx_new(m, &cp, &c1) == ENG_OK, "%s: context", name);
+			if (!c1)
+				continue;
+			eng_seq_new(c1, &s1);
+			CHECK(eng_prefill(c1, s1, pr[i], lens[i], al + (size_t)i * nv) == ENG_OK, "%s: prefill", name);
+			eng_ctx_stats(c1, &st);
+			passes_alone += (int)st.passes;
+			eng_ctx_free(c1);
+		}
+		struct eng_ctx_params cp = { .n_ctx = 256, .n_seq = 4, .n_batch = 16, .device = ENG_DEVICE_CUDA };
+		eng_ctx *c4 = NULL;
+		CHECK(eng_ctx_new(m, &cp, &c4) == ENG_OK, "%s: context", name);
+		if (c4) {
+			for (int i = 0; i < B; i++) {
+				eng_seq_new(c4, &seqs[i]);
+				tp[i] = pr[i];
+			}
+			CHECK(eng_prefill_batch(c4, B, seqs, tp, lens, pk) == ENG_OK, "%s: packed prefill", name);
+			eng_ctx_stats(c4, &st);
+			int eq = !memcmp(pk, al, (size_t)B * nv * 4);
+			printf("%s  %-26s packed prefill of %d prompts == each alone (bitwise): %llu passes "
+			       "instead of %d\n", eq ? "ok  " : "FAIL", name, B, (unsigned long long)st.passes,
+			       passes_alone);
+			if (!eq)
+				failures++;
+			eng_ctx_free(c4);
+		}
+		free(pk);
+		free(al);
+	}
 	if (!tiers)
 		goto done;
 
