@@ -80,6 +80,13 @@ bench() { # name, model, bench args...
 step "synth 8B Q4_K_M (--fast) into $MODELS_DIR"
 ./briefing-model synth --fast --shape 8b --type Q4_K_M --vocab-from "$VOCAB" -o "$MODELS_DIR/8b.gguf" 2>&1 | tee -a "$log"
 bench "8B-shaped Q4_K_M, fully resident" "$MODELS_DIR/8b.gguf" --device cuda -p 512 -n 64 -b 1,4,16 -t 16
+# the kernels for products of more than 8 tokens (same bits, different speed)
+for mm in warp rows8 rows16; do
+	BRIEFING_CUDA_MM=$mm bench "8B resident, BRIEFING_CUDA_MM=$mm: prompt" "$MODELS_DIR/8b.gguf" \
+		--device cuda -p 512 -n 4 -b 1 -t 16
+	BRIEFING_CUDA_MM=$mm bench "8B resident, BRIEFING_CUDA_MM=$mm: batch 16" "$MODELS_DIR/8b.gguf" \
+		--device cuda -p 16 -n 32 -b 16 -t 16
+done
 
 if [ "${SKIP_70B:-0}" != 1 ]; then
 	step "synth 70B Q4_K_M (--fast) into $MODELS_DIR"

@@ -76,6 +76,7 @@ struct cuda {
 	int n_streamed, next;
 	int pass_streamed;            /* this pass: n_streamed, less a streamed output head when no logits are wanted */
 	int fd;
+	int mm_mode;                  /* CU_MM_*, from BRIEFING_CUDA_MM */
 	uint64_t tier_bytes[3];
 	struct eng_plan plan;
 	/* per pass */
@@ -312,6 +313,11 @@ static enum eng_err cuda_alloc(struct eng_ctx *c)
 	c->be_state = s;
 	s->fd = -1;
 	s->err = ENG_OK;
+	{
+		const char *mm = getenv("BRIEFING_CUDA_MM");
+		s->mm_mode = mm && !strcmp(mm, "warp") ? CU_MM_WARP : mm && !strcmp(mm, "rows16") ? CU_MM_ROWS16
+												     : CU_MM_ROWS8;
+	}
 	if (hp->head_dim > 256) {
 		eng_ctx_set_err(c, "CUDA backend: head dimension %d is above 256", hp->head_dim);
 		return ENG_ERR_UNSUPPORTED_ARCH;
@@ -617,7 +623,7 @@ static void matmul(struct cuda *s, const struct titem *it, int ti, const struct 
 {
 	struct cu_mat w = dmat(it, ti, t);
 	cu_act_quant(&s->act, t->type, x, n, K, ldx, s->cs);
-	cu_matmul(&w, &s->act, n, out, ldo, s->cs);
+	cu_matmul(&w, &s->act, n, out, ldo, s->mm_mode, s->cs);
 }
 
 static void cuda_layer(struct eng_ctx *c, const struct eng_layer_w *w, int il,

@@ -43,8 +43,12 @@ struct cu_mat {
 /* Launchers (kernels.cu); all asynchronous on stream st. */
 /* x (n, K) floats (row stride ldx) -> act for weights of type wtype */
 void cu_act_quant(struct cu_act *a, int wtype, const float *x, int n, int K, int ldx, cudaStream_t st);
+/* Kernel choice for products of more than 8 tokens (prompts, big
+ * batches); every choice gives the same bits. BRIEFING_CUDA_MM=warp|rows8|
+ * rows16, read once when a context is created (for benchmarks). */
+enum { CU_MM_ROWS8 = 0, CU_MM_ROWS16 = 1, CU_MM_WARP = 2 };
 /* out[t * ldo + r] = W[r] . act[t] for t < n, r < W.ne1 */
-void cu_matmul(const struct cu_mat *w, const struct cu_act *a, int n, float *out, int ldo,
+void cu_matmul(const struct cu_mat *w, const struct cu_act *a, int n, float *out, int ldo, int mode,
 	       cudaStream_t st);
 /* x[t, :] = dequantised row rows[t] (raw rows of type, row_bytes each, K values) */
 void cu_dequant_rows(int type, const uint8_t *rows, size_t row_bytes, int n, int K, float *x,

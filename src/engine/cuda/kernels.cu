@@ -423,6 +423,82 @@ __global__ void __launch_bounds__(256) k_mm_q(mm_args p)
 	}
 }
 
+/* Prompts (16 or more tokens): each warp takes RB rows, so every
+ * activation chunk it loads serves RB rows. Each (row, token) is summed
+ * exactly as in k_mm_q (the same chunks per lane, in the same order, then
+ * the same warp sum), so results do not depend on which kernel ran. */
+#define RB 4
+template <int T, int NT>
+__global__ void __launch_bounds__(128) k_mm_q_rows(mm_args p)
+{
+	const int row0 = (blockIdx.x * 4 + threadIdx.x / 32) * RB, lane = threadIdx.x & 31;
+	const int t0 = blockIdx.y * NT;
+	if (row0 >= p.R)
+		return;   /* the whole warp */
+	const int nc = p.K / 32, kc = p.kmax / 32;
+	float acc[RB][NT];
+#pragma unroll
+	for (int r = 0; r < RB; r++)
+#pragma unroll
+		for (int t = 0; t < NT; t++)
+			acc[r][t] = 0.0f;
+	for (int c0 = 0; c0 < nc; c0 += 32) {
+		const int c = c0 + lane;
+		if (c >= nc)
+			continue;
+		uint32_t w[RB][8];
+		float dw[RB], dm[RB], fsa[RB], fsb[RB], fm[RB];
+#pragma unroll
+		for (int r = 0; r < RB; r++) {
+			const int row = row0 + r < p.R ? row0 + r : p.R - 1;
+			chunk ci = { 0.0f, 0.0f, 0, 0, 0 };
+			qt<T>::dec(p.w + (size_t)row * p.row_bytes, c, w[r], ci);
+			dw[r] = ci.d;
+			dm[r] = ci.dm;
+			fsa[r] = (float)ci.sa;
+			fsb[r] = (float)ci.sb;
+			fm[r] = (float)ci.m;
+		}
+#pragma unroll
+		for (int t = 0; t < NT; t++) {
+			const int tt = t0 + t < p.n ? t0 + t : p.n - 1;
+			const int4 *ap = (const int4 *)(p.aq + (size_t)tt * p.kmax + (size_t)c * 32);
+			const int4 a0 = ap[0], a1 = ap[1];
+			const float ad = p.ad[(size_t)tt * kc + c];
+			const float as = (T == ENG_TYPE_Q4_K || T == ENG_TYPE_Q5_K || T == ENG_TYPE_Q4_1 ||
+					  T == ENG_TYPE_Q5_1) ? p.as[(size_t)tt * kc + c] : 0.0f;
+#pragma unroll
+			for (int r = 0; r < RB; r++) {
+				int lo = 0, hi = 0;
+				lo = __dp4a((int)w[r][0], a0.x, lo);
+				lo = __dp4a((int)w[r][1], a0.y, lo);
+				lo = __dp4a((int)w[r][2], a0.z, lo);
+				lo = __dp4a((int)w[r][3], a0.w, lo);
+				hi = __dp4a((int)w[r][4], a1.x, hi);
+				hi = __dp4a((int)w[r][5], a1.y, hi);
+				hi = __dp4a((int)w[r][6], a1.z, hi);
+				hi = __dp4a((int)w[r][7], a1.w, hi);
+				if (T == ENG_TYPE_Q4_K || T == ENG_TYPE_Q5_K)
+					acc[r][t] += (ad * dw[r]) * (fsa[r] * (float)(lo + hi)) - (ad * dm[r]) * (fm[r] * as);
+				else if (T == ENG_TYPE_Q6_K)
+					acc[r][t] += (ad * dw[r]) * (fsa[r] * (float)lo + fsb[r] * (float)hi);
+				else if (T == ENG_TYPE_Q4_1 || T == ENG_TYPE_Q5_1)
+					acc[r][t] += (dw[r] * ad) * (float)(lo + hi) + dm[r] * as;
+				else
+					acc[r][t] += (float)(lo + hi) * (dw[r] * ad);
+			}
+		}
+	}
+#pragma unroll
+	for (int r = 0; r < RB; r++)
+#pragma unroll
+		for (int t = 0; t < NT; t++) {
+			const float v = warp_sum(acc[r][t]);
+			if (lane == 0 && t0 + t < p.n && row0 + r < p.R)
+				p.out[(size_t)(t0 + t) * p.ldo + row0 + r] = v;
+		}
+}
+
 template <int T>
 static __device__ __forceinline__ float ldw(const uint8_t *r, int i)
 {
@@ -478,7 +554,24 @@ static void mm_launch(int type, const mm_args &p, cudaStream_t st)
 	}
 }
 
-void cu_matmul(const struct cu_mat *w, const struct cu_act *a, int n, float *out, int ldo,
+template <int NT>
+static void mm_rows_launch(int type, const mm_args &p, cudaStream_t st)
+{
+	dim3 g((p.R + 4 * RB - 1) / (4 * RB), (p.n + NT - 1) / NT);
+	switch (type) {
+	case ENG_TYPE_Q4_0: k_mm_q_rows<ENG_TYPE_Q4_0, NT><<<g, 128, 0, st>>>(p); break;
+	case ENG_TYPE_Q4_1: k_mm_q_rows<ENG_TYPE_Q4_1, NT><<<g, 128, 0, st>>>(p); break;
+	case ENG_TYPE_Q5_0: k_mm_q_rows<ENG_TYPE_Q5_0, NT><<<g, 128, 0, st>>>(p); break;
+	case ENG_TYPE_Q5_1: k_mm_q_rows<ENG_TYPE_Q5_1, NT><<<g, 128, 0, st>>>(p); break;
+	case ENG_TYPE_Q8_0: k_mm_q_rows<ENG_TYPE_Q8_0, NT><<<g, 128, 0, st>>>(p); break;
+	case ENG_TYPE_Q4_K: k_mm_q_rows<ENG_TYPE_Q4_K, NT><<<g, 128, 0, st>>>(p); break;
+	case ENG_TYPE_Q5_K: k_mm_q_rows<ENG_TYPE_Q5_K, NT><<<g, 128, 0, st>>>(p); break;
+	case ENG_TYPE_Q6_K: k_mm_q_rows<ENG_TYPE_Q6_K, NT><<<g, 128, 0, st>>>(p); break;
+	default: break;
+	}
+}
+
+void cu_matmul(const struct cu_mat *w, const struct cu_act *a, int n, float *out, int ldo, int mode,
 	       cudaStream_t st)
 {
 	mm_args p;
@@ -502,8 +595,13 @@ void cu_matmul(const struct cu_mat *w, const struct cu_act *a, int n, float *out
 		mm_launch<4>(w->type, p, st);
 	else if (n <= 8)
 		mm_launch<8>(w->type, p, st);
-	else
+	else if (w->type == ENG_TYPE_F32 || w->type == ENG_TYPE_F16 || w->type == ENG_TYPE_BF16 ||
+		 mode == CU_MM_WARP)
 		mm_launch<16>(w->type, p, st);
+	else if (mode == CU_MM_ROWS16)
+		mm_rows_launch<16>(w->type, p, st);
+	else
+		mm_rows_launch<8>(w->type, p, st);
 }
 
 /* ---- dequantisation (embedding rows) --------------------------------------- */
