@@ -118,7 +118,10 @@ struct eng_ctx_params {
 	int kv_f32;       /* 0: F16 KV cache (llama.cpp default), 1: F32 */
 	enum eng_device device;   /* 0 (AUTO) by default */
 	uint64_t vram_budget;     /* bytes of GPU memory to use; 0 -> free memory minus a margin */
-	uint64_t ram_budget;      /* bytes of host RAM for weights; 0 -> no limit */
+	uint64_t ram_budget;      /* 0 -> no limit. CPU: the whole context (resident weights,
+				   * staging slots, KV cache, scratch, 8 MiB overhead); the rest
+				   * of the weights is read from the file each pass. CUDA: pinned
+				   * host RAM for streamed weights and host staging. */
 };
 
 /* Creates a context on m (m must outlive it). Free with eng_ctx_free. */

@@ -151,6 +151,9 @@ struct eng_backend {
 	void (*pass_begin)(struct eng_ctx *c, const struct eng_ubatch *ub);
 	void (*embed)(struct eng_ctx *c, const struct eng_ubatch *ub);
 	enum eng_err (*wait)(struct eng_ctx *c, int il);
+	/* w: the layer as mapped (types, shapes, and data pointers into the
+	 * file); a backend that places weights itself (VRAM, its own RAM copy,
+	 * a staging slot) uses its per-context copy of the data instead */
 	void (*layer)(struct eng_ctx *c, const struct eng_layer_w *w, int il,
 		      const struct eng_ubatch *ub);
 	void (*release)(struct eng_ctx *c, int il);

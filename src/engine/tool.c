@@ -20,6 +20,7 @@
 #include "engine/quant.h"
 #include "engine/tiers.h"
 #include "engine/tokenizer.h"
+#include "engine/cpu/cpu_int.h"
 
 static double now_s(void)
 {
@@ -131,16 +132,119 @@ static const char *type_name(uint32_t t)
 
 /* ---- info ------------------------------------------------------------------- */
 
+/* The weight tiers a context would get (`model info --ram-budget SIZE`):
+ * bytes per tier, layers streamed, the smallest budget, and the least time
+ * a pass takes reading the streamed bytes at the file's measured read
+ * bandwidth. The CPU plan is computed without making a context; for
+ * another backend the context is made and its plan read back. 0, or 1
+ * with the reason on stderr. */
+static int info_plan(eng_model *m, const char *path, int n_ctx, const struct dev_opts *dv)
+{
+	char note[256], b0[32], b1[32], b2[32];
+	const struct eng_backend *be = eng_backend_pick(dv->device, note, sizeof note);
+	struct eng_ctx_params cp = { .n_ctx = n_ctx, .n_seq = 1, .device = dv->device,
+				     .vram_budget = dv->vram, .ram_budget = dv->ram };
+	struct eng_plan pl;
+	memset(&pl, 0, sizeof pl);
+	if (!be) {
+		fprintf(stderr, "model info: %s\n", note);
+		return 1;
+	}
+	if (be == &eng_backend_cpu) {
+		char err[256];
+		uint64_t fixed = 0;
+		enum eng_err e = eng_cpu_plan(m, &cp, &pl, &fixed, err, sizeof err);
+		if (e != ENG_OK) {
+			fprintf(stderr, "model info: %s: %s\n", eng_strerror(e), err);
+			return 1;
+		}
+		int streamed = 0;
+		for (int il = 0; il < pl.n_layer; il++)
+			streamed += pl.layer_tier[il] != ENG_TIER_FAST;
+		eng_bytes_human(b0, sizeof b0, dv->ram);
+		if (dv->ram)
+			printf("plan:           cpu, RAM budget %s: %d of %d layers streamed, output head %s\n", b0,
+			       streamed, pl.n_layer, pl.out_tier != ENG_TIER_FAST ? "streamed" : "resident");
+		else
+			printf("plan:           cpu, no RAM budget: every weight used in place from the mapping\n");
+		eng_bytes_human(b0, sizeof b0, pl.tier_bytes[ENG_TIER_FAST]);
+		eng_bytes_human(b1, sizeof b1, pl.tier_bytes[ENG_TIER_FILE]);
+		eng_bytes_human(b2, sizeof b2, pl.slot_bytes);
+		if (pl.n_streamed)
+			printf("  weights:      %s resident, %s read from the file each pass (%d staging slots of %s)\n",
+			       b0, b1, (int)((pl.fast_used - fixed - pl.tier_bytes[ENG_TIER_FAST]) / pl.slot_bytes), b2);
+		else
+			printf("  weights:      %s resident, nothing read from the file\n", b0);
+		eng_bytes_human(b0, sizeof b0, fixed);
+		eng_bytes_human(b1, sizeof b1, pl.fast_used);
+		printf("  RAM:          %s in all: KV cache, scratch and overhead %s (%d positions) + weights\n", b1,
+		       b0, n_ctx);
+		eng_bytes_human(b0, sizeof b0, pl.min_fast);
+		printf("  minimum:      %s (the smallest --ram-budget that works)\n", b0);
+	} else if (dv->device == ENG_DEVICE_AUTO && !dv->ram && !dv->vram) {
+		/* making the context would upload the model */
+		printf("plan:           %s (pass --device, --vram-budget or --ram-budget for its plan)\n", note);
+		return 0;
+	} else {
+		eng_ctx *c = NULL;
+		char err[256];
+		enum eng_err e = eng_ctx_new_err(m, &cp, &c, err, sizeof err);
+		if (e != ENG_OK) {
+			fprintf(stderr, "model info: %s%s%s\n", eng_strerror(e), err[0] ? ": " : "", err);
+			return 1;
+		}
+		struct eng_pass_stats st;
+		eng_ctx_stats(c, &st);
+		printf("plan:           %s\n", eng_ctx_device_note(c));
+		print_plan(stdout, "  weights:      ", &st, "");
+		for (int t = 0; t < ENG_TIER_COUNT; t++)
+			pl.tier_bytes[t] = st.plan_bytes[t];
+		eng_ctx_free(c);
+	}
+	double host = 0.0, file = 0.0;
+	if (pl.tier_bytes[ENG_TIER_HOST])
+		host = eng_device_h2d_gbps(dv->device);
+	if (pl.tier_bytes[ENG_TIER_FILE])
+		/* streamed reads bypass the page cache (O_DIRECT), so it is dropped first */
+		file = eng_measure_read_gbps(path, (uint64_t)256 << 20, 1);
+	if (pl.tier_bytes[ENG_TIER_HOST] || pl.tier_bytes[ENG_TIER_FILE]) {
+		double sec = eng_plan_pass_seconds(&pl, host, file);
+		printf("  pass time:    at least %.1f ms a pass", sec * 1e3);
+		if (file > 0)
+			printf("; file read at %.2f GB/s (first 256 MiB, page cache dropped)", file);
+		if (host > 0)
+			printf("; host->device at %.1f GB/s", host);
+		printf("\n");
+	} else {
+		printf("  pass time:    nothing streams (compute bound)\n");
+	}
+	eng_plan_free(&pl);
+	return 0;
+}
+
 static int cmd_info(int argc, char **argv)
 {
 	if (argc < 2 || !strcmp(argv[1], "--help")) {
-		fprintf(argc < 2 ? stderr : stdout, "usage: model info FILE [-c N_CTX]\n");
+		fprintf(argc < 2 ? stderr : stdout,
+			"usage: model info FILE [-c N_CTX] [--ram-budget SIZE] [--device auto|cpu|cuda]\n"
+			"       [--vram-budget SIZE]\n");
 		return argc < 2 ? 2 : 0;
 	}
 	int n_ctx = 0;
-	for (int i = 2; i < argc; i++)
-		if (!strcmp(argv[i], "-c") && i + 1 < argc)
+	struct dev_opts dv = { ENG_DEVICE_AUTO, 0, 0 };
+	for (int i = 2; i < argc; i++) {
+		int dr = dev_opt("info", argc, argv, &i, &dv);
+		if (dr < 0)
+			return 2;
+		if (dr > 0)
+			continue;
+		if (!strcmp(argv[i], "-c") && i + 1 < argc) {
 			n_ctx = atoi(argv[++i]);
+		} else {
+			fprintf(stderr, "model info: unknown option %s\n", argv[i]);
+			return 2;
+		}
+	}
 	eng_model *m = open_model(argv[1], 0);
 	if (!m)
 		return 1;
@@ -204,8 +308,9 @@ static int cmd_info(int argc, char **argv)
 	human_bytes(b3, sizeof b3, in.file_size + kv);
 	printf("memory needed:  %s mapped + %s F16 KV cache for %d tokens = %s\n", b1, b2, n_ctx, b3);
 	printf("kernels:        %s\n", eng_quant_simd_name());
+	int rc = info_plan(m, argv[1], n_ctx, &dv);
 	eng_model_free(m);
-	return 0;
+	return rc;
 }
 
 /* ---- run -------------------------------------------------------------------- */
@@ -317,6 +422,9 @@ static int cmd_run(int argc, char **argv)
 		eng_ctx_stats(c, &st);
 		fprintf(stderr, "device: %s\n", eng_ctx_device_note(c));
 		print_plan(stderr, "plan: ", &st, "");
+	} else if (strstr(eng_ctx_device_note(c), "no usable GPU")) {
+		/* auto fell back to the CPU in a CUDA build: say so */
+		fprintf(stderr, "model run: %s\n", eng_ctx_device_note(c));
 	}
 	double t0 = now_s();
 	char *out = NULL;

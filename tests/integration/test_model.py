@@ -141,6 +141,35 @@ class ModelCliTest(unittest.TestCase):
         self.assertRegex(out, r"\| tg4 \| [0-9.]+ \|")
         self.assertRegex(out, r"\| tg4 x2 \| [0-9.]+ \|")
 
+    def test_device_choice(self):
+        # --device auto|cpu|cuda: auto without a usable GPU runs on the CPU
+        # and says why; a forced device that cannot be used is a clear error
+        out, err = run(["run", STORIES, "-p", "Once upon a time", "-n", "4", "-t", "2",
+                        "--device", "auto", "-v", "--ids"])
+        self.assertRegex(err, r"device: (auto: .*using the CPU|cuda: )")
+        self.assertRegex(err, r"passes: \d+ passes, \d+ tokens")
+        cpu_out, _ = run(["run", STORIES, "-p", "Once upon a time", "-n", "4", "-t", "2",
+                          "--device", "cpu"])
+        if "using the CPU" in err:
+            self.assertEqual(out, cpu_out)
+        _, err = run(["run", STORIES, "-p", "x", "--device", "tpu"], check=2)
+        self.assertIn("auto, cpu or cuda", err)
+        _, err = run(["run", STORIES, "-p", "x", "--vram-budget", "lots"], check=2)
+        self.assertIn("not a size", err)
+        _, err = run(["bench", STORIES, "--ram-budget", "-3G"], check=2)
+        self.assertIn("not a size", err)
+        p = subprocess.run([BIN, "model", "run", STORIES, "-p", "x", "-n", "1", "--device", "cuda"],
+                           capture_output=True, timeout=60)
+        e = p.stderr.decode()
+        if p.returncode != 0:   # no GPU here (or not built with CUDA=1)
+            self.assertEqual(p.returncode, 1, e)
+            self.assertRegex(e, r"(no CUDA backend|no usable GPU)")
+
+    def test_bench_reports_the_plan(self):
+        out, _ = run(["bench", STORIES, "-p", "8", "-n", "2", "-b", "1", "-t", "2"])
+        self.assertRegex(out, r"<!-- device: ")
+        self.assertRegex(out, r"<!-- plan: 0 of 5 layers streamed")
+
     def test_synth(self):
         out_path = os.path.join(self.tmp.name, "s.gguf")
         run(["synth", "--shape", "256x2x4x2x512", "--type", "Q4_K_M", "--vocab-from", STORIES,

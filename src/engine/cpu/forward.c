@@ -26,6 +26,12 @@
  * Work is split between threads by rows (matmuls) and by (token, head)
  * (attention); a dot product is never split, so results do not depend on
  * the thread count.
+ *
+ * Weights: without a RAM budget every weight is used in place from the
+ * mapping. With one (c->p.ram_budget) stream.c plans the tiers and the
+ * layer and output functions take their weights from its per-context
+ * copies (resident arena or staging slot), and token embeddings are pread;
+ * the arithmetic is the same, so the results are bitwise the same.
  */
 #include <math.h>
 #include <pthread.h>
@@ -35,7 +41,9 @@
 
 #include "engine/engine_int.h"
 #include "engine/quant.h"
+#include "engine/tiers.h"
 #include "engine/cpu/cpu_int.h"
+#include "engine/cpu/stream.h"
 
 /* ---- fp16 table ----------------------------------------------------------- */
 
@@ -172,7 +180,9 @@ struct cpu {
 	const float *act_src;   /* which buffer/type act holds (cache) */
 	int act_type;
 	int act_rows;
-	uint64_t pass_bytes;    /* weight bytes one pass reads */
+	uint64_t pass_bytes;    /* weight bytes one pass reads (no budget) */
+	uint8_t *row;           /* (token_embd row bytes) an embedding row read from the file */
+	struct cpu_stream *st;  /* the weight tiers under a RAM budget, NULL without one */
 };
 
 static struct cpu *S(struct eng_ctx *c)
@@ -185,6 +195,8 @@ static void cpu_free(struct eng_ctx *c)
 	struct cpu *s = S(c);
 	if (!s)
 		return;
+	cpu_stream_free(s->st);   /* stops the prefetch thread first */
+	free(s->row);
 	free(s->k_cache);
 	free(s->v_cache);
 	free(s->x);
@@ -204,11 +216,75 @@ static void cpu_free(struct eng_ctx *c)
 	c->be_state = NULL;
 }
 
+/* Everything the CPU backend allocates per context besides weights, in
+ * one table so the tier planner counts exactly what is allocated. */
+enum { B_KC, B_VC, B_X, B_XN, B_Q, B_K, B_V, B_ATT, B_G, B_U, B_ROPE, B_SCORES, B_QF, B_PVACC,
+       B_ACT, B_ROW, B_N };
+
+struct cpu_dims {
+	size_t M, nt, n_ctx, n_seq, kv_elt;
+};
+
+static void buf_sizes(const struct eng_model *m, const struct cpu_dims *d, size_t sz[B_N])
+{
+	const struct eng_hparams *hp = &m->hp;
+	const size_t M = d->M, nt = d->nt, qd = (size_t)hp->n_head * hp->head_dim;
+	const size_t kvd = (size_t)hp->n_head_kv * hp->head_dim;
+	size_t maxd = (size_t)hp->n_embd;
+	if (qd > maxd)
+		maxd = qd;
+	if ((size_t)hp->n_ff > maxd)
+		maxd = (size_t)hp->n_ff;
+	const size_t kv_n = (size_t)hp->n_layer * d->n_seq * d->n_ctx * kvd;
+	sz[B_KC] = sz[B_VC] = kv_n * d->kv_elt;
+	sz[B_X] = sz[B_XN] = M * hp->n_embd * sizeof(float);
+	sz[B_Q] = sz[B_ATT] = M * qd * sizeof(float);
+	sz[B_K] = sz[B_V] = M * kvd * sizeof(float);
+	sz[B_G] = sz[B_U] = M * hp->n_ff * sizeof(float);
+	sz[B_ROPE] = M * (size_t)hp->n_rot * sizeof(float);
+	sz[B_SCORES] = nt * d->n_ctx * sizeof(float);
+	sz[B_QF] = nt * (size_t)hp->head_dim * sizeof(float);
+	sz[B_PVACC] = nt * 64 * (size_t)hp->head_dim * sizeof(float);
+	/* 4 bytes per value bounds every activation format (f32 is the largest) */
+	sz[B_ACT] = M * ((maxd * 4 + 63) & ~(size_t)63);
+	sz[B_ROW] = m->w.token_embd.row_bytes;
+}
+
+static uint64_t fixed_bytes(const size_t sz[B_N])
+{
+	uint64_t f = CPU_STREAM_OVERHEAD;
+	for (int i = 0; i < B_N; i++)
+		f += sz[i];
+	return f;
+}
+
+enum eng_err eng_cpu_plan(const struct eng_model *m, const struct eng_ctx_params *p,
+			  struct eng_plan *out, uint64_t *fixed, char *err, size_t errlen)
+{
+	/* the defaults of eng_ctx_new (batch.c) */
+	int n_ctx = p->n_ctx, n_seq = p->n_seq > 0 ? p->n_seq : 1;
+	int n_batch = p->n_batch > 0 ? p->n_batch : 256;
+	int nt = p->n_threads > 0 ? p->n_threads : eng_pool_default_threads();
+	if (n_ctx <= 0)
+		n_ctx = m->hp.n_ctx_train < 4096 ? m->hp.n_ctx_train : 4096;
+	if (n_ctx <= 0)
+		n_ctx = 2048;
+	if (nt > 512)
+		nt = 512;
+	struct cpu_dims d = { (size_t)(n_batch > n_seq ? n_batch : n_seq), (size_t)nt, (size_t)n_ctx,
+			      (size_t)n_seq, p->kv_f32 ? 4 : 2 };
+	size_t sz[B_N];
+	buf_sizes(m, &d, sz);
+	if (fixed)
+		*fixed = fixed_bytes(sz);
+	return cpu_stream_plan(m, fixed_bytes(sz), p->ram_budget ? p->ram_budget : ENG_BUDGET_UNLIMITED,
+			       out, err, errlen);
+}
+
 static enum eng_err cpu_alloc(struct eng_ctx *c)
 {
 	const struct eng_hparams *hp = &c->m->hp;
 	struct cpu *s;
-	size_t M, nt, qd, maxd;
 
 	pthread_once(&h2f_once, h2f_init);
 	pthread_once(&attk_once, attk_init);
@@ -222,44 +298,41 @@ static enum eng_err cpu_alloc(struct eng_ctx *c)
 	s->n_seq = c->p.n_seq;
 	s->kv_dim = (size_t)hp->n_head_kv * hp->head_dim;
 	s->kv_elt = s->kv_f32 ? 4 : 2;
-	M = (size_t)s->M;
-	nt = (size_t)eng_pool_size(c->pool);
-	qd = (size_t)hp->n_head * hp->head_dim;
-	maxd = (size_t)hp->n_embd;
-	if (qd > maxd)
-		maxd = qd;
-	if ((size_t)hp->n_ff > maxd)
-		maxd = (size_t)hp->n_ff;
 
-	size_t kv_n = (size_t)hp->n_layer * s->n_seq * s->n_ctx * s->kv_dim;
-	/* zeroed like llama.cpp's buffer clear; never read before written */
-	s->k_cache = calloc(kv_n, s->kv_elt);
-	s->v_cache = calloc(kv_n, s->kv_elt);
-	s->x = malloc(M * hp->n_embd * sizeof(float));
-	s->xn = malloc(M * hp->n_embd * sizeof(float));
-	s->q = malloc(M * qd * sizeof(float));
-	s->k = malloc(M * s->kv_dim * sizeof(float));
-	s->v = malloc(M * s->kv_dim * sizeof(float));
-	s->att = malloc(M * qd * sizeof(float));
-	s->g = malloc(M * hp->n_ff * sizeof(float));
-	s->u = malloc(M * hp->n_ff * sizeof(float));
-	s->rope = malloc(M * (size_t)hp->n_rot * sizeof(float));
-	s->scores = malloc(nt * (size_t)s->n_ctx * sizeof(float));
-	s->qf = malloc(nt * (size_t)hp->head_dim * sizeof(float));
-	s->pvacc = malloc(nt * 64 * (size_t)hp->head_dim * sizeof(float));
-	/* 4 bytes per value bounds every activation format (f32 is the largest) */
-	s->act_stride = (maxd * 4 + 63) & ~(size_t)63;
-	s->act = malloc(M * s->act_stride);
-	for (int il = 0; il < hp->n_layer; il++)
-		s->pass_bytes += eng_model_layer_bytes(c->m, il);
-	s->pass_bytes += eng_model_output_bytes(c->m);
-	c->stats.n_layer = hp->n_layer;
-	c->stats.plan_bytes[0] = s->pass_bytes;
-	if (!s->k_cache || !s->v_cache || !s->x || !s->xn || !s->q || !s->k || !s->v ||
-	    !s->att || !s->g || !s->u || !s->rope || !s->scores || !s->qf || !s->pvacc || !s->act) {
+	struct cpu_dims d = { (size_t)s->M, (size_t)eng_pool_size(c->pool), (size_t)s->n_ctx,
+			      (size_t)s->n_seq, s->kv_elt };
+	size_t sz[B_N];
+	buf_sizes(c->m, &d, sz);
+	void **dst[B_N] = {
+		&s->k_cache, &s->v_cache, (void **)&s->x, (void **)&s->xn, (void **)&s->q,
+		(void **)&s->k, (void **)&s->v, (void **)&s->att, (void **)&s->g, (void **)&s->u,
+		(void **)&s->rope, (void **)&s->scores, (void **)&s->qf, (void **)&s->pvacc, &s->act,
+		(void **)&s->row,
+	};
+	int ok = 1;
+	for (int i = 0; i < B_N; i++) {
+		/* the KV cache zeroed like llama.cpp's buffer clear; never read before written */
+		*dst[i] = i == B_KC || i == B_VC ? calloc(sz[i] ? sz[i] : 1, 1) : malloc(sz[i] ? sz[i] : 1);
+		ok &= *dst[i] != NULL;
+	}
+	s->act_stride = sz[B_ACT] / (size_t)s->M;
+	if (!ok) {
 		cpu_free(c);
 		return ENG_ERR_NOMEM;
 	}
+	c->stats.n_layer = hp->n_layer;
+	if (c->p.ram_budget) {
+		enum eng_err e = cpu_stream_new(c, fixed_bytes(sz), &s->st);
+		if (e != ENG_OK) {
+			cpu_free(c);
+			return e;
+		}
+		return ENG_OK;
+	}
+	for (int il = 0; il < hp->n_layer; il++)
+		s->pass_bytes += eng_model_layer_bytes(c->m, il);
+	s->pass_bytes += eng_model_output_bytes(c->m);
+	c->stats.plan_bytes[0] = s->pass_bytes;
 	return ENG_OK;
 }
 
@@ -274,29 +347,40 @@ static int cpu_probe(char *desc, size_t n)
 	return 1;
 }
 
-/* Weights are used in place from the mapping (all resident): nothing to
- * prefetch, wait for or release; each pass reads every layer once. */
+/* Without a budget the weights are used in place from the mapping (all
+ * resident): nothing to prefetch, wait for or release; each pass reads
+ * every layer once. With one, stream.c does the work: the pass reads the
+ * output head only when some token wants logits. */
 static void cpu_pass_begin(struct eng_ctx *c, const struct eng_ubatch *ub)
 {
-	(void)ub;
-	c->stats.bytes[0] += S(c)->pass_bytes;
+	struct cpu *s = S(c);
+	if (s->st) {
+		int want = 0;
+		for (int t = 0; t < ub->n; t++)
+			want |= ub->want[t] != 0;
+		cpu_stream_pass_begin(s->st, want);
+		return;
+	}
+	c->stats.bytes[0] += s->pass_bytes;
 }
 
 static enum eng_err cpu_wait(struct eng_ctx *c, int il)
 {
-	(void)c; (void)il;
-	return ENG_OK;
+	struct cpu *s = S(c);
+	return s->st ? cpu_stream_wait(c, s->st, il) : ENG_OK;
 }
 
 static void cpu_release(struct eng_ctx *c, int il)
 {
-	(void)c; (void)il;
+	struct cpu *s = S(c);
+	if (s->st)
+		cpu_stream_release(s->st, il);
 }
 
 static enum eng_err cpu_pass_end(struct eng_ctx *c)
 {
-	(void)c;
-	return ENG_OK;
+	struct cpu *s = S(c);
+	return s->st ? cpu_stream_pass_end(s->st) : ENG_OK;
 }
 
 static void cpu_seq_clear(struct eng_ctx *c, int seq)
@@ -853,9 +937,13 @@ static void cpu_embed(struct eng_ctx *c, const struct eng_ubatch *ub)
 
 	for (int t = 0; t < ub->n; t++) {
 		const void *row = (const char *)te->data + (size_t)ub->tok[t] * te->row_bytes;
+		if (s->st) {
+			cpu_stream_embd_row(c, s->st, ub->tok[t], s->row);
+			row = s->row;
+		}
 		mt->dequantize(row, s->x + (size_t)t * hp->n_embd, hp->n_embd);
 		eng_rope_cache(s->rope + (size_t)t * hp->n_rot, ub->pos[t], hp->n_rot, hp->rope_base,
-			   m->w.rope_freqs);
+			   s->st ? cpu_stream_rope_freqs(s->st) : m->w.rope_freqs);
 	}
 	act_invalidate(c);
 }
@@ -877,6 +965,8 @@ static void cpu_layer(struct eng_ctx *c, const struct eng_layer_w *w, int il,
 	const int n = ub->n, E = hp->n_embd, hd = hp->head_dim;
 	const int qd = hp->n_head * hd, kvd = (int)s->kv_dim, F = hp->n_ff;
 
+	if (s->st)
+		w = cpu_stream_layer(s->st, il);   /* the resident copy or this pass's slot */
 	/* attention block */
 	for (int t = 0; t < n; t++)
 		rmsnorm(s->xn + (size_t)t * E, s->x + (size_t)t * E, w->attn_norm, E, hp->rms_eps);
@@ -945,17 +1035,31 @@ static void cpu_output(struct eng_ctx *c, const struct eng_ubatch *ub, float *lo
 	struct cpu *s = S(c);
 	const struct eng_model *m = c->m;
 	const int E = m->hp.n_embd;
+	const float *norm = m->w.output_norm;
+	const struct eng_tensor *out = &m->w.output;
 	int k = 0;
 
 	for (int t = 0; t < ub->n; t++)
+		k += ub->want[t] != 0;
+	if (s->st) {
+		/* the head is the last item of a pass that wants logits (an error
+		 * is returned by pass_end) */
+		if (k == 0 || cpu_stream_wait(c, s->st, m->hp.n_layer) != ENG_OK)
+			return;
+		norm = cpu_stream_output_norm(s->st);
+		out = cpu_stream_output(s->st);
+	}
+	k = 0;
+	for (int t = 0; t < ub->n; t++)
 		if (ub->want[t])
-			rmsnorm(s->xn + (size_t)k++ * E, s->x + (size_t)t * E, m->w.output_norm, E,
-				m->hp.rms_eps);
-	if (k == 0 || !logits)
-		return;
-	act_invalidate(c);
-	matmul(c, &m->w.output, s->xn, E, k, logits, m->hp.n_vocab, 0);
-	act_invalidate(c);
+			rmsnorm(s->xn + (size_t)k++ * E, s->x + (size_t)t * E, norm, E, m->hp.rms_eps);
+	if (k > 0 && logits) {
+		act_invalidate(c);
+		matmul(c, out, s->xn, E, k, logits, m->hp.n_vocab, 0);
+		act_invalidate(c);
+	}
+	if (s->st)
+		cpu_stream_release(s->st, m->hp.n_layer);
 }
 
 static enum eng_err cpu_read_x(struct eng_ctx *c, float *out, int n)
