@@ -315,8 +315,9 @@ static enum eng_err cuda_alloc(struct eng_ctx *c)
 	s->err = ENG_OK;
 	{
 		const char *mm = getenv("BRIEFING_CUDA_MM");
-		s->mm_mode = mm && !strcmp(mm, "warp") ? CU_MM_WARP : mm && !strcmp(mm, "rows16") ? CU_MM_ROWS16
-												     : CU_MM_ROWS8;
+		/* rows16 measured fastest on an H200 (bench/results/gpu-2026-12-04.md) */
+		s->mm_mode = mm && !strcmp(mm, "warp") ? CU_MM_WARP : mm && !strcmp(mm, "rows8") ? CU_MM_ROWS8
+												   : CU_MM_ROWS16;
 	}
 	if (hp->head_dim > 256) {
 		eng_ctx_set_err(c, "CUDA backend: head dimension %d is above 256", hp->head_dim);

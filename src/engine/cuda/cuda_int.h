@@ -45,7 +45,8 @@ struct cu_mat {
 void cu_act_quant(struct cu_act *a, int wtype, const float *x, int n, int K, int ldx, cudaStream_t st);
 /* Kernel choice for products of more than 8 tokens (prompts, big
  * batches); every choice gives the same bits. BRIEFING_CUDA_MM=warp|rows8|
- * rows16, read once when a context is created (for benchmarks). */
+ * rows16 (the default), read once when a context is created (for
+ * benchmarks). */
 enum { CU_MM_ROWS8 = 0, CU_MM_ROWS16 = 1, CU_MM_WARP = 2 };
 /* out[t * ldo + r] = W[r] . act[t] for t < n, r < W.ne1 */
 void cu_matmul(const struct cu_mat *w, const struct cu_act *a, int n, float *out, int ldo, int mode,
