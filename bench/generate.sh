@@ -1,27 +1,40 @@
 #!/usr/bin/env bash
-# bench/generate.sh — a 10-story briefing with the engine backend: all story
-# entries decoded together (one batch) against one story at a time.
+# bench/generate.sh — a 10-story briefing with the engine backend, two ways:
+#   COMPARE=batch (default): all story entries decoded together (one batch)
+#                 against one story at a time;
+#   COMPARE=pack: new prompts packed into shared prefill passes (the engine's
+#                 default) against one prompt per pass
+#                 (BRIEFING_ENGINE_NO_PACK=1), both batched.
 #
 # Builds a demo archive from data/samples/ (the 10-story evening edition of
 # 2026-02-21), then runs the whole brief_generate pipeline (select, cluster,
 # rank, write, check, store) through bench/generate_bench.c with
 # llm_config.max_batch = 0 (batched: every story in one eng_generate_batch)
-# and = 1 (one story at a time), alternating, best of RUNS, each on a fresh
-# copy of the archive. Prints a markdown report on stdout:
+# and = 1 (one story at a time), or packed and not, alternating, best of
+# RUNS, each on a fresh copy of the archive. Every run also reports the
+# weight passes its briefing's provenance holds (passes, the tokens they
+# carried, prefill and decode seconds, device). Prints a markdown report on
+# stdout:
 #   bench/generate.sh > bench/results/generate-$(date +%F).md
 # Environment:
 #   MODEL    a GGUF file (default: one synthesised with `briefing model synth`
 #            with SHAPE, Q8_0, and the Llama 3 vocabulary of the corpus's
 #            tiny-llama3-tied-q4_k_m.gguf; random weights, so the text is
 #            nonsense but every story runs to its token limit: same work both ways)
-#   SHAPE    (1024x8x8x8x2816)  THREADS (2)  RUNS (2)
+#   SHAPE    (1024x8x8x8x2816)  THREADS (2)  RUNS (2)  COMPARE (batch)
 #   BRIEFING_SHARED (../shared) locates the corpus.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SHAPE=${SHAPE:-1024x8x8x8x2816}
 THREADS=${THREADS:-2}
 RUNS=${RUNS:-2}
+COMPARE=${COMPARE:-batch}
 SHARED=${BRIEFING_SHARED:-$(cd .. && pwd)/shared}
+case "$COMPARE" in
+batch) labels=("batched (all stories in one eng_generate_batch)" "one story at a time (max_batch 1)") ;;
+pack) labels=("packed prefill (several prompts a pass; the default)" "one prompt a pass (BRIEFING_ENGINE_NO_PACK=1)") ;;
+*) echo "COMPARE must be batch or pack" >&2; exit 2 ;;
+esac
 make --no-print-directory -j2 briefing build/release/libbriefing.a build/release/libbriefing-engine.a >&2
 
 work=$(mktemp -d /tmp/briefing-genbench.XXXXXX)
@@ -49,38 +62,61 @@ since=$(date -u -d '2026-02-14' +%s)
 now=$(date -u -d '2026-02-21 19:00' +%s)
 load=$(cut -d' ' -f1-3 /proc/loadavg)
 
-best_b= best_s= line_b= line_s= raw=
+# mode 0 / 1: the two sides of the comparison
+run_mode() {
+	if [ "$COMPARE" = batch ]; then
+		"$work/generate_bench" "$work/run.db" "$MODEL" "$1" "$THREADS" "$since" "$now"
+	elif [ "$1" = 0 ]; then
+		env -u BRIEFING_ENGINE_NO_PACK "$work/generate_bench" "$work/run.db" "$MODEL" 0 "$THREADS" "$since" "$now"
+	else
+		BRIEFING_ENGINE_NO_PACK=1 "$work/generate_bench" "$work/run.db" "$MODEL" 0 "$THREADS" "$since" "$now"
+	fi
+}
+field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<" $2"; }
+
+best=("" "") line=("" "") raw=
 for r in $(seq "$RUNS"); do
-	for b in 0 1; do
+	for m in 0 1; do
 		cp "$db" "$work/run.db"
-		out=$("$work/generate_bench" "$work/run.db" "$MODEL" "$b" "$THREADS" "$since" "$now")
-		echo "run $r: $out" >&2
-		raw="$raw- run $r: $out"$'\n'
-		s=$(sed -n 's/.*seconds=\([0-9.]*\).*/\1/p' <<<"$out")
-		if [ "$b" = 0 ]; then
-			if [ -z "$best_b" ] || awk -v a="$s" -v b="$best_b" 'BEGIN{exit !(a<b)}'; then best_b=$s line_b=$out; fi
-		else
-			if [ -z "$best_s" ] || awk -v a="$s" -v b="$best_s" 'BEGIN{exit !(a<b)}'; then best_s=$s line_s=$out; fi
+		out=$(run_mode "$m")
+		echo "run $r: mode $m: $out" >&2
+		raw="$raw- run $r, ${labels[$m]}: $out"$'\n'
+		s=$(field seconds "$out")
+		if [ -z "${best[$m]}" ] || awk -v a="$s" -v b="${best[$m]}" 'BEGIN{exit !(a<b)}'; then
+			best[$m]=$s
+			line[$m]=$out
 		fi
 	done
 done
-tokens=$(sed -n 's/.*tokens=\([0-9]*\).*/\1/p' <<<"$line_b")
-stories=$(sed -n 's/.*stories=\([0-9]*\).*/\1/p' <<<"$line_b")
-ratio=$(awk -v a="$best_s" -v b="$best_b" 'BEGIN{printf "%.2f", a/b}')
+tokens=$(field tokens "${line[0]}")
+stories=$(field stories "${line[0]}")
+ratio=$(awk -v a="${best[1]}" -v b="${best[0]}" 'BEGIN{printf "%.2f", a/b}')
 
-echo "# briefing generate: batched vs one story at a time (engine backend)"
+if [ "$COMPARE" = batch ]; then
+	echo "# briefing generate: batched vs one story at a time (engine backend)"
+else
+	echo "# briefing generate: packed prefill vs one prompt a pass (engine backend)"
+fi
 echo
 echo "- date: $(date -u '+%F %H:%M UTC'); host: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) logical CPUs; load average before: $load"
 echo "- briefing $(git rev-parse --short HEAD); model: $(basename "$MODEL") ($(du -h "$MODEL" | cut -f1)); threads $THREADS; best of $RUNS alternating runs"
-echo "- command: bench/generate.sh (SHAPE=$SHAPE THREADS=$THREADS RUNS=$RUNS$given)"
+echo "- command: COMPARE=$COMPARE bench/generate.sh (SHAPE=$SHAPE THREADS=$THREADS RUNS=$RUNS$given)"
 echo "- the whole pipeline on data/samples/, evening edition 2026-02-21: $stories story entries + tagline + assessment, $tokens tokens generated"
 echo
-echo "| mode | total seconds |"
-echo "| --- | ---: |"
-echo "| batched (all stories in one eng_generate_batch) | $best_b |"
-echo "| one story at a time (max_batch 1) | $best_s |"
+echo "| mode | total seconds | weight passes | tokens through passes | tokens a pass | prefill s | decode s |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+for m in 0 1; do
+	l=${line[$m]}
+	p=$(field passes "$l")
+	pt=$(field pass_tokens "$l")
+	echo "| ${labels[$m]} | ${best[$m]} | $p | $pt | $(awk -v a="$pt" -v b="$p" 'BEGIN{printf "%.2f", b ? a/b : 0}') | $(field prefill_s "$l") | $(field decode_s "$l") |"
+done
 echo
-echo "ratio (one at a time / batched): **$ratio**"
+if [ "$COMPARE" = batch ]; then
+	echo "ratio (one at a time / batched): **$ratio**"
+else
+	echo "ratio (one prompt a pass / packed): **$ratio**"
+fi
 echo
 echo "Every run:"
 echo

@@ -1,8 +1,10 @@
 /* generate_bench.c — bench/generate.sh's driver: one real briefing (the
  * whole brief_generate pipeline: select, cluster, rank, write, check, store)
  * with the engine backend, its story entries decoded together (max_batch 0)
- * or one at a time (max_batch 1). Prints one line:
- *   batch=B seconds=S tokens=T stories=N id=ID
+ * or one at a time (max_batch 1). Prints one line, with the weight passes
+ * the stored briefing's provenance holds:
+ *   batch=B seconds=S tokens=T stories=N id=ID passes=P pass_tokens=PT
+ *   prefill_tokens=PP prefill_s=A decode_s=D device=DEV
  * Usage: generate_bench DB MODEL MAX_BATCH THREADS SINCE_EPOCH NOW_EPOCH */
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,10 +53,20 @@ int main(int argc, char **argv)
 		fprintf(stderr, "generate failed: %s\n", err ? err : brief_strerror(rc));
 		return 1;
 	}
-	printf("batch=%d seconds=%.2f tokens=%zu stories=%zu id=%lld\n", o.llm.max_batch, s, tokens,
-	       stories, (long long)id);
+	struct store_briefing b;
+	if (store_briefing_get(st, id, &b) != STORE_OK) {
+		fprintf(stderr, "cannot read briefing %lld back\n", (long long)id);
+		return 1;
+	}
+	printf("batch=%d seconds=%.2f tokens=%zu stories=%zu id=%lld passes=%lld pass_tokens=%lld"
+	       " prefill_tokens=%lld prefill_s=%.2f decode_s=%.2f device=%s\n", o.llm.max_batch, s,
+	       tokens, stories, (long long)id, (long long)b.passes, (long long)b.pass_tokens,
+	       (long long)b.prefill_tokens, b.seconds_prefill, b.seconds_decode,
+	       b.device ? b.device : "-");
+	store_briefing_clear(&b);
 	free(plan);
 	free(err);
+	llm_cache_clear();
 	store_close(st);
 	return 0;
 }

@@ -628,6 +628,16 @@ done:
 	return lrc;
 }
 
+/* Why a whole batch failed: the backend's message for its requests
+ * (e.g. the engine's "no usable GPU: ..."), else the error's name. */
+static const char *batch_why(const struct llm_response *res, size_t n, int lrc)
+{
+	for (size_t k = 0; k < n; k++)
+		if (res[k].err == lrc && res[k].error)
+			return res[k].error;
+	return llm_strerror(lrc);
+}
+
 static int any_context(const struct llm_response *res, size_t n)
 {
 	for (size_t k = 0; k < n; k++)
@@ -684,7 +694,7 @@ static int write_all(struct run *r, struct llm *l, struct store_briefing *out, s
 		goto out;
 	}
 	if (lrc != LLM_OK) {
-		rc = fail(r, BRIEF_ERR_LLM, "writing the stories: %s", llm_strerror(lrc));
+		rc = fail(r, BRIEF_ERR_LLM, "writing the stories: %s", batch_why(res, n, lrc));
 		goto out;
 	}
 	/* stories whose sources do not fit: fewer, shorter sources */
@@ -819,7 +829,7 @@ static int write_all(struct run *r, struct llm *l, struct store_briefing *out, s
 	}
 	if (lrc != LLM_OK || res[n + 1].err != LLM_OK || !res[n + 1].text) {
 		rc = fail(r, BRIEF_ERR_LLM, "writing the assessment: %s",
-			  lrc != LLM_OK ? llm_strerror(lrc)
+			  lrc != LLM_OK ? batch_why(res + n, 2, lrc)
 			  : res[n + 1].error ? res[n + 1].error : llm_strerror(res[n + 1].err));
 		goto out;
 	}
@@ -1115,6 +1125,22 @@ int brief_generate(struct store *st, const struct brief_opts *o, brief_progress_
 	b.backend = util_strdup(llm_backend(l));
 	b.model = util_strdup(llm_model_name(l));
 	b.model_hash = util_strdup(llm_model_hash(l));
+	{
+		/* the handle is this briefing's alone: its lifetime is the run */
+		struct llm_stats ls;
+		llm_stats(l, LLM_STATS_TOTAL, &ls);
+		b.passes = (int64_t)ls.passes;
+		b.pass_tokens = (int64_t)ls.tokens;
+		b.prefill_tokens = (int64_t)ls.prefill_tokens;
+		b.bytes_streamed = (int64_t)ls.bytes_streamed;
+		b.seconds_prefill = ls.prefill_seconds;
+		b.seconds_decode = ls.decode_seconds;
+		b.seconds_wait = ls.wait_seconds;
+		if (*ls.device && !(b.device = util_strdup(ls.device))) {
+			rc = BRIEF_ERR_NOMEM;
+			goto out;
+		}
+	}
 	b.prompt_hashes = brief_style_hashes(&r.style);
 	b.window_start = r.since;
 	b.window_end = r.now;

@@ -674,12 +674,23 @@ static void render_json(struct util_buf *o, const struct store_briefing *b)
 	js_kv(o, "prompt_hashes", b->prompt_hashes, 1);
 	util_buf_printf(o, ", \"prompt_tokens\": %lld, \"completion_tokens\": %lld",
 			(long long)b->prompt_tokens, (long long)b->completion_tokens);
+	/* the engine's weight passes (zeros and a null device otherwise) */
+	util_buf_printf(o, ", \"passes\": %lld, \"pass_tokens\": %lld, \"prefill_tokens\": %lld,"
+			" \"bytes_streamed\": %lld", (long long)b->passes, (long long)b->pass_tokens,
+			(long long)b->prefill_tokens, (long long)b->bytes_streamed);
+	js_kv(o, "device", b->device, 1);
 	util_buf_puts(o, ", \"seconds\": {\"plan\": ");
 	js_num(o, b->seconds_plan, 3);
 	util_buf_puts(o, ", \"write\": ");
 	js_num(o, b->seconds_write, 3);
 	util_buf_puts(o, ", \"total\": ");
 	js_num(o, b->seconds_total, 3);
+	util_buf_puts(o, ", \"prefill\": ");
+	js_num(o, b->seconds_prefill, 3);
+	util_buf_puts(o, ", \"decode\": ");
+	js_num(o, b->seconds_decode, 3);
+	util_buf_puts(o, ", \"wait\": ");
+	js_num(o, b->seconds_wait, 3);
 	util_buf_puts(o, "}}}\n");
 }
 

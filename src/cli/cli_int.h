@@ -46,11 +46,14 @@ struct util_config;
 /* The model and style parts of a briefing's options: backend, model (file
  * or name), base_url from the command line (each may be NULL), else [llm]
  * of cfg (backend, model, base_url, model_name, api_key_env, threads, ctx,
- * timeout, parallel), else the extractive backend; style from
- * [briefing] style unless o->style is set; o->cfg = cfg. Strings are
- * borrowed from the arguments and cfg. Returns the backend chosen. */
+ * timeout, parallel, batch, device, vram_budget, ram_budget), else the
+ * extractive backend; style from [briefing] style unless o->style is set;
+ * o->cfg = cfg. Strings are borrowed from the arguments and cfg. Returns
+ * the backend chosen, or NULL when a value in [llm] is unusable (*err,
+ * caller frees, names the key). */
 const char *cli_generate_opts(const struct util_config *cfg, const char *backend,
-			      const char *model, const char *base_url, struct brief_opts *o);
+			      const char *model, const char *base_url, struct brief_opts *o,
+			      char **err);
 
 /* The directory of the config file at path (where prompts/, styles/ and
  * sections.conf may override the bundled ones). Caller frees; NULL ENOMEM. */

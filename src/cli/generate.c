@@ -1,10 +1,12 @@
 /* briefing generate [--edition morning|evening|auto] [--backend B] [--model FILE]
- *                   [--since WHEN] [--style S] [--dry-run] [--quiet]
+ *                   [--since WHEN] [--style S] [--dry-run] [--quiet] [--verbose]
  *
  * Writes one briefing from the items since the previous one and stores it.
  * The language model comes from --backend/--model, else [llm] in the config
  * (backend, model, base_url, model_name, api_key_env, threads, ctx,
- * timeout, parallel), else the extractive backend (no model).
+ * timeout, parallel, batch, device, vram_budget, ram_budget), else the
+ * extractive backend (no model). --verbose (or the global -v) ends with
+ * what the engine's weight passes cost.
  * Exit: 0 stored (or the plan printed), 1 the model failed, 2 usage,
  * 3 database/config/prompt unusable, 4 nothing to write, 5 another
  * generate is running, 130 interrupted. Nothing is stored unless 0. */
@@ -26,11 +28,14 @@ static void usage(FILE *f)
 		"usage: briefing generate [--edition morning|evening|auto] [--style S]\n"
 		"                         [--backend engine|openai|extractive] [--model FILE|NAME]\n"
 		"                         [--base-url URL] [--since WHEN] [--dry-run] [--quiet]\n"
+		"                         [--verbose]\n"
 		"Writes a briefing from the items since the previous one (else the last 12 hours)\n"
 		"and stores it; read it with 'briefing export latest'.\n"
 		"Styles: secretary (default), digest, insights, or your own in\n"
 		"  $XDG_CONFIG_HOME/briefing/styles/NAME/.\n"
 		"WHEN: 30m, 6h, 2d, today, yesterday, or an ISO date/time.\n"
+		"--verbose ends with the engine's weight passes, tokens, prefill and decode\n"
+		"  seconds and device.\n"
 		"Exit status: 0 stored, 1 the model failed, 2 usage, 3 database/config/prompts,\n"
 		"  4 nothing relevant in the window, 5 another generate is running, 130 interrupted.\n");
 }
@@ -82,6 +87,31 @@ static void on_progress(void *ctx, const struct brief_progress *p)
 	fflush(stderr);
 }
 
+/* --verbose: what the stored briefing's weight passes cost (the engine
+ * backend; other backends run none). */
+static void print_passes(struct store *st, int64_t id)
+{
+	struct store_briefing b;
+	if (store_briefing_get(st, id, &b) != STORE_OK)
+		return;
+	if (b.passes > 0) {
+		fprintf(stderr, "engine: %lld weight passes for %lld tokens (%lld prompt + %lld decoded;"
+			" %.2f a pass); prefill %.1f s, decode %.1f s",
+			(long long)b.passes, (long long)b.pass_tokens, (long long)b.prefill_tokens,
+			(long long)(b.pass_tokens - b.prefill_tokens),
+			(double)b.pass_tokens / (double)b.passes, b.seconds_prefill, b.seconds_decode);
+		if (b.bytes_streamed > 0)
+			fprintf(stderr, "; streamed %.2f GiB, waited %.1f s",
+				(double)b.bytes_streamed / (1024.0 * 1024 * 1024), b.seconds_wait);
+		fprintf(stderr, "; device %s\n", b.device ? b.device : "?");
+	} else {
+		fprintf(stderr, "%s backend: no weight passes (%lld prompt and %lld completion tokens)\n",
+			b.backend ? b.backend : "?", (long long)b.prompt_tokens,
+			(long long)b.completion_tokens);
+	}
+	store_briefing_clear(&b);
+}
+
 char *cli_config_dir(const char *path)
 {
 	char *d = util_strdup(path);
@@ -97,9 +127,27 @@ char *cli_config_dir(const char *path)
 	return d;
 }
 
-const char *cli_generate_opts(const struct util_config *cfg, const char *backend,
-			      const char *model, const char *base_url, struct brief_opts *o)
+/* A size key of [llm] ("22G", "512M"): 0 when absent, -1 with *err when
+ * unusable. */
+static int config_size(const struct util_config *cfg, const char *key, uint64_t *out, char **err)
 {
+	const char *v = util_config_get(cfg, key);
+	*out = 0;
+	if (!v)
+		return 0;
+	if (llm_size_parse(v, out) || *out == 0) {
+		*err = util_strfmt("config [llm] %s: '%.64s' is not a size (e.g. 512M, 22G)",
+				   strchr(key, '.') + 1, v);
+		return -1;
+	}
+	return 0;
+}
+
+const char *cli_generate_opts(const struct util_config *cfg, const char *backend,
+			      const char *model, const char *base_url, struct brief_opts *o,
+			      char **err)
+{
+	*err = NULL;
 	const char *c_backend = util_config_get(cfg, "llm.backend");
 	const char *c_model = util_config_get(cfg, "llm.model");
 	const char *c_url = util_config_get(cfg, "llm.base_url");
@@ -122,6 +170,15 @@ const char *cli_generate_opts(const struct util_config *cfg, const char *backend
 	o->llm.timeout = util_config_get_long(cfg, "llm.timeout", 0);
 	o->llm.parallel = (int)util_config_get_long(cfg, "llm.parallel", 0);
 	o->llm.max_batch = (int)util_config_get_long(cfg, "llm.batch", 0);
+	o->llm.device = util_config_get(cfg, "llm.device");
+	if (o->llm.device && llm_device_check(o->llm.device)) {
+		*err = util_strfmt("config [llm] device: '%.64s' is not auto, cpu or cuda",
+				   o->llm.device);
+		return NULL;
+	}
+	if (config_size(cfg, "llm.vram_budget", &o->llm.vram_budget, err) ||
+	    config_size(cfg, "llm.ram_budget", &o->llm.ram_budget, err))
+		return NULL;
 	if (!o->style)
 		o->style = util_config_get(cfg, "briefing.style");
 	o->cfg = cfg;
@@ -135,7 +192,7 @@ int cli_generate_main(const struct cli_global *g, int argc, char **argv)
 	struct store *st = NULL;
 	const char *since = NULL, *backend = NULL, *model = NULL, *base_url = NULL;
 	char *cfg_path = NULL, *cfg_dir = NULL, *plan = NULL, *err = NULL;
-	int quiet = g->quiet, bad = 0, rc;
+	int quiet = g->quiet, verbose = g->verbose, bad = 0, rc;
 	int64_t id = 0;
 
 	for (int i = 1; i < argc; i++) {
@@ -147,6 +204,8 @@ int cli_generate_main(const struct cli_global *g, int argc, char **argv)
 			o.dry_run = 1;
 		} else if (!strcmp(argv[i], "--quiet") || !strcmp(argv[i], "-q")) {
 			quiet = 1;
+		} else if (!strcmp(argv[i], "--verbose") || !strcmp(argv[i], "-v")) {
+			verbose = 1;
 		} else if ((v = cli_opt_value(argc, argv, &i, "--edition", &bad))) {
 			o.edition = v;
 		} else if ((v = cli_opt_value(argc, argv, &i, "--style", &bad))) {
@@ -195,7 +254,12 @@ int cli_generate_main(const struct cli_global *g, int argc, char **argv)
 		}
 		cfg_dir = cli_config_dir(cfg_path);
 	}
-	backend = cli_generate_opts(cfg, backend, model, base_url, &o);
+	backend = cli_generate_opts(cfg, backend, model, base_url, &o, &err);
+	if (!backend) {
+		fprintf(stderr, "briefing: %s\n", err ? err : "out of memory");
+		rc = CLI_EXIT_IO;
+		goto out;
+	}
 	o.config_dir = cfg_dir;
 	o.cancel = &cancel_flag;
 
@@ -222,6 +286,8 @@ int cli_generate_main(const struct cli_global *g, int argc, char **argv)
 			fprintf(stderr, "briefing: stored briefing %lld (%s backend); read it with "
 				"'briefing export %lld'\n", (long long)id, backend, (long long)id);
 		}
+		if (!o.dry_run && verbose)
+			print_passes(st, id);
 		break;
 	case BRIEF_ERR_EMPTY:
 		rc = CLI_EXIT_EMPTY;
@@ -248,6 +314,7 @@ int cli_generate_main(const struct cli_global *g, int argc, char **argv)
 		fprintf(stderr, "briefing: %s; nothing was stored\n", err ? err : brief_strerror(brc));
 	}
 out:
+	llm_cache_clear();     /* the model stays loaded no longer than the command */
 	free(plan);
 	free(err);
 	store_close(st);

@@ -8,6 +8,7 @@
 
 #include "cli/cli_int.h"
 #include "feed/feed.h"
+#include "llm/llm.h"
 #include "store/store.h"
 #include "tui/tui.h"
 #include "util/util.h"
@@ -88,9 +89,18 @@ int cli_tui_main(const struct cli_global *g, int argc, char **argv)
 	o.cfg = cfg;
 	fetch_opts(cfg, &o.fetch);
 	/* `g`: what 'briefing generate' with no arguments would do */
-	cli_generate_opts(cfg, NULL, NULL, NULL, &o.generate);
+	if (!cli_generate_opts(cfg, NULL, NULL, NULL, &o.generate, &err)) {
+		fprintf(stderr, "briefing: %s\n", err ? err : "unusable [llm] settings");
+		free(err);
+		store_close(st);
+		free(cfg_dir);
+		util_config_free(cfg);
+		free(db_path);
+		return CLI_EXIT_IO;
+	}
 	o.generate.config_dir = cfg_dir;
 	rc = tui_run(st, &o, &err);
+	llm_cache_clear();
 	store_close(st);
 	free(cfg_dir);
 	util_config_free(cfg);

@@ -13,12 +13,30 @@
  * prompt tokens are the tokenizer's count of the prompt text (with a chat
  * template, its few marker tokens are not included).
  *
+ * The model cache: a loaded model stays in memory for the whole process
+ * (the reader's `g` and every later edition reuse it), in a list keyed by
+ * the file's path, size, modification time and inode, with a count of the
+ * handles using it, behind one mutex (the reader generates in a worker
+ * thread). A changed file is loaded again; the old model goes with its
+ * last handle. At most one model nobody uses is kept (loading another
+ * frees it), and each model keeps at most one idle engine context: the
+ * last one a closed handle used, taken by the next handle whose sizes
+ * and settings (threads, device, budgets) it fits. llm_cache_clear frees
+ * what no handle uses. Only one context of a model is idle at a time, and
+ * one that does not fit is freed before a new one is made, so a GPU never
+ * holds two contexts' resident weights for one handle.
+ *
+ * Statistics: the context's pass counters (eng_ctx_stats) are read before
+ * and after each eng_generate_batch and the differences summed, per call
+ * and per handle, so a context shared over time never mixes handles.
+ *
  * Model hash: FNV-1a 64 (util_hash64) over the first 1 MiB of the file (the
  * GGUF header, metadata and tensor table of any small model, the start of
  * the weights of a big one) continued with the file size as 8 little-endian
  * bytes, as 16 hex digits. Cheap on a multi-GB file; two different GGUF files
  * of the same size and the same first MiB would collide. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,17 +50,51 @@
 #define ENGINE_SEQ_MAX 16
 #define ENGINE_MAX_TOKENS 512     /* default per request */
 #define ENGINE_MARGIN 40          /* tokens kept free for template markers */
+#ifndef ENGINE_N_BATCH            /* (-D for measurements: bench/results/generate-passes-*.md) */
+#define ENGINE_N_BATCH 512        /* prompt tokens per weight pass (packed from several prompts) */
+#endif
 #define HASH_HEAD (1u << 20)
 
-struct eng_state {
+/* What a context is made with besides its sizes: a cached context is
+ * reused only by a handle asking for the same. */
+struct ctx_key {
+	int threads;              /* 0 = all cores */
+	enum eng_device device;
+	uint64_t vram_budget, ram_budget;
+};
+
+/* One loaded model file, shared by every handle that opened it. */
+struct cached_model {
+	struct cached_model *next;
+	char *path;
+	off_t size;
+	struct timespec mtime;
+	dev_t dev;
+	ino_t ino;
 	eng_model *m;
+	char hash[17];            /* model_hash() of the file */
+	int refs;                 /* open handles */
+	int stale;                /* the file changed: freed with its last handle */
+	eng_ctx *idle;            /* a context no handle uses, or NULL */
+	struct ctx_key idle_key;
+	int idle_seq;             /* n_seq of idle */
+};
+
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct cached_model *cache;      /* under cache_lock */
+static unsigned long cache_loads;       /* under cache_lock */
+
+struct eng_state {
+	struct cached_model *cm;  /* the model (a reference held) */
+	eng_model *m;             /* cm->m */
 	eng_ctx *c;
 	int c_seq;                /* n_seq of c */
-	int threads;
-	int n_ctx;                /* most positions per sequence (config, else model, max 4096) */
 	int c_ctx;                /* n_ctx of c */
+	struct ctx_key key;
+	int n_ctx;                /* most positions per sequence (config, else model, max 4096) */
 	int max_batch;            /* most sequences per wave */
 	int has_template;
+	struct llm_stats last, total;
 };
 
 static double now_s(void)
@@ -78,6 +130,175 @@ static int model_hash(const char *path, char out[65])
 	util_hash_hex(h, hex);
 	memcpy(out, hex, 17);
 	return 0;
+}
+
+static void cached_free(struct cached_model *cm)
+{
+	eng_ctx_free(cm->idle);
+	eng_model_free(cm->m);
+	free(cm->path);
+	free(cm);
+}
+
+static int same_file(const struct cached_model *cm, const struct stat *st)
+{
+	return cm->size == st->st_size && cm->dev == st->st_dev && cm->ino == st->st_ino &&
+	       cm->mtime.tv_sec == st->st_mtim.tv_sec && cm->mtime.tv_nsec == st->st_mtim.tv_nsec;
+}
+
+/* Unlinks and frees every model no handle uses; with keep, not that one. */
+static void drop_unused(const struct cached_model *keep)
+{
+	for (struct cached_model **p = &cache; *p;) {
+		struct cached_model *cm = *p;
+		if (cm->refs == 0 && cm != keep) {
+			*p = cm->next;
+			cached_free(cm);
+		} else {
+			p = &cm->next;
+		}
+	}
+}
+
+/* The cached model for path (st: its stat), loaded if need be, with a
+ * reference taken. NULL with *err set (caller frees) and an llm_err in *rc. */
+static struct cached_model *cache_get(const char *path, const struct stat *st, int *rc,
+				      char **err)
+{
+	char ebuf[512] = "";
+	struct cached_model *cm;
+
+	pthread_mutex_lock(&cache_lock);
+	for (cm = cache; cm; cm = cm->next) {
+		if (cm->stale || strcmp(cm->path, path))
+			continue;
+		if (same_file(cm, st)) {
+			cm->refs++;
+			pthread_mutex_unlock(&cache_lock);
+			return cm;
+		}
+		cm->stale = 1;    /* replaced on disk: load it again */
+	}
+	/* at most one model nobody uses: it goes before another is loaded */
+	drop_unused(NULL);
+	cm = calloc(1, sizeof *cm);
+	if (!cm || !(cm->path = util_strdup(path))) {
+		free(cm);
+		pthread_mutex_unlock(&cache_lock);
+		*err = util_strdup("out of memory");
+		*rc = LLM_ERR_NOMEM;
+		return NULL;
+	}
+	enum eng_err e = eng_model_load(path, NULL, &cm->m, ebuf, sizeof ebuf);
+	if (e != ENG_OK) {
+		pthread_mutex_unlock(&cache_lock);
+		*err = util_strfmt("cannot load the model '%s': %s", path, *ebuf ? ebuf : eng_strerror(e));
+		*rc = e == ENG_ERR_NOMEM ? LLM_ERR_NOMEM : LLM_ERR_MODEL;
+		cached_free(cm);
+		return NULL;
+	}
+	char hex[65];
+	if (model_hash(path, hex)) {
+		pthread_mutex_unlock(&cache_lock);
+		*err = util_strfmt("cannot read the model '%s' to hash it: %s", path, strerror(errno));
+		*rc = LLM_ERR_MODEL;
+		cached_free(cm);
+		return NULL;
+	}
+	memcpy(cm->hash, hex, sizeof cm->hash);
+	cm->size = st->st_size;
+	cm->mtime = st->st_mtim;
+	cm->dev = st->st_dev;
+	cm->ino = st->st_ino;
+	cm->refs = 1;
+	cm->next = cache;
+	cache = cm;
+	cache_loads++;
+	pthread_mutex_unlock(&cache_lock);
+	return cm;
+}
+
+/* Gives back a handle's reference and its context (kept idle when the
+ * model has none idle and is still current). */
+static void cache_put(struct cached_model *cm, eng_ctx *c, const struct ctx_key *key, int n_seq)
+{
+	pthread_mutex_lock(&cache_lock);
+	if (c && !cm->stale && !cm->idle) {
+		cm->idle = c;
+		cm->idle_key = *key;
+		cm->idle_seq = n_seq;
+		c = NULL;
+	}
+	eng_ctx_free(c);
+	if (--cm->refs == 0 && cm->stale) {
+		for (struct cached_model **p = &cache; *p; p = &(*p)->next)
+			if (*p == cm) {
+				*p = cm->next;
+				break;
+			}
+		cached_free(cm);
+	}
+	pthread_mutex_unlock(&cache_lock);
+}
+
+/* The model's idle context when it fits (n_seq slots of n_ctx positions,
+ * made with key), taken; else NULL, and an idle one that does not fit is
+ * freed (it would only hold memory a new context needs). */
+static eng_ctx *cache_take_ctx(struct cached_model *cm, const struct ctx_key *key, int n_seq,
+			       int n_ctx, int *c_seq)
+{
+	eng_ctx *c = NULL;
+	pthread_mutex_lock(&cache_lock);
+	if (cm->idle) {
+		const struct ctx_key *k = &cm->idle_key;
+		if (k->threads == key->threads && k->device == key->device &&
+		    k->vram_budget == key->vram_budget && k->ram_budget == key->ram_budget &&
+		    cm->idle_seq >= n_seq &&
+		    eng_ctx_n_ctx(cm->idle) >= n_ctx) {
+			c = cm->idle;
+			*c_seq = cm->idle_seq;
+		} else {
+			eng_ctx_free(cm->idle);
+		}
+		cm->idle = NULL;
+	}
+	pthread_mutex_unlock(&cache_lock);
+	return c;
+}
+
+void llm_engine_cache_clear(void)
+{
+	pthread_mutex_lock(&cache_lock);
+	drop_unused(NULL);
+	for (struct cached_model *cm = cache; cm; cm = cm->next) {
+		eng_ctx_free(cm->idle);
+		cm->idle = NULL;
+	}
+	pthread_mutex_unlock(&cache_lock);
+}
+
+unsigned long llm_engine_loads(void)
+{
+	pthread_mutex_lock(&cache_lock);
+	unsigned long n = cache_loads;
+	pthread_mutex_unlock(&cache_lock);
+	return n;
+}
+
+/* Adds what the passes between a and b (one context's counters) cost. */
+static void stats_add(struct llm_stats *d, const struct eng_pass_stats *a,
+		      const struct eng_pass_stats *b, const char *device)
+{
+	if (b->passes <= a->passes)
+		return;
+	d->passes += b->passes - a->passes;
+	d->tokens += b->tokens - a->tokens;
+	d->prefill_tokens += b->prefill_tokens - a->prefill_tokens;
+	d->prefill_seconds += b->prefill_seconds - a->prefill_seconds;
+	d->decode_seconds += (b->seconds - b->prefill_seconds) - (a->seconds - a->prefill_seconds);
+	d->wait_seconds += b->wait_seconds - a->wait_seconds;
+	d->bytes_streamed += (b->bytes[1] + b->bytes[2]) - (a->bytes[1] + a->bytes[2]);
+	snprintf(d->device, sizeof d->device, "%s", device ? device : "");
 }
 
 /* Per-call generation state shared with the token callback. */
@@ -156,19 +377,33 @@ static int same_group(const struct llm_request *a, const struct llm_request *b)
 
 /* A context with at least n_seq slots of at least n_ctx positions: sized to
  * the batch (prompts + replies), not to the model's whole context, so ten
- * stories do not reserve ten full-length KV caches. */
+ * stories do not reserve ten full-length KV caches. The handle's own
+ * context when it fits, else the model's idle one when that fits, else a
+ * new one (the ones that do not fit are freed first). Prompt tokens go
+ * ENGINE_N_BATCH to a pass, packed from several prompts (eng_prefill_batch),
+ * whatever n_ctx is. */
 static int ensure_ctx(struct eng_state *s, int n_seq, int n_ctx, char **why)
 {
 	if (s->c && s->c_seq >= n_seq && s->c_ctx >= n_ctx)
 		return LLM_OK;
 	eng_ctx_free(s->c);
-	s->c = NULL;
-	struct eng_ctx_params p = { .n_ctx = n_ctx, .n_seq = n_seq, .n_threads = s->threads };
-	enum eng_err e = eng_ctx_new(s->m, &p, &s->c);
+	s->c = cache_take_ctx(s->cm, &s->key, n_seq, n_ctx, &s->c_seq);
+	if (s->c) {
+		s->c_ctx = eng_ctx_n_ctx(s->c);
+		return LLM_OK;
+	}
+	struct eng_ctx_params p = { .n_ctx = n_ctx, .n_seq = n_seq, .n_threads = s->key.threads,
+				    .n_batch = ENGINE_N_BATCH, .device = s->key.device,
+				    .vram_budget = s->key.vram_budget,
+				    .ram_budget = s->key.ram_budget };
+	char ebuf[512] = "";
+	enum eng_err e = eng_ctx_new_err(s->m, &p, &s->c, ebuf, sizeof ebuf);
 	if (e != ENG_OK) {
-		*why = util_strfmt("cannot create an engine context for %d sequences: %s",
-				   n_seq, eng_strerror(e));
-		return e == ENG_ERR_NOMEM ? LLM_ERR_NOMEM : LLM_ERR_MODEL;
+		s->c = NULL;
+		*why = util_strfmt("cannot create an engine context for %d sequences: %s", n_seq,
+				   *ebuf ? ebuf : eng_strerror(e));
+		return e == ENG_ERR_NOMEM ? LLM_ERR_NOMEM
+			: e == ENG_ERR_DEVICE || e == ENG_ERR_BUDGET ? LLM_ERR_CONFIG : LLM_ERR_MODEL;
 	}
 	s->c_seq = n_seq;
 	s->c_ctx = eng_ctx_n_ctx(s->c);
@@ -270,7 +505,12 @@ static int run_group(struct eng_state *s, const struct llm_request *reqs, const 
 	double t0 = now_s();
 	for (size_t i = 0; i < nb; i++)
 		run->t_last[map[i]] = t0;
+	struct eng_pass_stats before, after;
+	eng_ctx_stats(s->c, &before);
 	enum eng_err e = eng_generate_batch(s->c, (int)nb, (const char *const *)prompts, &g, texts);
+	eng_ctx_stats(s->c, &after);
+	stats_add(&s->last, &before, &after, eng_ctx_device(s->c));
+	stats_add(&s->total, &before, &after, eng_ctx_device(s->c));
 	if (e != ENG_OK) {
 		int le = e == ENG_ERR_CONTEXT_FULL ? LLM_ERR_CONTEXT
 			: e == ENG_ERR_TEMPLATE ? LLM_ERR_CONFIG
@@ -280,6 +520,9 @@ static int run_group(struct eng_state *s, const struct llm_request *reqs, const 
 		for (size_t i = 0; i < nb; i++)
 			llm_response_fail(&out[map[i]], le, "engine: %s%s%s", eng_strerror(e),
 					  detail && *detail ? ": " : "", detail ? detail : "");
+		/* a context that failed mid-run is not handed on */
+		eng_ctx_free(s->c);
+		s->c = NULL;
 		goto out;
 	}
 	for (size_t i = 0; i < nb; i++) {
@@ -324,6 +567,7 @@ static int en_complete(struct llm *l, const struct llm_request *reqs, size_t n,
 		rc = LLM_ERR_NOMEM;
 		goto out;
 	}
+	memset(&s->last, 0, sizeof s->last);
 	for (size_t i = 0; i < n; i++)
 		out[i].completion_tokens = 0;
 	struct run run = { reqs, out, NULL, t_last, cb, ctx, cancel, 0 };
@@ -357,23 +601,41 @@ static void en_close(struct llm *l)
 	struct eng_state *s = l->impl;
 	if (!s)
 		return;
-	eng_ctx_free(s->c);
-	eng_model_free(s->m);
+	if (s->cm)
+		cache_put(s->cm, s->c, &s->key, s->c_seq);
+	else
+		eng_ctx_free(s->c);
 	free(s);
 	l->impl = NULL;
 }
 
-static const struct llm_ops en_ops = { en_complete, en_close };
+static void en_stats(const struct llm *l, enum llm_stats_scope scope, struct llm_stats *out)
+{
+	const struct eng_state *s = l->impl;
+	*out = scope == LLM_STATS_TOTAL ? s->total : s->last;
+}
+
+static const struct llm_ops en_ops = { en_complete, en_close, en_stats };
 
 int llm_engine_open(struct llm *l, const struct llm_config *cfg, char **err)
 {
-	char ebuf[512] = "";
 	struct eng_state *s;
+	struct stat st;
+	enum eng_device dev = ENG_DEVICE_AUTO;
+	int rc = LLM_OK;
 
 	l->ops = &en_ops;
 	if (!cfg->model_path || !*cfg->model_path) {
 		*err = util_strdup("engine backend needs a model file (config [llm] model or --model)");
 		return LLM_ERR_CONFIG;
+	}
+	if (cfg->device && *cfg->device && eng_device_parse(cfg->device, &dev)) {
+		*err = util_strfmt("device '%.32s' unknown: choose auto, cpu or cuda", cfg->device);
+		return LLM_ERR_CONFIG;
+	}
+	if (stat(cfg->model_path, &st)) {
+		*err = util_strfmt("cannot load the model '%s': %s", cfg->model_path, strerror(errno));
+		return LLM_ERR_MODEL;
 	}
 	s = calloc(1, sizeof *s);
 	if (!s) {
@@ -381,16 +643,17 @@ int llm_engine_open(struct llm *l, const struct llm_config *cfg, char **err)
 		return LLM_ERR_NOMEM;
 	}
 	l->impl = s;
-	enum eng_err e = eng_model_load(cfg->model_path, NULL, &s->m, ebuf, sizeof ebuf);
-	if (e != ENG_OK) {
-		*err = util_strfmt("cannot load the model '%s': %s", cfg->model_path,
-				   *ebuf ? ebuf : eng_strerror(e));
-		return LLM_ERR_MODEL;
-	}
+	s->cm = cache_get(cfg->model_path, &st, &rc, err);
+	if (!s->cm)
+		return rc;
+	s->m = s->cm->m;
 	struct eng_model_info info;
 	eng_model_get_info(s->m, &info);
 	s->has_template = info.chat_template != NULL;
-	s->threads = cfg->threads > 0 ? cfg->threads : 0;
+	s->key.threads = cfg->threads > 0 ? cfg->threads : 0;
+	s->key.device = dev;
+	s->key.vram_budget = cfg->vram_budget;
+	s->key.ram_budget = cfg->ram_budget;
 	s->max_batch = cfg->max_batch > 0 ? cfg->max_batch : ENGINE_SEQ_MAX;
 	if (s->max_batch > 64)
 		s->max_batch = 64;
@@ -401,10 +664,10 @@ int llm_engine_open(struct llm *l, const struct llm_config *cfg, char **err)
 		s->n_ctx = info.n_ctx_train;
 	const char *base = strrchr(cfg->model_path, '/');
 	l->model_name = util_strdup(base ? base + 1 : cfg->model_path);
-	if (!l->model_name || model_hash(cfg->model_path, l->model_hash)) {
-		*err = util_strfmt("cannot read the model '%s' to hash it: %s", cfg->model_path,
-				   strerror(errno));
-		return LLM_ERR_MODEL;
+	if (!l->model_name) {
+		*err = util_strdup("out of memory");
+		return LLM_ERR_NOMEM;
 	}
+	memcpy(l->model_hash, s->cm->hash, sizeof s->cm->hash);
 	return LLM_OK;
 }

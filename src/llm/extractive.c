@@ -776,7 +776,7 @@ static void ex_close(struct llm *l)
 	(void)l;
 }
 
-static const struct llm_ops ex_ops = { ex_complete, ex_close };
+static const struct llm_ops ex_ops = { ex_complete, ex_close, NULL };   /* no weight passes */
 
 int llm_extractive_open(struct llm *l, const struct llm_config *cfg, char **err)
 {

@@ -75,6 +75,9 @@ struct llm_config {
 	int n_ctx;            /* 0 = model default, capped */
 	int max_batch;        /* sequences decoded together, 0 = 16; 1 = one request
 			       * at a time (for comparison: bench/generate.sh) */
+	const char *device;   /* "auto" (or NULL), "cpu", "cuda" */
+	uint64_t vram_budget; /* bytes of GPU memory to use, 0 = free memory less a margin */
+	uint64_t ram_budget;  /* bytes of host RAM for streamed weights, 0 = no limit */
 	/* openai */
 	const char *base_url; /* e.g. http://127.0.0.1:8080/v1 */
 	const char *model;    /* model name sent to the server */
@@ -83,12 +86,32 @@ struct llm_config {
 	int parallel;         /* concurrent requests to the server, 0 = 4 */
 };
 
+/* A size as the config writes one: "22G", "512M", "1.5g", "4096", "100K",
+ * "2GiB", "2GB" (K/M/G/T are powers of 1024, case-insensitive, an optional
+ * "i" and "B"; a bare number or "B" is bytes; a fraction needs a unit and
+ * is rounded down to a byte). 0 and *out on success; -1 on junk, a negative
+ * number, overflow or an empty string (*out untouched). */
+int llm_size_parse(const char *s, uint64_t *out);
+/* 0 when s names a device of the engine backend ("auto", "cpu", "cuda"). */
+int llm_device_check(const char *s);
+
 struct llm;
 
 /* Open a backend. On failure *out is NULL and *err (caller frees) says
- * why in words a user can act on. */
+ * why in words a user can act on.
+ *
+ * The engine backend keeps each model it loads for the whole process: a
+ * second llm_open of the same file (same path, size and modification time)
+ * shares the loaded model, and the engine context a closed handle used is
+ * kept for the next one when its sizes and settings fit. A replaced file
+ * is loaded again. Safe to call from several threads. */
 int llm_open(const struct llm_config *cfg, struct llm **out, char **err);
+/* Closes the handle; the engine backend keeps its model (see llm_open)
+ * until llm_cache_clear. */
 void llm_close(struct llm *l);
+/* Frees the models and contexts the engine backend keeps that no open
+ * handle uses (call it before exit, or to give the memory back). */
+void llm_cache_clear(void);
 const char *llm_backend(const struct llm *l);      /* "engine", ... */
 const char *llm_model_name(const struct llm *l);   /* file name / server model / "extractive" */
 const char *llm_model_hash(const struct llm *l);   /* hex digest identifying the weights, or "" */
@@ -105,5 +128,26 @@ typedef void (*llm_progress_cb)(void *ctx, size_t index, const char *piece, size
 int llm_complete(struct llm *l, const struct llm_request *reqs, size_t n,
 		 struct llm_response *out, llm_progress_cb cb, void *ctx,
 		 volatile int *cancel);
+
+/* What the work cost: the engine's weight passes (one pass = every layer's
+ * weights once through the compute device, however many tokens it
+ * carries). Zeros and "" for the openai and extractive backends, and
+ * before anything ran. */
+struct llm_stats {
+	uint64_t passes;          /* weight passes */
+	uint64_t tokens;          /* tokens carried by them: prompt tokens fed + tokens decoded */
+	uint64_t prefill_tokens;  /* of which prompt tokens (chat template markers included) */
+	double prefill_seconds;   /* wall time in passes holding prompt tokens */
+	double decode_seconds;    /* wall time in the other passes */
+	double wait_seconds;      /* of both, time the compute waited for streamed weights */
+	uint64_t bytes_streamed;  /* weight bytes read from host RAM or the file (not resident) */
+	char device[16];          /* where the passes ran: "cpu", "cuda"; "" when none did */
+};
+enum llm_stats_scope {
+	LLM_STATS_LAST = 0,       /* the last llm_complete call that ran requests */
+	LLM_STATS_TOTAL,          /* every call since llm_open */
+};
+/* Fills *out; LLM_ERR_CONFIG for a NULL argument or an unknown scope. */
+int llm_stats(const struct llm *l, enum llm_stats_scope scope, struct llm_stats *out);
 
 #endif

@@ -11,6 +11,8 @@ struct llm_ops {
 			struct llm_response *out, llm_progress_cb cb, void *ctx,
 			volatile int *cancel);
 	void (*close)(struct llm *l);
+	/* may be NULL: no passes to report (llm_stats gives zeros) */
+	void (*stats)(const struct llm *l, enum llm_stats_scope scope, struct llm_stats *out);
 };
 
 struct llm {
@@ -26,6 +28,11 @@ struct llm {
 int llm_extractive_open(struct llm *l, const struct llm_config *cfg, char **err);
 int llm_openai_open(struct llm *l, const struct llm_config *cfg, char **err);
 int llm_engine_open(struct llm *l, const struct llm_config *cfg, char **err);
+/* The engine backend's process-wide model cache (engine.c). */
+void llm_engine_cache_clear(void);
+/* For tests: how many times the engine backend has loaded a model file in
+ * this process (a cached model is not counted again). */
+unsigned long llm_engine_loads(void);
 
 /* Sets r->err and r->error (formatted); frees any text. */
 void llm_response_fail(struct llm_response *r, int err, const char *fmt, ...)

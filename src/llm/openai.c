@@ -490,7 +490,7 @@ static void oa_close(struct llm *l)
 	curl_global_cleanup();
 }
 
-static const struct llm_ops oa_ops = { oa_complete, oa_close };
+static const struct llm_ops oa_ops = { oa_complete, oa_close, NULL };   /* passes are the server's */
 
 int llm_openai_open(struct llm *l, const struct llm_config *cfg, char **err)
 {

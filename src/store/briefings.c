@@ -39,6 +39,7 @@ void store_briefing_clear(struct store_briefing *b)
 	free(b->model);
 	free(b->model_hash);
 	free(b->prompt_hashes);
+	free(b->device);
 	free(b->status);
 	memset(b, 0, sizeof *b);
 }
@@ -129,9 +130,10 @@ int store_briefing_insert(struct store *st, const struct store_briefing *b, int6
 		"INSERT INTO briefings(created, edition, edition_date, style, tagline, assessment,"
 		" bottom_line, assessment_flag, backend, model, model_hash, window_start, window_end,"
 		" prompt_hashes, prompt_tokens, completion_tokens, seconds_plan, seconds_write,"
-		" seconds_total, status)"
+		" seconds_total, status, passes, pass_tokens, prefill_tokens, bytes_streamed,"
+		" seconds_prefill, seconds_decode, seconds_wait, device)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
-		" ?17, ?18, ?19, ?20)", &err);
+		" ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28)", &err);
 	if (!q)
 		goto out;
 	sqlite3_bind_int64(q, 1, b->created ? b->created : util_time_now());
@@ -157,7 +159,15 @@ int store_briefing_insert(struct store *st, const struct store_briefing *b, int6
 	sqlite3_bind_double(q, 17, b->seconds_plan);
 	sqlite3_bind_double(q, 18, b->seconds_write);
 	sqlite3_bind_double(q, 19, b->seconds_total);
-	if ((err = store_bind_text(q, 20, b->status ? b->status : "ok"))) {
+	sqlite3_bind_int64(q, 21, b->passes);
+	sqlite3_bind_int64(q, 22, b->pass_tokens);
+	sqlite3_bind_int64(q, 23, b->prefill_tokens);
+	sqlite3_bind_int64(q, 24, b->bytes_streamed);
+	sqlite3_bind_double(q, 25, b->seconds_prefill);
+	sqlite3_bind_double(q, 26, b->seconds_decode);
+	sqlite3_bind_double(q, 27, b->seconds_wait);
+	if ((err = store_bind_text(q, 20, b->status ? b->status : "ok")) ||
+	    (err = store_bind_text(q, 28, util_str_empty(b->device) ? NULL : b->device))) {
 		store_stmt_done(q);
 		goto out;
 	}
@@ -182,7 +192,9 @@ out:
 	" assessment_flag, backend, model, model_hash, window_start, window_end," \
 	" prompt_hashes, prompt_tokens, completion_tokens, seconds_plan, seconds_write," \
 	" seconds_total, status," \
-	" (SELECT count(*) FROM briefing_stories s WHERE s.briefing_id = briefings.id)"
+	" (SELECT count(*) FROM briefing_stories s WHERE s.briefing_id = briefings.id)," \
+	" passes, pass_tokens, prefill_tokens, bytes_streamed, seconds_prefill, seconds_decode," \
+	" seconds_wait, device"
 
 static int read_briefing(sqlite3_stmt *q, struct store_briefing *b)
 {
@@ -210,6 +222,14 @@ static int read_briefing(sqlite3_stmt *q, struct store_briefing *b)
 	b->seconds_total = sqlite3_column_double(q, 19);
 	b->status = store_col_dup(q, 20, &nomem);
 	b->n_stories = (size_t)sqlite3_column_int64(q, 21);
+	b->passes = sqlite3_column_int64(q, 22);
+	b->pass_tokens = sqlite3_column_int64(q, 23);
+	b->prefill_tokens = sqlite3_column_int64(q, 24);
+	b->bytes_streamed = sqlite3_column_int64(q, 25);
+	b->seconds_prefill = sqlite3_column_double(q, 26);
+	b->seconds_decode = sqlite3_column_double(q, 27);
+	b->seconds_wait = sqlite3_column_double(q, 28);
+	b->device = store_col_dup(q, 29, &nomem);
 	if (nomem) {
 		b->n_stories = 0;
 		store_briefing_clear(b);

@@ -134,6 +134,16 @@ static const char *const migrations[] = {
 	/* 3: per-feed item and unread counts (the Feeds and Items views) read
 	 * this index alone instead of every row of the feed */
 	"CREATE INDEX items_feed_read ON items(feed_id, read);",
+	/* 4: the engine's weight passes per briefing (0 / NULL for briefings
+	 * written before, or by another backend) */
+	"ALTER TABLE briefings ADD COLUMN passes INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE briefings ADD COLUMN pass_tokens INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE briefings ADD COLUMN prefill_tokens INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE briefings ADD COLUMN bytes_streamed INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE briefings ADD COLUMN seconds_prefill REAL NOT NULL DEFAULT 0;"
+	"ALTER TABLE briefings ADD COLUMN seconds_decode REAL NOT NULL DEFAULT 0;"
+	"ALTER TABLE briefings ADD COLUMN seconds_wait REAL NOT NULL DEFAULT 0;"
+	"ALTER TABLE briefings ADD COLUMN device TEXT;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

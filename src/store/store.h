@@ -205,6 +205,15 @@ struct store_briefing {
 	char *prompt_hashes;  /* "system=HEX story=HEX ..." */
 	int64_t prompt_tokens, completion_tokens;
 	double seconds_plan, seconds_write, seconds_total;
+	/* the engine's weight passes (one pass = every layer's weights once
+	 * through the compute device); 0 and NULL for other backends */
+	int64_t passes;
+	int64_t pass_tokens;  /* tokens the passes carried: prompt tokens fed + tokens decoded */
+	int64_t prefill_tokens; /* of which prompt tokens */
+	int64_t bytes_streamed; /* weight bytes read from host RAM or the file, not resident */
+	double seconds_prefill, seconds_decode; /* in passes with / without prompt tokens */
+	double seconds_wait;  /* of both, waiting for streamed weights */
+	char *device;         /* where the passes ran: "cpu", "cuda" */
 	char *status;         /* "ok", or "flagged" when an entry or the assessment failed its check */
 	struct store_briefing_story *stories; /* (n_stories) by rank */
 	size_t n_stories;

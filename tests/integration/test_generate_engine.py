@@ -1,9 +1,10 @@
 """briefing generate with the in-process engine backend, end to end through
 the real binary: a 10-story briefing from data/samples/ with the corpus's tiny
 random-weight model (the text is nonsense; structure, storage, provenance and
-batching must hold), the context budget (prompts cut down to fit a small
-context), and, when scripts/fetch-smollm2.sh has installed it, a real small
-instruct model on a two-story briefing.
+batching must hold), the weight passes in the provenance and --verbose, the
+[llm] device and budget settings, the context budget (prompts cut down to
+fit a small context), and, when scripts/fetch-smollm2.sh has installed it, a
+real small instruct model on a two-story briefing.
 
     python3 tests/integration/test_generate_engine.py
 Environment: BRIEFING_SHARED (default ../shared), BRIEFING_BIN.
@@ -71,10 +72,10 @@ class Env:
                 args, p.returncode, check, p.out[-2000:], p.err[-2000:]))
         return p
 
-    def generate(self, model, check=0):
+    def generate(self, model, check=0, extra=("--quiet",)):
         t0 = time.monotonic()
         p = self.b("generate", "--backend", "engine", "--model", model, "--since", SINCE,
-                   "--edition", "evening", "--quiet", check=check)
+                   "--edition", "evening", *extra, check=check)
         p.seconds = time.monotonic() - t0
         return p
 
@@ -93,9 +94,21 @@ class Env:
 def check_briefing(t, e, model, n_stories=None):
     """What every engine briefing must have in the database and in export."""
     rows = e.q("SELECT backend, model, model_hash, prompt_tokens, completion_tokens,"
-               " assessment, status, seconds_write FROM briefings")
+               " assessment, status, seconds_write, passes, pass_tokens, prefill_tokens,"
+               " seconds_prefill, seconds_decode, device FROM briefings")
     t.assertEqual(len(rows), 1)
-    backend, name, mhash, pt, ct, assessment, status, sw = rows[0]
+    (backend, name, mhash, pt, ct, assessment, status, sw, passes, ptok, pre, spre, sdec,
+     device) = rows[0]
+    # the weight passes: every prompt token fed, every token decoded but
+    # each reply's last; a pass carries at least one token
+    t.assertGreater(passes, 0)
+    t.assertGreaterEqual(pre, pt)
+    t.assertGreater(ptok, pre)
+    t.assertLessEqual(ptok - pre, ct)
+    t.assertLessEqual(passes, ptok)
+    t.assertGreater(sdec, 0)
+    t.assertGreaterEqual(spre, 0)
+    t.assertEqual(device, "cpu")
     t.assertEqual(backend, "engine")
     t.assertEqual(name, os.path.basename(model))
     t.assertTrue(mhash and re.fullmatch(r"[0-9a-f]+", mhash), mhash)
@@ -121,6 +134,10 @@ def check_briefing(t, e, model, n_stories=None):
     js = json.loads(e.b("export", "latest", "--format", "json").out)
     t.assertEqual(js["provenance"]["backend"], "engine")
     t.assertEqual(js["provenance"]["model_hash"], mhash)
+    t.assertEqual((js["provenance"]["passes"], js["provenance"]["pass_tokens"],
+                   js["provenance"]["prefill_tokens"], js["provenance"]["device"]),
+                  (passes, ptok, pre, "cpu"))
+    t.assertGreater(js["provenance"]["seconds"]["decode"], 0)
     t.assertEqual(len(js["stories"]), len(entries))
     for s in js["stories"]:
         t.assertTrue(s["sources"])
@@ -170,6 +187,56 @@ class TinyModel(unittest.TestCase):
         self.assertEqual(len(one), len(many))
         for a, b in zip(one, many):
             self.assertEqual(a, b)
+
+    def test_fewer_passes_than_one_a_token(self):
+        """Ten stories decoded together and their prompts packed: far fewer
+        passes than tokens."""
+        passes, ptok = self.batched.q("SELECT passes, pass_tokens FROM briefings")[0]
+        self.assertLess(passes * 4, ptok)
+
+    def test_verbose_and_settings(self):
+        """--verbose ends with the passes; [llm] device, vram_budget and
+        ram_budget are read, and a bad value names its key."""
+        e = Env(config="[llm]\ndevice = cpu\nram_budget = 512M\nvram_budget = 22G\n",
+                max_stories=2)
+        self.addCleanup(e.tmp.cleanup)
+        p = e.generate(TINY, extra=("--verbose",))
+        m = re.search(r"(?m)^engine: (\d+) weight passes for (\d+) tokens \((\d+) prompt \+"
+                      r" (\d+) decoded; ([\d.]+) a pass\); prefill ([\d.]+) s, decode ([\d.]+) s;"
+                      r" device cpu$", p.err)
+        self.assertTrue(m, p.err)
+        passes, ptok, pre = e.q("SELECT passes, pass_tokens, prefill_tokens FROM briefings")[0]
+        self.assertEqual((int(m.group(1)), int(m.group(2)), int(m.group(3))), (passes, ptok, pre))
+        self.assertEqual(int(m.group(4)), ptok - pre)
+        self.assertAlmostEqual(float(m.group(5)), ptok / passes, places=2)
+        # the global -v does the same; without either, no such line
+        p = e.b("-v", "generate", "--backend", "engine", "--model", TINY, "--since", SINCE,
+                "--edition", "evening")
+        self.assertRegex(p.err, r"(?m)^engine: \d+ weight passes for ")
+        p = e.b("generate", "--backend", "engine", "--model", TINY, "--since", SINCE,
+                "--edition", "evening")
+        self.assertNotIn("weight passes", p.err)
+        for conf, key in (("device = tpu", "device"), ("vram_budget = 22X", "vram_budget"),
+                          ("ram_budget = -1G", "ram_budget"), ("ram_budget = 0", "ram_budget")):
+            bad = Env(config="[llm]\n%s\n" % conf, max_stories=1)
+            self.addCleanup(bad.tmp.cleanup)
+            p = bad.generate(TINY, check=3)
+            self.assertIn("[llm] %s" % key, p.err)
+            self.assertEqual(bad.q("SELECT count(*) FROM briefings")[0][0], 0)
+
+    def test_cuda_unusable(self):
+        """device = cuda where there is none: the engine's reason, exit 1,
+        nothing stored."""
+        e = Env(config="[llm]\ndevice = cuda\n", max_stories=1)
+        self.addCleanup(e.tmp.cleanup)
+        p = e.generate(TINY, check=None)
+        if p.returncode == 0:
+            self.assertEqual(e.q("SELECT device FROM briefings")[0][0], "cuda")
+            return
+        self.assertEqual(p.returncode, 1, p.err)
+        self.assertTrue("no CUDA backend" in p.err or "no usable GPU" in p.err, p.err)
+        self.assertIn("nothing was stored", p.err)
+        self.assertEqual(e.q("SELECT count(*) FROM briefings")[0][0], 0)
 
     def test_context_budget(self):
         """A context too small for the full sources and the full entries:

@@ -1,7 +1,9 @@
 /* test_brief_generate — brief_generate end to end on a real database file
  * with the extractive backend: a stored briefing with provenance, the
  * window, dry run, the lock, cancellation and a failing backend (nothing
- * stored), the check flagging an entry, rendering what was stored. */
+ * stored), the check flagging an entry, rendering what was stored; and
+ * with the engine backend and the corpus's tiny model: the weight passes
+ * in the provenance, and the engine's reason when its device is unusable. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -156,7 +158,19 @@ static void test_generate_and_render(void **state)
 		assert_string_equal(b.stories[i].section, "Geopolitics & Chips");
 	}
 	assert_false(util_str_empty(b.assessment));
+	/* no model, no weight passes */
+	assert_int_equal(b.passes, 0);
+	assert_int_equal(b.pass_tokens, 0);
+	assert_true(b.seconds_prefill == 0 && b.seconds_decode == 0);
+	assert_null(b.device);
 	store_briefing_clear(&b);
+
+	char *js = NULL;
+	assert_int_equal(brief_render(f->st, 0, BRIEF_FMT_JSON, &js, &err), BRIEF_OK);
+	assert_non_null(strstr(js, "\"passes\": 0, \"pass_tokens\": 0"));
+	assert_non_null(strstr(js, "\"device\": null"));
+	assert_non_null(strstr(js, "\"prefill\": 0.000, \"decode\": 0.000"));
+	free(js);
 
 	assert_int_equal(brief_render(f->st, 0, BRIEF_FMT_MD, &md, &err), BRIEF_OK);
 	assert_non_null(strstr(md, "## \xf0\x9f\x8c\x90 Geopolitics & Chips"));
@@ -261,15 +275,78 @@ static void test_styles(void **state)
 	assert_int_equal(count_rows(f), 2);
 }
 
+static char model[1200];
+
+/* The engine backend: the briefing's provenance holds its weight passes. */
+static void test_engine_passes(void **state)
+{
+	struct fx *f = *state;
+	struct brief_opts o = opts();
+	int64_t id = 0;
+	char *err = NULL, *js = NULL;
+
+	if (access(model, R_OK))
+		fail_msg("missing %s", model);
+	o.llm.backend = "engine";
+	o.llm.model_path = model;
+	o.llm.threads = 2;
+	int rc = brief_generate(f->st, &o, NULL, NULL, &id, NULL, &err);
+	if (rc)
+		fail_msg("brief_generate: %s", err ? err : "?");
+	struct store_briefing b;
+	assert_int_equal(store_briefing_get(f->st, id, &b), STORE_OK);
+	assert_string_equal(b.backend, "engine");
+	assert_true(b.passes > 0);
+	/* every prompt token and every token decoded after the first went through a pass */
+	assert_true(b.prefill_tokens >= b.prompt_tokens && b.prompt_tokens > 0);
+	assert_true(b.pass_tokens > b.prefill_tokens);
+	assert_true(b.pass_tokens - b.prefill_tokens <= b.completion_tokens);
+	assert_true(b.passes <= b.pass_tokens);
+	assert_true(b.seconds_decode > 0 && b.seconds_prefill >= 0);
+	assert_true(b.seconds_prefill + b.seconds_decode <= b.seconds_total + 0.01);
+	assert_int_equal(b.bytes_streamed, 0);
+	assert_string_equal(b.device, "cpu");
+	char want[64];
+	snprintf(want, sizeof want, "\"passes\": %lld, ", (long long)b.passes);
+	store_briefing_clear(&b);
+	assert_int_equal(brief_render(f->st, id, BRIEF_FMT_JSON, &js, &err), BRIEF_OK);
+	assert_non_null(strstr(js, want));
+	assert_non_null(strstr(js, "\"device\": \"cpu\""));
+	free(js);
+
+	/* a device it cannot use: the engine's reason, nothing stored */
+	o.now = NOW + 3600;
+	o.since = NOW - 86400;
+	o.llm.device = "cuda";
+	rc = brief_generate(f->st, &o, NULL, NULL, &id, NULL, &err);
+	if (rc == BRIEF_OK) {             /* a CUDA build on a GPU machine */
+		assert_int_equal(store_briefing_get(f->st, id, &b), STORE_OK);
+		assert_string_equal(b.device, "cuda");
+		store_briefing_clear(&b);
+		assert_int_equal(count_rows(f), 2);
+	} else {
+		assert_int_equal(rc, BRIEF_ERR_LLM);
+		if (!strstr(err, "no CUDA backend") && !strstr(err, "no usable GPU"))
+			fail_msg("unexpected: %s", err);
+		free(err);
+		assert_int_equal(count_rows(f), 1);
+	}
+	llm_cache_clear();
+}
+
 int main(void)
 {
 	setenv("TZ", "UTC", 1);
+	const char *sh = getenv("BRIEFING_SHARED");
+	snprintf(model, sizeof model, "%s/corpus/engine/tiny-llama3-tied-q4_k_m.gguf",
+		 sh && *sh ? sh : "../shared");
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_generate_and_render, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dry_run_and_since, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lock, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cancel_and_failures, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_styles, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_engine_passes, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

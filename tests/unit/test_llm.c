@@ -1,6 +1,8 @@
 /* test_llm.c — the llm interface: the extractive backend on realistic
  * multi-source data, the JSON reader (with hostile input), the engine
- * backend end to end with a real GGUF file from the corpus, and the openai
+ * backend end to end with a real GGUF file from the corpus (its weight-pass
+ * statistics and its process-wide model cache too), the size parser of
+ * the engine settings, and the openai
  * backend against a loopback server (tests/integration/openai_server.py)
  * speaking the streaming protocol. */
 #include <stdarg.h>
@@ -10,6 +12,8 @@
 #include <cmocka.h>
 
 #include <ctype.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -433,6 +437,332 @@ static void engine_case(const char *file)
 	llm_close(l);
 }
 
+/* Four short greedy stories from the model at path (one llm_complete),
+ * texts into out[4] (caller frees), the call's statistics into *ls. */
+static void four_stories(struct llm *l, char **out, struct llm_stats *ls)
+{
+	static const char *const users[4] = {
+		"Once upon a time", "The little dog", "Lily wanted to", "One day, a big",
+	};
+	struct llm_msg msgs[4][2];
+	struct llm_request reqs[4];
+	struct llm_response res[4];
+	for (int i = 0; i < 4; i++) {
+		msgs[i][0] = (struct llm_msg){ "system", "Tell a story." };
+		msgs[i][1] = (struct llm_msg){ "user", users[i] };
+		reqs[i] = (struct llm_request){ .task = LLM_TASK_STORY, .msgs = msgs[i], .n_msgs = 2,
+			.max_tokens = 16, .temperature = 0 };
+	}
+	assert_int_equal(llm_complete(l, reqs, 4, res, NULL, NULL, NULL), LLM_OK);
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(res[i].err, LLM_OK);
+		out[i] = res[i].text;
+		res[i].text = NULL;
+		llm_response_clear(&res[i]);
+	}
+	assert_int_equal(llm_stats(l, LLM_STATS_LAST, ls), LLM_OK);
+}
+
+static struct llm *engine_open(const char *path)
+{
+	struct llm_config cfg = { .backend = "engine", .model_path = path, .threads = 2, .n_ctx = 256 };
+	struct llm *l = NULL;
+	char *err = NULL;
+	if (llm_open(&cfg, &l, &err) != LLM_OK) {
+		fprintf(stderr, "%s\n", err);
+		fail();
+	}
+	return l;
+}
+
+static void free4(char **t)
+{
+	for (int i = 0; i < 4; i++)
+		free(t[i]);
+}
+
+/* What the passes cost, per call and per handle; packed prompts share a
+ * pass (BRIEFING_ENGINE_NO_PACK=1 feeds them one a pass, same text). */
+static void test_engine_stats(void **st)
+{
+	(void)st;
+	char path[1200];
+	snprintf(path, sizeof path, "%s/stories260K.gguf", corpus);
+	struct llm *l = engine_open(path);
+	struct llm_stats ls, tot;
+	char *a[4], *b[4];
+
+	assert_int_equal(llm_stats(l, LLM_STATS_TOTAL, &tot), LLM_OK);
+	assert_true(tot.passes == 0 && tot.tokens == 0 && !*tot.device);
+	unsetenv("BRIEFING_ENGINE_NO_PACK");
+	four_stories(l, a, &ls);
+	assert_true(ls.passes > 1);
+	assert_true(ls.prefill_tokens > 4 * 3);
+	assert_true(ls.tokens > ls.prefill_tokens);
+	/* every pass after the prompts' carries one token per live story */
+	assert_true(ls.tokens - ls.prefill_tokens <= 4 * 16);
+	assert_true(ls.tokens - ls.prefill_tokens >= ls.passes - 1);
+	assert_true(ls.prefill_seconds >= 0 && ls.decode_seconds > 0);
+	assert_true(ls.wait_seconds == 0 && ls.bytes_streamed == 0);   /* all resident on the CPU */
+	assert_string_equal(ls.device, "cpu");
+	assert_int_equal(llm_stats(l, LLM_STATS_TOTAL, &tot), LLM_OK);
+	assert_true(tot.passes == ls.passes && tot.tokens == ls.tokens);
+
+	setenv("BRIEFING_ENGINE_NO_PACK", "1", 1);
+	struct llm_stats ls2;
+	four_stories(l, b, &ls2);
+	unsetenv("BRIEFING_ENGINE_NO_PACK");
+	for (int i = 0; i < 4; i++)
+		assert_string_equal(a[i], b[i]);
+	/* the same tokens; the four short prompts took one pass packed, four alone */
+	assert_true(ls2.tokens == ls.tokens && ls2.prefill_tokens == ls.prefill_tokens);
+	assert_true(ls2.passes == ls.passes + 3);
+	/* the handle's total is the sum of its calls */
+	assert_int_equal(llm_stats(l, LLM_STATS_TOTAL, &tot), LLM_OK);
+	assert_true(tot.passes == ls.passes + ls2.passes);
+	assert_true(tot.tokens == ls.tokens + ls2.tokens);
+	assert_true(tot.prefill_tokens == 2 * ls.prefill_tokens);
+	free4(a);
+	free4(b);
+
+	assert_int_equal(llm_stats(NULL, LLM_STATS_LAST, &ls), LLM_ERR_CONFIG);
+	assert_int_equal(llm_stats(l, (enum llm_stats_scope)7, &ls), LLM_ERR_CONFIG);
+	llm_close(l);
+
+	/* no passes for the other backends */
+	l = open_backend("extractive");
+	char *t = run_one(l, LLM_TASK_STORY, STORY_DATA);
+	free(t);
+	assert_int_equal(llm_stats(l, LLM_STATS_LAST, &ls), LLM_OK);
+	assert_true(ls.passes == 0 && ls.tokens == 0 && ls.decode_seconds == 0 && !*ls.device);
+	assert_int_equal(llm_stats(l, LLM_STATS_TOTAL, &ls), LLM_OK);
+	assert_true(ls.passes == 0 && !*ls.device);
+	llm_close(l);
+}
+
+/* The model is loaded once per process: open/close twice loads it once,
+ * with the same replies; a second handle open at the same time shares it;
+ * a file changed on disk is loaded again. */
+static void test_engine_cache(void **st)
+{
+	(void)st;
+	char path[1200], copy[1300];
+	snprintf(path, sizeof path, "%s/stories260K.gguf", corpus);
+	llm_cache_clear();
+	unsigned long n0 = llm_engine_loads();
+	struct llm_stats s1, s2, t1, t2;
+	char *a[4], *b[4], *c[4];
+
+	struct llm *l = engine_open(path);
+	assert_int_equal(llm_engine_loads(), n0 + 1);
+	four_stories(l, a, &s1);
+	assert_int_equal(llm_stats(l, LLM_STATS_TOTAL, &t1), LLM_OK);
+	char hash[65];
+	snprintf(hash, sizeof hash, "%s", llm_model_hash(l));
+	llm_close(l);
+
+	l = engine_open(path);                 /* the cached model, its context kept */
+	assert_int_equal(llm_engine_loads(), n0 + 1);
+	assert_string_equal(llm_model_hash(l), hash);
+	assert_string_equal(llm_model_name(l), "stories260K.gguf");
+	assert_int_equal(llm_stats(l, LLM_STATS_TOTAL, &t2), LLM_OK);
+	assert_true(t2.passes == 0);           /* a new handle starts at zero */
+	four_stories(l, b, &s2);
+	for (int i = 0; i < 4; i++)
+		assert_string_equal(a[i], b[i]);
+	assert_int_equal(llm_stats(l, LLM_STATS_TOTAL, &t2), LLM_OK);
+	assert_true(t2.passes == t1.passes && t2.tokens == t1.tokens);
+
+	/* two handles at once: one model, two contexts, the same replies */
+	struct llm *l2 = engine_open(path);
+	assert_int_equal(llm_engine_loads(), n0 + 1);
+	four_stories(l2, c, &s2);
+	for (int i = 0; i < 4; i++)
+		assert_string_equal(a[i], c[i]);
+	free4(c);
+	llm_close(l2);
+	free4(b);
+	llm_close(l);
+
+	/* other settings: the model is shared, the context is not */
+	struct llm_config cfg = { .backend = "engine", .model_path = path, .threads = 1,
+				  .n_ctx = 256, .device = "cpu", .ram_budget = 1u << 30 };
+	char *err = NULL;
+	assert_int_equal(llm_open(&cfg, &l, &err), LLM_OK);
+	four_stories(l, b, &s2);
+	for (int i = 0; i < 4; i++)
+		assert_string_equal(a[i], b[i]);
+	free4(b);
+	llm_close(l);
+	assert_int_equal(llm_engine_loads(), n0 + 1);
+
+	/* a copy of the file, then the copy rewritten: loaded again */
+	const char *td = getenv("TMPDIR");
+	snprintf(copy, sizeof copy, "%s/briefing-llm-cache-%d.gguf", td && *td ? td : "/tmp",
+		 (int)getpid());
+	{
+		FILE *in = fopen(path, "rb"), *out = fopen(copy, "wb");
+		assert_non_null(in);
+		assert_non_null(out);
+		char buf[65536];
+		size_t k;
+		while ((k = fread(buf, 1, sizeof buf, in)) > 0)
+			assert_int_equal(fwrite(buf, 1, k, out), k);
+		fclose(in);
+		assert_int_equal(fclose(out), 0);
+	}
+	l = engine_open(copy);
+	assert_int_equal(llm_engine_loads(), n0 + 2);
+	l2 = engine_open(copy);
+	assert_int_equal(llm_engine_loads(), n0 + 2);
+	llm_close(l2);
+	/* a new modification time: the file may hold other weights now */
+	struct timespec ts[2] = { { 0, UTIME_OMIT }, { 1000000000, 0 } };
+	assert_int_equal(utimensat(AT_FDCWD, copy, ts, 0), 0);
+	l2 = engine_open(copy);                /* l still holds the old one */
+	assert_int_equal(llm_engine_loads(), n0 + 3);
+	four_stories(l2, b, &s2);
+	for (int i = 0; i < 4; i++)
+		assert_string_equal(a[i], b[i]);
+	free4(b);
+	four_stories(l, b, &s2);               /* the old one still works */
+	free4(b);
+	llm_close(l);
+	llm_close(l2);
+	l = engine_open(copy);
+	assert_int_equal(llm_engine_loads(), n0 + 3);
+	llm_close(l);
+	unlink(copy);
+	free4(a);
+	llm_cache_clear();
+	l = engine_open(path);                 /* cleared: loaded again */
+	assert_int_equal(llm_engine_loads(), n0 + 4);
+	llm_close(l);
+	llm_cache_clear();
+}
+
+/* The reader generates in a worker thread: handles opened, used and
+ * closed in several threads at once share one load and agree. */
+struct cache_job {
+	const char *path;
+	char *text[4];
+};
+
+static void *cache_thread(void *arg)
+{
+	struct cache_job *j = arg;
+	for (int round = 0; round < 2; round++) {
+		struct llm_config cfg = { .backend = "engine", .model_path = j->path, .threads = 1,
+					  .n_ctx = 256 };
+		struct llm *l = NULL;
+		char *err = NULL;
+		struct llm_stats ls;
+		if (llm_open(&cfg, &l, &err) != LLM_OK)
+			return "open";
+		if (round)
+			free4(j->text);
+		four_stories(l, j->text, &ls);
+		llm_close(l);
+	}
+	return NULL;
+}
+
+static void test_engine_cache_threads(void **st)
+{
+	(void)st;
+	char path[1200];
+	snprintf(path, sizeof path, "%s/stories260K.gguf", corpus);
+	llm_cache_clear();
+	unsigned long n0 = llm_engine_loads();
+	struct cache_job jobs[3];
+	pthread_t th[3];
+	for (int i = 0; i < 3; i++) {
+		jobs[i].path = path;
+		assert_int_equal(pthread_create(&th[i], NULL, cache_thread, &jobs[i]), 0);
+	}
+	for (int i = 0; i < 3; i++) {
+		void *rv = (void *)1;
+		assert_int_equal(pthread_join(th[i], &rv), 0);
+		assert_null(rv);
+	}
+	assert_int_equal(llm_engine_loads(), n0 + 1);
+	for (int i = 1; i < 3; i++)
+		for (int k = 0; k < 4; k++)
+			assert_string_equal(jobs[0].text[k], jobs[i].text[k]);
+	for (int i = 0; i < 3; i++)
+		free4(jobs[i].text);
+	llm_cache_clear();
+}
+
+/* [llm] device / vram_budget / ram_budget: the sizes the config may hold,
+ * a device the engine does not know, and one it cannot use here. */
+static void test_engine_settings(void **st)
+{
+	(void)st;
+	static const struct { const char *s; uint64_t v; } ok[] = {
+		{ "22G", 22ull << 30 }, { "512M", 512ull << 20 }, { "512m", 512ull << 20 },
+		{ "1.5g", 3ull << 29 }, { "4096", 4096 }, { "100K", 102400 }, { "2GiB", 2ull << 30 },
+		{ "2GB", 2ull << 30 }, { " 2 GiB ", 2ull << 30 }, { "1T", 1ull << 40 },
+		{ "12B", 12 }, { "0.5K", 512 }, { "0", 0 },
+	};
+	static const char *const bad[] = {
+		"", " ", "G", "-1G", "22X", "1.5", "1.G", "2 G B x", "22G extra", "99999999999T",
+		"18446744073709551616", "1e9", "0x10", NULL,
+	};
+	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+		uint64_t v = 7;
+		if (llm_size_parse(ok[i].s, &v) || v != ok[i].v) {
+			fprintf(stderr, "'%s' -> %llu\n", ok[i].s, (unsigned long long)v);
+			fail();
+		}
+	}
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		uint64_t v = 7;
+		if (!llm_size_parse(bad[i], &v) || v != 7) {
+			fprintf(stderr, "'%s' accepted\n", bad[i] ? bad[i] : "(null)");
+			fail();
+		}
+	}
+	assert_int_equal(llm_device_check("auto"), 0);
+	assert_int_equal(llm_device_check("cpu"), 0);
+	assert_int_equal(llm_device_check("cuda"), 0);
+	assert_int_equal(llm_device_check("gpu"), -1);
+	assert_int_equal(llm_device_check(NULL), -1);
+
+	char path[1200];
+	snprintf(path, sizeof path, "%s/stories260K.gguf", corpus);
+	struct llm_config cfg = { .backend = "engine", .model_path = path, .threads = 2,
+				  .n_ctx = 256, .device = "tpu" };
+	struct llm *l = (struct llm *)1;
+	char *err = NULL;
+	assert_int_equal(llm_open(&cfg, &l, &err), LLM_ERR_CONFIG);
+	assert_null(l);
+	assert_non_null(strstr(err, "device 'tpu' unknown: choose auto, cpu or cuda"));
+	free(err);
+
+	/* cuda: the engine's own reason when this build or machine has none */
+	cfg.device = "cuda";
+	assert_int_equal(llm_open(&cfg, &l, &err), LLM_OK);
+	struct llm_msg m[2] = { { "system", "Tell a story." }, { "user", "Once" } };
+	struct llm_request q = { .msgs = m, .n_msgs = 2, .max_tokens = 4, .temperature = 0 };
+	struct llm_response r;
+	int rc = llm_complete(l, &q, 1, &r, NULL, NULL, NULL);
+	struct llm_stats ls;
+	llm_stats(l, LLM_STATS_LAST, &ls);
+	if (rc == LLM_OK) {
+		assert_int_equal(r.err, LLM_OK);     /* a CUDA build on a GPU machine */
+		assert_string_equal(ls.device, "cuda");
+	} else {
+		assert_int_equal(rc, LLM_ERR_CONFIG);
+		assert_int_equal(r.err, LLM_ERR_CONFIG);
+		assert_true(strstr(r.error, "no usable GPU") || strstr(r.error, "no CUDA backend"));
+		assert_true(ls.passes == 0 && !*ls.device);
+	}
+	llm_response_clear(&r);
+	llm_close(l);
+	llm_cache_clear();
+}
+
 static void test_engine_stories(void **st)
 {
 	(void)st;
@@ -671,6 +1001,10 @@ int main(void)
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_engine_stories),
 		cmocka_unit_test(test_engine_qwen2),
+		cmocka_unit_test(test_engine_stats),
+		cmocka_unit_test(test_engine_cache),
+		cmocka_unit_test(test_engine_cache_threads),
+		cmocka_unit_test(test_engine_settings),
 	};
 	const struct CMUnitTest net[] = {
 		cmocka_unit_test(test_openai_stream),

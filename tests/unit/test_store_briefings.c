@@ -1,7 +1,7 @@
 /* test_store_briefings — briefings with stories and provenance, on a real
  * database file: whole-or-nothing insert, get by id / latest, list, the
- * previous window, snapshots that outlive a removed feed, migration from a
- * version-1 database. */
+ * previous window, snapshots that outlive a removed feed, the engine's pass
+ * counts, migration from a version-1 and a version-3 database. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -147,6 +147,66 @@ static void test_insert_get(void **state)
 	assert_int_equal(store_briefing_get(f->st, id + 100, &got), STORE_ERR_NOT_FOUND);
 }
 
+/* The engine's weight passes go in and come back; other backends store
+ * zeros and no device. */
+static void test_passes(void **state)
+{
+	struct fx *f = *state;
+	struct store_briefing b, got;
+	struct store_briefing_story s[2];
+	struct store_briefing_source src[3];
+	int64_t id = 0, id0 = 0;
+
+	make(f, &b, s, src, 5000, 4000);
+	assert_int_equal(store_briefing_insert(f->st, &b, &id0), STORE_OK);
+	b.backend = "engine";
+	b.model = "SmolLM2-135M-Instruct.Q4_1.gguf";
+	b.passes = 42;
+	b.pass_tokens = 5123;
+	b.prefill_tokens = 4100;
+	b.bytes_streamed = (int64_t)3 << 40;   /* beyond 32 bits */
+	b.seconds_prefill = 3.125;
+	b.seconds_decode = 40.25;
+	b.seconds_wait = 0.5;
+	b.device = "cuda";
+	assert_int_equal(store_briefing_insert(f->st, &b, &id), STORE_OK);
+	assert_int_equal(store_briefing_get(f->st, id, &got), STORE_OK);
+	assert_string_equal(got.backend, "engine");
+	assert_int_equal(got.passes, 42);
+	assert_int_equal(got.pass_tokens, 5123);
+	assert_int_equal(got.prefill_tokens, 4100);
+	assert_true(got.bytes_streamed == (int64_t)3 << 40);
+	assert_true(got.seconds_prefill == 3.125);
+	assert_true(got.seconds_decode == 40.25);
+	assert_true(got.seconds_wait == 0.5);
+	assert_string_equal(got.device, "cuda");
+	store_briefing_clear(&got);
+
+	assert_int_equal(store_briefing_get(f->st, id0, &got), STORE_OK);
+	assert_int_equal(got.passes, 0);
+	assert_int_equal(got.pass_tokens, 0);
+	assert_true(got.seconds_decode == 0);
+	assert_null(got.device);
+	store_briefing_clear(&got);
+
+	/* an empty device is no device; the list rows carry the counts too */
+	b.device = "";
+	assert_int_equal(store_briefing_insert(f->st, &b, &id), STORE_OK);
+	struct store_briefing *list = NULL;
+	size_t n = 0;
+	assert_int_equal(store_briefing_list(f->st, 0, &list, &n), STORE_OK);
+	assert_int_equal(n, 3);
+	int seen = 0;
+	for (size_t i = 0; i < n; i++)
+		if (list[i].id == id) {
+			assert_int_equal(list[i].passes, 42);
+			assert_null(list[i].device);
+			seen = 1;
+		}
+	assert_true(seen);
+	store_briefings_free(list, n);
+}
+
 static void test_latest_list_window(void **state)
 {
 	struct fx *f = *state;
@@ -288,6 +348,90 @@ static void test_migrate_from_v1(void **state)
 	store_close(st);
 }
 
+static sqlite3_int64 raw_int(sqlite3 *raw, const char *sql)
+{
+	sqlite3_stmt *q = NULL;
+	assert_int_equal(sqlite3_prepare_v2(raw, sql, -1, &q, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	sqlite3_int64 v = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	return v;
+}
+
+/* A database of schema version 3 (briefings without pass counts, one
+ * stored) gains the columns on open; the old briefing reads with zeros. */
+static void test_migrate_from_v3(void **state)
+{
+	struct fx *f = *state;
+	char path[600];
+	sqlite3 *raw = NULL;
+	struct store *st = NULL;
+	struct store_briefing b, got;
+	struct store_briefing_story s[2];
+	struct store_briefing_source src[3];
+	int64_t id = 0;
+
+	/* today's schema with the version-4 columns taken out is version 3 */
+	snprintf(path, sizeof path, "%s/v3.db", f->dir);
+	assert_int_equal(store_open(path, &st, NULL), STORE_OK);
+	store_close(st);
+	st = NULL;
+	assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(raw,
+		"ALTER TABLE briefings DROP COLUMN passes;"
+		"ALTER TABLE briefings DROP COLUMN pass_tokens;"
+		"ALTER TABLE briefings DROP COLUMN prefill_tokens;"
+		"ALTER TABLE briefings DROP COLUMN bytes_streamed;"
+		"ALTER TABLE briefings DROP COLUMN seconds_prefill;"
+		"ALTER TABLE briefings DROP COLUMN seconds_decode;"
+		"ALTER TABLE briefings DROP COLUMN seconds_wait;"
+		"ALTER TABLE briefings DROP COLUMN device;"
+		"INSERT INTO briefings(created, edition, edition_date, style, backend, model,"
+		" prompt_tokens, completion_tokens, seconds_write, seconds_total)"
+		" VALUES (3000, 'morning', '2026.02.20', 'secretary', 'engine', 'old.gguf',"
+		" 900, 300, 12.5, 13.0);"
+		"PRAGMA user_version = 3;", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(raw_int(raw, "SELECT count(*) FROM pragma_table_info('briefings')"
+				 " WHERE name = 'passes'"), 0);
+	sqlite3_close(raw);
+
+	assert_int_equal(store_open(path, &st, NULL), STORE_OK);
+	assert_int_equal(store_schema_version(st), store_schema_latest());
+	assert_true(store_schema_latest() >= 4);
+	assert_int_equal(store_briefing_get(st, 0, &got), STORE_OK);
+	assert_string_equal(got.model, "old.gguf");
+	assert_int_equal(got.prompt_tokens, 900);
+	assert_true(got.seconds_write == 12.5);
+	assert_int_equal(got.passes, 0);
+	assert_int_equal(got.pass_tokens, 0);
+	assert_int_equal(got.prefill_tokens, 0);
+	assert_true(got.seconds_prefill == 0 && got.seconds_decode == 0);
+	assert_null(got.device);
+	store_briefing_clear(&got);
+
+	/* and a new one keeps its counts next to it */
+	make(f, &b, s, src, 5000, 4000);
+	for (size_t i = 0; i < 3; i++)
+		src[i].item_id = 0;       /* this database has no items */
+	b.backend = "engine";
+	b.passes = 7;
+	b.pass_tokens = 700;
+	b.device = "cpu";
+	assert_int_equal(store_briefing_insert(st, &b, &id), STORE_OK);
+	assert_int_equal(store_briefing_get(st, id, &got), STORE_OK);
+	assert_int_equal(got.passes, 7);
+	assert_int_equal(got.pass_tokens, 700);
+	assert_string_equal(got.device, "cpu");
+	store_briefing_clear(&got);
+	store_close(st);
+
+	assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
+	assert_int_equal(raw_int(raw, "PRAGMA user_version"), store_schema_latest());
+	assert_int_equal(raw_int(raw, "SELECT count(*) FROM briefings WHERE passes = 0"
+				 " AND device IS NULL"), 1);
+	sqlite3_close(raw);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -296,6 +440,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_all_or_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_snapshot_outlives_feed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrate_from_v1, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_passes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migrate_from_v3, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
