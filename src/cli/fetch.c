@@ -22,6 +22,9 @@
 
 static volatile int fetch_cancel;
 
+/* The first SIGINT or SIGTERM stops the run: transfers are dropped, a parse
+ * under way gives up, feeds already stored stay stored. The handler is
+ * installed with SA_RESETHAND, so a second one kills at once. */
 static void on_signal(int sig)
 {
 	(void)sig;
@@ -234,6 +237,7 @@ int cli_fetch_main(const struct cli_global *g, int argc, char **argv)
 	struct sigaction sa, old_int, old_term;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
+	sa.sa_flags = SA_RESETHAND;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);

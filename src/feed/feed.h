@@ -66,9 +66,20 @@ struct feed_doc {
 
 /* Parse a feed from memory. base_url (may be NULL) resolves relative links;
  * http_charset (may be NULL) is the charset from Content-Type, which wins
- * over the XML declaration. No network access, no entity expansion.
+ * over the XML declaration. No network access and no external entities;
+ * internal ones are expanded within a budget (64 KiB of entity text per
+ * document).
  * Ill-formed XML is recovered where possible (well_formed = 0, error set).
- * On success *out is a new doc (free with feed_doc_free). */
+ * On success *out is a new doc (free with feed_doc_free).
+ *
+ * Bounded, whatever the bytes or their DTD: parsing N bytes takes O(N) time
+ * and memory, and the doc's strings hold at most FEED_PARSE_OUT_MAX(N)
+ * bytes in all. What would pass a bound (entity text past the budget, an
+ * attribute value over 64 KiB, values copied or resolved past 8 N bytes, a
+ * start tag with more than 256 attributes, more than 256 namespaces in
+ * scope) is dropped, and the doc says so (well_formed = 0, error set). The
+ * same holds for feed_opml_parse. */
+#define FEED_PARSE_OUT_MAX(n) ((size_t)8 * (n) + ((size_t)1 << 20))
 int feed_parse_buffer(const char *buf, size_t len, const char *base_url,
 		      const char *http_charset, struct feed_doc **out);
 /* The same, and when the result is FEED_ERR_PARSE or FEED_ERR_NOT_FEED,
@@ -77,6 +88,13 @@ int feed_parse_buffer(const char *buf, size_t len, const char *base_url,
  * rdf:RDF or feed"); caller frees. */
 int feed_parse_buffer_ex(const char *buf, size_t len, const char *base_url,
 			 const char *http_charset, struct feed_doc **out, char **errmsg);
+/* feed_parse_buffer_ex that gives up, returning FEED_ERR_CANCELLED with
+ * *out NULL, once *cancel or *stop (either may be NULL) is non-zero: seen
+ * between its stages, at every element and text libxml2 reads, and between
+ * entries. feed_update_run parses this way with its cancel flags. */
+int feed_parse_buffer_cancellable(const char *buf, size_t len, const char *base_url,
+				  const char *http_charset, volatile int *cancel, volatile int *stop,
+				  struct feed_doc **out, char **errmsg);
 void feed_doc_free(struct feed_doc *doc);
 
 /* ---- HTML to text (html.c) ----------------------------------------------
@@ -109,7 +127,10 @@ struct feed_opml_entry {
 };
 /* Parse OPML 1.0/2.0; nested outlines flattened (category = parent title).
  * Entries without xmlUrl are skipped. *out (array, free with
- * feed_opml_free). FEED_ERR_PARSE if there is no opml/body. */
+ * feed_opml_free). FEED_ERR_PARSE if there is no opml/body. Bounded as
+ * feed_parse_buffer is: O(len) time and memory, at most
+ * FEED_PARSE_OUT_MAX(len) bytes of strings (a value past a budget is
+ * dropped: an entry whose xmlUrl is dropped is skipped). */
 int feed_opml_parse(const char *buf, size_t len, struct feed_opml_entry **out, size_t *n);
 /* The same; on FEED_ERR_PARSE *errmsg (if errmsg is non-NULL) says why
  * ("no <body> in <opml>", "root element <x> is not opml", "line 3: ...");
@@ -219,7 +240,8 @@ struct feed_update_opts {
 };
 /* Returns FEED_OK when the run completed (individual feed errors are
  * counted in the final progress, *out if non-NULL), FEED_ERR_CANCELLED when
- * opts->fetch.cancel stopped it (feeds finished so far are stored),
+ * opts->fetch.cancel stopped it, even in the middle of a feed's parse
+ * (feeds finished so far are stored),
  * FEED_ERR_STORE when the database refused a write (the run stops there),
  * FEED_ERR_ARG for an id that is not a feed. */
 int feed_update_run(struct store *st, const struct feed_update_opts *opts,

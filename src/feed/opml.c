@@ -1,6 +1,9 @@
 /* opml.c — read OPML 1.0/2.0 subscription lists (nested outlines flattened,
- * the enclosing outline naming the category) and write OPML 2.0. Parsed
- * with the same libxml2 settings as feeds: no network, no entities. */
+ * the enclosing outline naming the category) and write OPML 2.0. Read
+ * through xml.c like feeds: no network, internal entities expanded within
+ * the document's budget, and each copy of a folder's name into the feeds
+ * below it paid for from that budget, so a list of N bytes costs O(N) time
+ * and memory and yields at most FEED_PARSE_OUT_MAX(N) bytes of strings. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,7 +11,6 @@
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
-#include <libxml/xmlerror.h>
 
 #include "feed/feed.h"
 #include "feed/feed_int.h"
@@ -18,16 +20,30 @@ struct list {
 	struct feed_opml_entry *e;
 	size_t n, cap;
 	int nomem;
+	struct feed_xml *x;
 };
 
-static char *attr(xmlNodePtr n, const char *name)
+/* An attribute in no namespace, tidied to one line; NULL when absent,
+ * empty or over budget. */
+static char *attr(struct list *l, xmlNodePtr n, const char *name)
 {
-	xmlChar *v = xmlGetProp(n, (const xmlChar *)name);
+	char *v = feed_xml_attr(l->x, n, name, NULL, 0);
 	if (!v)
 		return NULL;
-	char *t = feed_text_tidy((const char *)v, strlen((const char *)v), 1);
-	xmlFree(v);
-	return t; /* NULL when empty */
+	char *t = feed_text_tidy(v, strlen(v), 1);
+	free(v);
+	return t;
+}
+
+/* A copy of a folder's name for a feed inside it, paid for. */
+static char *copy_paid(struct list *l, const char *s, xmlNodePtr at)
+{
+	if (!s || feed_xml_charge(l->x, strlen(s), (int)xmlGetLineNo(at)) < 0)
+		return NULL;
+	char *t = util_strdup(s);
+	if (!t)
+		l->nomem = 1;
+	return t;
 }
 
 static int is_named(xmlNodePtr n, const char *name)
@@ -40,9 +56,9 @@ static void walk(struct list *l, xmlNodePtr parent, const char *category, int de
 	for (xmlNodePtr k = parent->children; k && !l->nomem; k = k->next) {
 		if (!is_named(k, "outline"))
 			continue;
-		char *url = attr(k, "xmlUrl");
+		char *url = attr(l, k, "xmlUrl");
 		if (!url)
-			url = attr(k, "xmlurl");
+			url = attr(l, k, "xmlurl");
 		if (url) {
 			if (l->n == l->cap) {
 				size_t nc = l->cap ? l->cap * 2 : 16;
@@ -58,15 +74,15 @@ static void walk(struct list *l, xmlNodePtr parent, const char *category, int de
 			struct feed_opml_entry *e = &l->e[l->n++];
 			memset(e, 0, sizeof(*e));
 			e->url = url;
-			e->title = attr(k, "title");
+			e->title = attr(l, k, "title");
 			if (!e->title)
-				e->title = attr(k, "text");
-			e->site = attr(k, "htmlUrl");
+				e->title = attr(l, k, "text");
+			e->site = attr(l, k, "htmlUrl");
 			if (category) {
-				e->category = util_strdup(category);
+				e->category = copy_paid(l, category, k);
 			} else {
 				/* OPML 2.0 category attribute: "a,b" or "/a/b" */
-				char *cat = attr(k, "category");
+				char *cat = attr(l, k, "category");
 				if (cat) {
 					char *comma = strchr(cat, ',');
 					if (comma)
@@ -74,7 +90,7 @@ static void walk(struct list *l, xmlNodePtr parent, const char *category, int de
 					char *p = cat;
 					while (*p == '/')
 						p++;
-					e->category = *p ? util_strdup(p) : NULL;
+					e->category = *p ? copy_paid(l, p, k) : NULL;
 					free(cat);
 				}
 			}
@@ -85,27 +101,13 @@ static void walk(struct list *l, xmlNodePtr parent, const char *category, int de
 			continue;
 		}
 		/* a folder: newsboat and most readers name it by text first */
-		char *name = attr(k, "text");
+		char *name = attr(l, k, "text");
 		if (!name)
-			name = attr(k, "title");
+			name = attr(l, k, "title");
 		if (depth < 64)
 			walk(l, k, name ? name : category, depth + 1);
 		free(name);
 	}
-}
-
-static void on_xml_error(void *user, xmlErrorPtr e)
-{
-	xmlParserCtxtPtr pc = user;
-	struct feed_note *note = pc ? pc->_private : NULL;
-	if (note && e && e->level >= XML_ERR_ERROR)
-		feed_note(note, e->line, e->message ? e->message : "XML error");
-}
-
-static void silent_generic(void *ctx, const char *msg, ...)
-{
-	(void)ctx;
-	(void)msg;
 }
 
 int feed_opml_parse(const char *buf, size_t len, struct feed_opml_entry **out, size_t *n)
@@ -137,27 +139,17 @@ int feed_opml_parse_ex(const char *buf, size_t len, struct feed_opml_entry **out
 		else
 			break;
 	}
-	feed_xml_init();
-	xmlParserCtxtPtr pc = xmlNewParserCtxt();
-	if (!pc) {
-		free(text);
+	struct feed_note note = { 0 };
+	struct feed_xml x;
+	feed_xml_begin(&x, len, &note);
+	xmlDocPtr doc = feed_xml_read(&x, start, strlen(start), 0);
+	free(text);
+	if (x.nomem) {
+		if (doc)
+			xmlFreeDoc(doc);
+		free(note.msg);
 		return FEED_ERR_NOMEM;
 	}
-	struct feed_note note = { 0 };
-	pc->_private = &note;
-	if (pc->sax) {
-		pc->sax->initialized = XML_SAX2_MAGIC;
-		pc->sax->serror = on_xml_error;
-	}
-	xmlGenericErrorFunc old_generic = xmlGenericError;
-	void *old_ctx = xmlGenericErrorContext;
-	xmlSetGenericErrorFunc(NULL, silent_generic);
-	xmlDocPtr doc = xmlCtxtReadMemory(pc, start, (int)strlen(start), NULL, "UTF-8",
-					  XML_PARSE_NONET | XML_PARSE_RECOVER | XML_PARSE_IGNORE_ENC |
-					  XML_PARSE_NOWARNING | XML_PARSE_NOERROR);
-	xmlSetGenericErrorFunc(old_ctx, old_generic);
-	xmlFreeParserCtxt(pc);
-	free(text);
 
 	int rc = FEED_OK;
 	xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
@@ -168,7 +160,7 @@ int feed_opml_parse_ex(const char *buf, size_t len, struct feed_opml_entry **out
 				body = k;
 				break;
 			}
-	struct list l = { 0 };
+	struct list l = { .x = &x };
 	if (!body) {
 		rc = FEED_ERR_PARSE;
 		if (errmsg) {
@@ -181,7 +173,7 @@ int feed_opml_parse_ex(const char *buf, size_t len, struct feed_opml_entry **out
 		}
 	} else {
 		walk(&l, body, NULL, 0);
-		if (l.nomem) {
+		if (l.nomem || x.nomem) {
 			feed_opml_free(l.e, l.n);
 			rc = FEED_ERR_NOMEM;
 		} else {

@@ -2,21 +2,21 @@
  * format-neutral struct feed_doc.
  *
  * decode.c first turns the bytes into valid UTF-8 with the entities libxml2
- * would lose rewritten; then libxml2 builds a tree with XML_PARSE_NONET |
- * XML_PARSE_RECOVER and no entity substitution or DTD loading, its errors
- * going to a structured handler on the parser context (never stderr). The
- * tree walk maps elements by namespace and local name onto our fields. */
+ * would lose rewritten; then xml.c has libxml2 build a tree (no network, no
+ * entity substitution or DTD loading, errors collected, never printed) and
+ * reads values back from it within the document's budgets. The tree walk
+ * maps elements by namespace and local name onto our fields; whatever it
+ * derives beyond what xml.c reads (resolved URLs, copies of the feed's
+ * author) it pays for from the same budget, so a document of N bytes costs
+ * O(N) time and memory and yields at most FEED_PARSE_OUT_MAX(N) bytes. */
 #include <ctype.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include <libxml/entities.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
-#include <libxml/xmlerror.h>
 
 #include "feed/feed.h"
 #include "feed/feed_int.h"
@@ -55,24 +55,18 @@ const char *feed_format_name(enum feed_format f)
 	return "unknown";
 }
 
-static pthread_once_t xml_once = PTHREAD_ONCE_INIT;
-
-static void xml_init(void)
-{
-	xmlInitParser();
-}
-
-void feed_xml_init(void)
-{
-	pthread_once(&xml_once, xml_init);
-}
-
 /* ---- parse state --------------------------------------------------------- */
 
-/* Internal entities declared in the document are expanded (one level, their
- * literal replacement text) up to this many bytes per document; nothing is
- * ever expanded recursively, so entity bombs stay small. */
-#define ENTITY_BUDGET (64 * 1024)
+/* The xml:base in scope at the elements most recently asked about, so that
+ * a base is resolved once per element, not once per link below it. */
+#define BASE_CACHE 8
+
+struct base_slot {
+	const xmlNode *node;
+	char *base;           /* resolved, absolute; NULL = none */
+	int inherit;          /* its own xml:base could not be paid for: look above it */
+	unsigned long used;
+};
 
 struct ctx {
 	struct feed_doc *doc;
@@ -80,23 +74,16 @@ struct ctx {
 	xmlDocPtr xdoc;
 	int atom;             /* the feed is Atom (core elements in the Atom namespaces) */
 	const char *root_ns;  /* the root element's namespace: its children are core too */
-	size_t ent_budget;
 	struct feed_note note; /* the first error, and whether memory ran out */
+	struct feed_xml x;    /* budgets and the libxml2 guards */
+	struct base_slot bases[BASE_CACHE];
+	unsigned long tick;
 };
 
-static void on_xml_error(void *user, xmlErrorPtr e)
+/* Stop reading: memory ran out, or a cancel flag is set. */
+static int stopped(struct ctx *c)
 {
-	xmlParserCtxtPtr pc = user;
-	struct ctx *c = pc ? pc->_private : NULL;
-	if (!c || !e || e->level < XML_ERR_ERROR)
-		return;
-	feed_note(&c->note, e->line, e->message ? e->message : "XML error");
-}
-
-static void silent_generic(void *ctx, const char *msg, ...)
-{
-	(void)ctx;
-	(void)msg;
+	return c->note.nomem || c->x.nomem || feed_xml_cancelled(&c->x);
 }
 
 /* ---- namespaces and nodes ------------------------------------------------ */
@@ -192,72 +179,21 @@ static int is_el(xmlNodePtr n, enum ns want, const char *name)
 	return ns == want && !strcmp(local, name);
 }
 
-static char *get_attr(xmlNodePtr n, const char *name)
+/* An attribute's value (in no namespace, else the first in any namespace
+ * with that local name), entities expanded within the budgets; caller
+ * frees. DTD defaults never apply. */
+static char *get_attr(struct ctx *c, xmlNodePtr n, const char *name)
 {
-	xmlChar *v = xmlGetProp(n, (const xmlChar *)name);
-	if (!v) {
-		/* attributes in a namespace (rdf:about) or an undeclared prefix */
-		for (xmlAttrPtr a = n->properties; a; a = a->next) {
-			const char *an = (const char *)a->name;
-			const char *colon = strchr(an, ':');
-			if (!strcmp(an, name) || (colon && !strcmp(colon + 1, name))) {
-				v = xmlNodeGetContent((xmlNodePtr)a);
-				break;
-			}
-		}
-	}
-	if (!v)
-		return NULL;
-	char *s = util_strdup((const char *)v);
-	xmlFree(v);
-	return s;
+	return feed_xml_attr(&c->x, n, name, NULL, 1);
 }
 
 /* ---- text collection ------------------------------------------------------ */
 
-static void put_entity(struct ctx *c, struct util_buf *b, xmlNodePtr n, int escape)
+/* All character data below n (internal entities expanded within the
+ * budgets). 0, or -1 when it cannot be paid for (the value is dropped). */
+static int collect_text(struct ctx *c, xmlNodePtr n, struct util_buf *b)
 {
-	xmlEntityPtr ent = xmlGetDocEntity(c->xdoc, n->name);
-	if (!ent || ent->etype != XML_INTERNAL_GENERAL_ENTITY || !ent->content)
-		return; /* external entities are never read */
-	size_t len = strlen((const char *)ent->content);
-	if (len > c->ent_budget)
-		return;
-	c->ent_budget -= len;
-	if (escape) {
-		for (const char *p = (const char *)ent->content; *p; p++) {
-			if (*p == '<')
-				c->note.nomem |= util_buf_puts(b, "&lt;") < 0;
-			else if (*p == '&' && !strchr(p, ';'))
-				c->note.nomem |= util_buf_puts(b, "&amp;") < 0;
-			else
-				c->note.nomem |= util_buf_putc(b, *p) < 0;
-		}
-	} else {
-		c->note.nomem |= util_buf_append(b, ent->content, len) < 0;
-	}
-}
-
-/* All character data below n (not entering entity content). */
-static void collect_text(struct ctx *c, xmlNodePtr n, struct util_buf *b)
-{
-	for (xmlNodePtr k = n->children; k; k = k->next) {
-		switch (k->type) {
-		case XML_TEXT_NODE:
-		case XML_CDATA_SECTION_NODE:
-			if (k->content)
-				c->note.nomem |= util_buf_puts(b, (const char *)k->content) < 0;
-			break;
-		case XML_ENTITY_REF_NODE:
-			put_entity(c, b, k, 0);
-			break;
-		case XML_ELEMENT_NODE:
-			collect_text(c, k, b);
-			break;
-		default:
-			break;
-		}
-	}
+	return feed_xml_text(&c->x, b, n->children, 1) == 0 ? 0 : -1;
 }
 
 static void put_escaped(struct ctx *c, struct util_buf *b, const char *s)
@@ -280,12 +216,16 @@ static void serialize_children(struct ctx *c, xmlNodePtr n, struct util_buf *b, 
 		switch (k->type) {
 		case XML_TEXT_NODE:
 		case XML_CDATA_SECTION_NODE:
-			if (k->content)
-				put_escaped(c, b, (const char *)k->content);
+		case XML_ENTITY_REF_NODE: {
+			/* the text, paid for, then escaped (markup inside an
+			 * entity is read as its text) */
+			struct util_buf t;
+			util_buf_init(&t);
+			if (feed_xml_text(&c->x, &t, k, 0) == 0 && t.len)
+				put_escaped(c, b, util_buf_cstr(&t));
+			util_buf_free(&t);
 			break;
-		case XML_ENTITY_REF_NODE:
-			put_entity(c, b, k, 1);
-			break;
+		}
 		case XML_ELEMENT_NODE: {
 			static const char *const voids[] = {
 				"area", "base", "br", "col", "embed", "hr", "img", "input",
@@ -319,12 +259,15 @@ static int has_element_child(xmlNodePtr n)
 	return 0;
 }
 
-/* The raw text of n, trimmed; NULL when empty. */
+/* The raw text of n, trimmed; NULL when empty or over budget. */
 static char *node_text(struct ctx *c, xmlNodePtr n)
 {
 	struct util_buf b;
 	util_buf_init(&b);
-	collect_text(c, n, &b);
+	if (collect_text(c, n, &b) < 0) {
+		util_buf_free(&b);
+		return NULL;
+	}
 	char *s = util_buf_steal(&b);
 	if (!s)
 		return NULL;
@@ -439,10 +382,10 @@ static char *content_of(struct ctx *c, xmlNodePtr n, enum ctype ct, int single_l
 }
 
 /* Atom's type (and Atom 0.3's mode) attributes. */
-static enum ctype atom_ctype(xmlNodePtr n, int *b64)
+static enum ctype atom_ctype(struct ctx *c, xmlNodePtr n, int *b64)
 {
-	char *type = get_attr(n, "type");
-	char *mode = get_attr(n, "mode");
+	char *type = get_attr(c, n, "type");
+	char *mode = get_attr(c, n, "mode");
 	enum ctype ct = CT_TEXT;
 	*b64 = 0;
 	if (type) {
@@ -478,25 +421,82 @@ static enum ctype atom_ctype(xmlNodePtr n, int *b64)
 
 /* ---- links and dates --------------------------------------------------- */
 
-/* xml:base in scope at n, resolved against the feed URL. Caller frees. */
-static char *node_base(struct ctx *c, xmlNodePtr n)
+/* Resolve ref against base, paying for the result (at most the two
+ * lengths and a few separators). NULL when over budget; caller frees. */
+static char *resolve_paid(struct ctx *c, const char *base, const char *ref, xmlNodePtr at)
 {
-	xmlChar *bases[64];
-	int k = 0;
-	for (xmlNodePtr p = n; p && p->type == XML_ELEMENT_NODE; p = p->parent) {
-		xmlChar *b = xmlGetNsProp(p, (const xmlChar *)"base", XML_XML_NAMESPACE);
-		if (b) {
-			if (k < 64)
-				bases[k++] = b;
-			else
-				xmlFree(b);
+	size_t n = (base ? strlen(base) : 0) + strlen(ref) + 8;
+	if (feed_xml_charge(&c->x, n, (int)xmlGetLineNo(at)) < 0)
+		return NULL;
+	return feed_url_resolve(base, ref);
+}
+
+static struct base_slot *base_cached(struct ctx *c, const xmlNode *n)
+{
+	for (int i = 0; i < BASE_CACHE; i++)
+		if (c->bases[i].node == n) {
+			c->bases[i].used = ++c->tick;
+			return &c->bases[i];
 		}
+	return NULL;
+}
+
+/* Remember base (owned) as the base in scope at n, in the least recently
+ * used slot other than the one holding in_use (a base still being used). */
+static void base_remember(struct ctx *c, const xmlNode *n, char *base, int inherit,
+			  const char *in_use)
+{
+	struct base_slot *s = NULL;
+	for (int i = 0; i < BASE_CACHE; i++)
+		if ((!in_use || c->bases[i].base != in_use) && (!s || c->bases[i].used < s->used))
+			s = &c->bases[i];
+	free(s->base);
+	s->node = n;
+	s->base = base;
+	s->inherit = inherit;
+	s->used = ++c->tick;
+}
+
+/* The xml:base in scope at n: every xml:base from the root down, resolved
+ * against the feed URL; NULL if none. Borrowed (the feed URL or a cache
+ * slot, valid until the next call) unless *own is set, which the caller
+ * frees. Only elements with an xml:base of their own are cached, so a
+ * channel's base is resolved once for all its items, and an item without
+ * one costs nothing to look through. */
+static const char *node_base(struct ctx *c, xmlNodePtr n, char **own)
+{
+	const xmlNode *chain[64];
+	int k = 0;
+	const char *cur = c->base_url;
+	*own = NULL;
+	for (const xmlNode *p = n; p && p->type == XML_ELEMENT_NODE && k < 64; p = p->parent) {
+		struct base_slot *s = base_cached(c, p);
+		if (s && s->inherit)
+			continue;
+		if (s) {
+			cur = s->base;
+			break;
+		}
+		chain[k++] = p;
 	}
-	char *cur = util_strdup(c->base_url);
+	/* top down; the slot cur is in is never the one evicted */
 	for (int i = k - 1; i >= 0; i--) {
-		char *next = feed_url_resolve(cur, (const char *)bases[i]);
-		xmlFree(bases[i]);
-		free(cur);
+		char *b = feed_xml_attr(&c->x, chain[i], "base", (const char *)XML_XML_NAMESPACE, 0);
+		if (!b)
+			continue;
+		char *next = resolve_paid(c, cur, b, (xmlNodePtr)chain[i]);
+		free(b);
+		if (!next) {
+			/* over budget: the base around it stays, and it is not
+			 * read again */
+			if (chain[i] != n)
+				base_remember(c, chain[i], NULL, 1, cur);
+			continue;
+		}
+		if (chain[i] == n)
+			*own = next;
+		else
+			base_remember(c, chain[i], next, 0, cur);
 		cur = next;
 	}
 	return cur;
@@ -506,9 +506,10 @@ static char *resolve_at(struct ctx *c, xmlNodePtr n, const char *ref)
 {
 	if (!ref)
 		return NULL;
-	char *base = node_base(c, n);
-	char *r = feed_url_resolve(base, ref);
-	free(base);
+	char *own;
+	const char *base = node_base(c, n, &own);
+	char *r = resolve_paid(c, base, ref, n);
+	free(own);
 	if (r) {
 		char *t = feed_text_tidy(r, strlen(r), 1);
 		free(r);
@@ -538,10 +539,10 @@ static int64_t node_date(struct ctx *c, xmlNodePtr n)
 }
 
 /* Score an Atom link as the "alternate" one: -1 not an alternate. */
-static int link_score(xmlNodePtr n)
+static int link_score(struct ctx *c, xmlNodePtr n)
 {
-	char *rel = get_attr(n, "rel");
-	char *type = get_attr(n, "type");
+	char *rel = get_attr(c, n, "rel");
+	char *type = get_attr(c, n, "type");
 	int score = -1;
 	if (!rel || !strcasecmp(rel, "alternate") ||
 	    !strcasecmp(rel, "http://www.iana.org/assignments/relation/alternate")) {
@@ -562,9 +563,9 @@ static char *atom_link(struct ctx *c, xmlNodePtr parent)
 	for (xmlNodePtr k = parent->children; k; k = k->next) {
 		if (!is_el(k, NS_ATOM10, "link") && !(c->atom && is_core(c, k, "link")))
 			continue;
-		int s = link_score(k);
+		int s = link_score(c, k);
 		if (s > best_score) {
-			char *href = get_attr(k, "href");
+			char *href = get_attr(c, k, "href");
 			if (href && !util_str_empty(href)) {
 				best = k;
 				best_score = s;
@@ -574,7 +575,7 @@ static char *atom_link(struct ctx *c, xmlNodePtr parent)
 	}
 	if (!best)
 		return NULL;
-	char *href = get_attr(best, "href");
+	char *href = get_attr(c, best, "href");
 	char *r = resolve_at(c, best, href);
 	free(href);
 	return r;
@@ -664,18 +665,18 @@ static void entry_atom(struct ctx *c, xmlNodePtr item, struct feed_entry *e, con
 			continue;
 		int b64;
 		if (is_core(c, k, "title")) {
-			enum ctype ct = atom_ctype(k, &b64);
+			enum ctype ct = atom_ctype(c, k, &b64);
 			set_once(&e->title, content_of(c, k, ct, 1, b64));
 		} else if (is_core(c, k, "id")) {
 			set_once(&e->guid, text_line(c, k));
 		} else if (is_core(c, k, "author")) {
 			set_once(&e->author, atom_person(c, k));
 		} else if (is_core(c, k, "summary")) {
-			enum ctype ct = atom_ctype(k, &b64);
+			enum ctype ct = atom_ctype(c, k, &b64);
 			set_once(&e->summary, content_of(c, k, ct, 0, b64));
 		} else if (is_core(c, k, "content")) {
-			char *src = get_attr(k, "src");
-			enum ctype ct = atom_ctype(k, &b64);
+			char *src = get_attr(c, k, "src");
+			enum ctype ct = atom_ctype(c, k, &b64);
 			if (!src)
 				set_once(&e->content, content_of(c, k, ct, 0, b64));
 			free(src);
@@ -694,7 +695,10 @@ static void entry_atom(struct ctx *c, xmlNodePtr item, struct feed_entry *e, con
 	if (!e->published)
 		e->published = created;
 	e->link = atom_link(c, item);
-	if (!e->author && feed_author)
+	/* the feed's author, copied to each entry without one, is paid for
+	 * each time: a long one over many entries runs out */
+	if (!e->author && feed_author &&
+	    feed_xml_charge(&c->x, strlen(feed_author), (int)xmlGetLineNo(item)) == 0)
 		e->author = util_strdup(feed_author);
 }
 
@@ -711,7 +715,7 @@ static void entry_rss(struct ctx *c, xmlNodePtr item, struct feed_entry *e)
 		} else if (is_core(c, k, "link")) {
 			set_once(&e->link, link_text(c, k));
 		} else if (is_core(c, k, "guid")) {
-			char *pl = get_attr(k, "isPermaLink");
+			char *pl = get_attr(c, k, "isPermaLink");
 			if (pl && !strcasecmp(util_str_trim(pl), "false"))
 				permalink = 0;
 			free(pl);
@@ -748,11 +752,11 @@ static void entry_rss(struct ctx *c, xmlNodePtr item, struct feed_entry *e)
 			set_date(&e->updated, node_date(c, k));
 		} else if (is_el(k, NS_ATOM10, "summary")) {
 			int b64;
-			enum ctype ct = atom_ctype(k, &b64);
+			enum ctype ct = atom_ctype(c, k, &b64);
 			set_once(&e->summary, content_of(c, k, ct, 0, b64));
 		} else if (is_el(k, NS_ATOM10, "content")) {
 			int b64;
-			enum ctype ct = atom_ctype(k, &b64);
+			enum ctype ct = atom_ctype(c, k, &b64);
 			set_once(&e->content, content_of(c, k, ct, 0, b64));
 		} else if (is_el(k, NS_DC, "title") || is_el(k, NS_MEDIA, "title")) {
 			set_once(&alt_title, content_of(c, k, CT_GUESS, 1, 0));
@@ -778,7 +782,7 @@ static void entry_rss(struct ctx *c, xmlNodePtr item, struct feed_entry *e)
 		e->link = atom_link(c, item);
 	if (!e->guid) {
 		/* RSS 1.0 / 0.90 items are named by rdf:about */
-		char *about = get_attr(item, "about");
+		char *about = get_attr(c, item, "about");
 		if (about && !util_str_empty(about)) {
 			e->guid = feed_text_tidy(about, strlen(about), 1);
 			permalink = 0;
@@ -799,15 +803,15 @@ static void feed_atom(struct ctx *c, xmlNodePtr feed)
 	for (xmlNodePtr k = feed->children; k; k = k->next)
 		if (is_core(c, k, "author"))
 			set_once(&author, atom_person(c, k));
-	for (xmlNodePtr k = feed->children; k && !c->note.nomem; k = k->next) {
+	for (xmlNodePtr k = feed->children; k && !stopped(c); k = k->next) {
 		if (k->type != XML_ELEMENT_NODE)
 			continue;
 		int b64;
 		if (is_core(c, k, "title")) {
-			enum ctype ct = atom_ctype(k, &b64);
+			enum ctype ct = atom_ctype(c, k, &b64);
 			set_once(&d->title, content_of(c, k, ct, 1, b64));
 		} else if (is_core(c, k, "subtitle") || is_core(c, k, "tagline")) {
-			enum ctype ct = atom_ctype(k, &b64);
+			enum ctype ct = atom_ctype(c, k, &b64);
 			set_once(&d->description, content_of(c, k, ct, 0, b64));
 		} else if (is_core(c, k, "entry")) {
 			if (grow_entries(c, &cap) < 0) {
@@ -826,7 +830,7 @@ static void feed_atom(struct ctx *c, xmlNodePtr feed)
 static void add_rss_items(struct ctx *c, xmlNodePtr parent, size_t *cap)
 {
 	struct feed_doc *d = c->doc;
-	for (xmlNodePtr k = parent->children; k && !c->note.nomem; k = k->next) {
+	for (xmlNodePtr k = parent->children; k && !stopped(c); k = k->next) {
 		if (!is_core(c, k, "item"))
 			continue;
 		if (grow_entries(c, cap) < 0) {
@@ -892,7 +896,7 @@ static enum feed_format detect_format(struct ctx *c, xmlNodePtr root)
 		return FEED_FMT_RSS10;
 	}
 	if (!strcmp(local, "rss") || !strcmp(local, "channel")) {
-		char *v = get_attr(root, "version");
+		char *v = get_attr(c, root, "version");
 		enum feed_format f = FEED_FMT_RSS20;
 		if (v) {
 			util_str_trim(v);
@@ -933,8 +937,9 @@ void feed_doc_free(struct feed_doc *d)
 	free(d);
 }
 
-int feed_parse_buffer_ex(const char *buf, size_t len, const char *base_url,
-			 const char *http_charset, struct feed_doc **out, char **errmsg)
+int feed_parse_buffer_cancellable(const char *buf, size_t len, const char *base_url,
+				  const char *http_charset, volatile int *cancel, volatile int *stop,
+				  struct feed_doc **out, char **errmsg)
 {
 	if (out)
 		*out = NULL;
@@ -947,7 +952,11 @@ int feed_parse_buffer_ex(const char *buf, size_t len, const char *base_url,
 	struct ctx c;
 	memset(&c, 0, sizeof(c));
 	c.base_url = base_url && *base_url ? base_url : NULL;
-	c.ent_budget = ENTITY_BUDGET;
+	feed_xml_begin(&c.x, len, &c.note);
+	c.x.cancel = cancel;
+	c.x.stop = stop;
+	if (feed_xml_cancelled(&c.x))
+		return FEED_ERR_CANCELLED;
 	c.doc = calloc(1, sizeof(*c.doc));
 	if (!c.doc)
 		return FEED_ERR_NOMEM;
@@ -956,9 +965,12 @@ int feed_parse_buffer_ex(const char *buf, size_t len, const char *base_url,
 	size_t ulen = 0, flen = 0;
 	char *utf8 = feed_decode_input(buf, len, http_charset, &ulen, &c.doc->encoding, &c.note);
 	char *fixed = NULL;
-	xmlParserCtxtPtr pc = NULL;
 	if (!utf8) {
 		rc = FEED_ERR_NOMEM;
+		goto out;
+	}
+	if (feed_xml_cancelled(&c.x)) {
+		rc = FEED_ERR_CANCELLED;
 		goto out;
 	}
 	fixed = feed_fix_entities(utf8, ulen, &flen, &c.note);
@@ -969,27 +981,15 @@ int feed_parse_buffer_ex(const char *buf, size_t len, const char *base_url,
 	const char *text = fixed ? fixed : utf8;
 	size_t tlen = fixed ? flen : ulen;
 
-	feed_xml_init();
-	pc = xmlNewParserCtxt();
-	if (!pc) {
+	c.xdoc = feed_xml_read(&c.x, text, tlen, XML_PARSE_NOCDATA);
+	if (feed_xml_cancelled(&c.x)) {
+		rc = FEED_ERR_CANCELLED;
+		goto out;
+	}
+	if (c.x.nomem) {
 		rc = FEED_ERR_NOMEM;
 		goto out;
 	}
-	pc->_private = &c;
-	if (pc->sax) {
-		pc->sax->initialized = XML_SAX2_MAGIC;
-		pc->sax->serror = on_xml_error;
-	}
-	xmlGenericErrorFunc old_generic = xmlGenericError;
-	void *old_generic_ctx = xmlGenericErrorContext;
-	xmlSetGenericErrorFunc(NULL, silent_generic);
-	c.xdoc = xmlCtxtReadMemory(pc, text, (int)tlen, NULL, "UTF-8",
-				   XML_PARSE_NONET | XML_PARSE_RECOVER | XML_PARSE_IGNORE_ENC |
-				   XML_PARSE_NOWARNING | XML_PARSE_NOERROR | XML_PARSE_NOCDATA);
-	xmlSetGenericErrorFunc(old_generic_ctx, old_generic);
-	if (!pc->wellFormed && !c.note.msg)
-		feed_note(&c.note, pc->input ? pc->input->line : 1, "not well-formed");
-
 	xmlNodePtr root = c.xdoc ? xmlDocGetRootElement(c.xdoc) : NULL;
 	if (!root) {
 		rc = FEED_ERR_PARSE;
@@ -1011,6 +1011,11 @@ int feed_parse_buffer_ex(const char *buf, size_t len, const char *base_url,
 		feed_atom(&c, root);
 	else
 		feed_rss(&c, root);
+	feed_xml_end(&c.x);
+	if (feed_xml_cancelled(&c.x)) {
+		rc = FEED_ERR_CANCELLED;
+		goto out;
+	}
 	if (c.note.nomem) {
 		rc = FEED_ERR_NOMEM;
 		goto out;
@@ -1021,15 +1026,21 @@ int feed_parse_buffer_ex(const char *buf, size_t len, const char *base_url,
 	*out = c.doc;
 	c.doc = NULL;
 out:
+	for (int i = 0; i < BASE_CACHE; i++)
+		free(c.bases[i].base);
 	if (c.xdoc)
 		xmlFreeDoc(c.xdoc);
-	if (pc)
-		xmlFreeParserCtxt(pc);
 	free(fixed);
 	free(utf8);
 	free(c.note.msg);
 	feed_doc_free(c.doc);
 	return rc;
+}
+
+int feed_parse_buffer_ex(const char *buf, size_t len, const char *base_url,
+			 const char *http_charset, struct feed_doc **out, char **errmsg)
+{
+	return feed_parse_buffer_cancellable(buf, len, base_url, http_charset, NULL, NULL, out, errmsg);
 }
 
 int feed_parse_buffer(const char *buf, size_t len, const char *base_url,

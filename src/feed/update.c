@@ -46,6 +46,7 @@ struct update {
 	feed_update_cb cb;
 	void *ctx;
 	volatile int stop;           /* set when the store fails: stop the run */
+	volatile int *cancel;        /* the caller's flag (opts->fetch.cancel), may be NULL */
 	int store_failed;
 };
 
@@ -220,9 +221,16 @@ static void on_fetched(void *ctx, const struct feed_fetch_req *req, const struct
 	} else {
 		struct feed_doc *doc = NULL;
 		char *why = NULL;
-		int prc = feed_parse_buffer_ex(res->body ? res->body : "", res->body_len,
-					       res->final_url ? res->final_url : req->url,
-					       res->charset, &doc, &why);
+		/* bounded (O(body) whatever the document holds), and given up
+		 * within milliseconds when the run is cancelled */
+		int prc = feed_parse_buffer_cancellable(res->body ? res->body : "", res->body_len,
+							res->final_url ? res->final_url : req->url,
+							res->charset, u->cancel, &u->stop, &doc, &why);
+		if (prc == FEED_ERR_CANCELLED) {
+			/* as if the transfer had been cancelled: nothing recorded */
+			free(why);
+			return;
+		}
 		if (prc != FEED_OK) {
 			error = util_strfmt("not a feed: %s", why ? why : feed_strerror(prc));
 		} else if (!doc->well_formed && doc->n_entries == 0) {
@@ -262,7 +270,7 @@ static void on_fetched(void *ctx, const struct feed_fetch_req *req, const struct
 int feed_update_run(struct store *st, const struct feed_update_opts *opts,
 		    feed_update_cb cb, void *ctx, struct feed_update_progress *out)
 {
-	struct update u = { .st = st, .cb = cb, .ctx = ctx };
+	struct update u = { .st = st, .cb = cb, .ctx = ctx, .cancel = opts ? opts->fetch.cancel : NULL };
 	struct feed_fetch_opts fo;
 	int rc = FEED_OK;
 

@@ -1,7 +1,10 @@
 /* libFuzzer target: the feed parser (feed_parse_buffer, which runs the
  * encoding detection, the entity pre-pass, libxml2 and the HTML to text
  * conversion), and the URL functions on pieces of the input. Every output
- * string must be valid UTF-8 without control characters. */
+ * string must be valid UTF-8 without control characters, and all of them
+ * together no longer than FEED_PARSE_OUT_MAX(size) (feed.h's bound; run.sh's
+ * -timeout and -rss_limit_mb hold the time and memory to it). Seeds:
+ * the corpus and tests/fuzz/seeds/feed/ (hostile sizes). */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -10,11 +13,14 @@
 #include "feed/feed.h"
 #include "util/util.h"
 
+static size_t out_bytes;
+
 static void check_text(const char *s)
 {
 	if (!s)
 		return;
 	size_t n = strlen(s);
+	out_bytes += n;
 	if (!util_utf8_valid(s, n))
 		abort();
 	for (size_t i = 0; i < n; i++)
@@ -31,7 +37,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	struct feed_doc *d = NULL;
 	if (feed_parse_buffer(buf, size, "http://example.com/a/feed.xml", cs, &d) == FEED_OK) {
+		out_bytes = 0;
 		check_text(d->title);
+		check_text(d->link);
+		check_text(d->encoding);
+		check_text(d->error);
 		check_text(d->description);
 		for (size_t i = 0; i < d->n_entries; i++) {
 			const struct feed_entry *e = &d->entries[i];
@@ -42,6 +52,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			check_text(e->guid);
 			check_text(e->link);
 		}
+		if (out_bytes > FEED_PARSE_OUT_MAX(size))
+			abort();
 		feed_doc_free(d);
 	}
 

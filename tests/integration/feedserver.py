@@ -35,7 +35,8 @@ import threading
 import time
 import zlib
 
-__all__ = ["FeedServer", "Response", "rss", "atom"]
+__all__ = ["FeedServer", "Response", "rss", "atom", "attr_bomb", "nested_bomb", "text_bomb",
+           "opml_bomb", "amplifier", "dtd_bomb", "opml_folder", "hostile_feeds", "hostile_opml"]
 
 
 class Response:
@@ -111,6 +112,202 @@ def atom(title, entries):
                       e.get("summary", "")))
     out.append("</feed>\n")
     return "".join(out).encode("utf-8")
+
+
+
+# ---- hostile documents -------------------------------------------------------
+# Entity bombs whose internal-subset entities are referenced where a parser
+# may expand them after the parse (attribute values) as well as in element
+# text. Each is small on the wire and huge if expanded: hostile_feeds()
+# names the feeds, hostile_opml() the subscription lists. Used by
+# test_fetch.py and test_cli.py, and written into the fuzz seed corpora by
+# tests/fuzz/make_seeds.py.
+
+def _dtd(root, entities):
+    """<!DOCTYPE root [...]> declaring entities: list of (name, value)."""
+    decls = "".join('<!ENTITY %s "%s">\n' % (n, v) for n, v in entities)
+    return '<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE %s [\n%s]>\n' % (root, decls)
+
+
+def attr_bomb(entity_len=100000, refs=20000, fmt="rss", per_attr=None):
+    """A feed with one entity of entity_len bytes referenced refs times in
+    attribute values: every attribute of every element a feed reader reads
+    (link href/rel/type, xml:base, guid isPermaLink, rdf:about, content
+    src/type/mode, enclosure url, category term, media:content url...).
+    per_attr: references in each attribute (default: all refs in one
+    atom:link href, the shape of the original report)."""
+    ent = [("a", "x" * entity_len)]
+    if per_attr is None:
+        href = "&a;" * refs
+        if fmt == "atom":
+            body = ('<feed xmlns="http://www.w3.org/2005/Atom"><title>bomb</title>'
+                    '<link href="%s"/><entry><id>e1</id><title>one</title>'
+                    '<link rel="alternate" href="%s"/></entry></feed>\n'
+                    % (href[:len(href) // 2 // 3 * 3], href[len(href) // 2 // 3 * 3:]))
+            return (_dtd("feed", ent) + body).encode()
+        body = ('<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"><channel>'
+                '<title>bomb</title><atom:link rel="alternate" href="%s"/>'
+                '<item><guid>g1</guid><title>one</title></item></channel></rss>\n' % href)
+        return (_dtd("rss", ent) + body).encode()
+    r = "&a;" * per_attr
+    out = []
+    n = 0
+    if fmt == "atom":
+        out.append('<feed xmlns="http://www.w3.org/2005/Atom" xml:base="%s"'
+                   ' xmlns:media="http://search.yahoo.com/mrss/"><title type="%s">t</title>'
+                   '<link rel="%s" type="%s" href="%s"/>' % (r, r, r, r, r))
+        while n < refs:
+            out.append('<entry xml:base="%s"><id>e%d</id><title type="%s" mode="%s">x</title>'
+                       '<link rel="%s" type="%s" href="%s" xml:base="%s"/>'
+                       '<link href="%s"/><content type="%s" src="%s" mode="%s">c</content>'
+                       '<summary type="%s" xml:base="%s">s</summary><category term="%s"/>'
+                       '<media:content url="%s"/><author><name>n</name></author></entry>'
+                       % (r, n, r, r, r, r, r, r, r, r, r, r, r, r, r, r))
+            n += 16 * per_attr
+        out.append("</feed>\n")
+        return (_dtd("feed", ent) + "".join(out)).encode()
+    out.append('<rss version="%s" xmlns:atom="http://www.w3.org/2005/Atom"'
+               ' xmlns:media="http://search.yahoo.com/mrss/"'
+               ' xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+               '<channel xml:base="%s"><title>t</title><atom:link rel="%s" type="%s" href="%s"/>'
+               % (r, r, r, r, r))
+    while n < refs:
+        out.append('<item xml:base="%s" rdf:about="%s"><title>x</title><link>l</link>'
+                   '<guid isPermaLink="%s">g%d</guid><enclosure url="%s" type="%s"/>'
+                   '<category domain="%s">c</category><media:content url="%s"/>'
+                   '<atom:link rel="%s" href="%s"/><description xml:base="%s">d</description></item>'
+                   % (r, r, r, n, r, r, r, r, r, r, r))
+        n += 11 * per_attr
+    out.append("</channel></rss>\n")
+    return (_dtd("rss", ent) + "".join(out)).encode()
+
+
+def nested_bomb(inner_len=1000, fan=100, refs=2000):
+    """Entities inside entities: b is fan references to a (inner_len bytes),
+    referenced refs times in an attribute and in element text."""
+    ents = [("a", "y" * inner_len), ("b", "&a;" * fan)]
+    r = "&b;" * refs
+    body = ('<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"><channel><title>%s</title>'
+            '<atom:link href="%s"/><item><title>%s</title><guid isPermaLink="%s">g</guid>'
+            '<description>%s</description></item></channel></rss>\n' % (r, r, r, r, r))
+    return (_dtd("rss", ents) + body).encode()
+
+
+def text_bomb(entity_len=100000, refs=20000):
+    """The same entity referenced in element text (title, link, guid,
+    description, dates) instead of attributes."""
+    r = "&a;" * (refs // 5)
+    body = ('<rss version="2.0"><channel><title>%s</title><link>%s</link><item>'
+            '<title>%s</title><guid>%s</guid><description>%s</description></item>'
+            '</channel></rss>\n' % (r, r, r, r, r))
+    return (_dtd("rss", [("a", "z" * entity_len)]) + body).encode()
+
+
+def opml_bomb(entity_len=10000, refs=2000, fields=("title", "text", "xmlUrl", "htmlUrl", "category")):
+    """An OPML subscription list whose outlines carry entity references in
+    title/text/xmlUrl/htmlUrl/category (a folder outline too)."""
+    per = max(1, refs // (len(fields) + 2))
+    r = "&a;" * per
+    attrs = " ".join('%s="%s"' % (f, r) for f in fields)
+    body = ('<opml version="2.0"><head><title>%s</title></head><body>'
+            '<outline text="%s" title="%s">'
+            '<outline type="rss" %s/></outline>'
+            '<outline type="rss" text="ok" xmlUrl="http://example.org/ok.xml"/>'
+            '</body></opml>\n' % (r, r, r, attrs))
+    if "xmlUrl" not in fields:
+        pass
+    return (_dtd("opml", [("a", "u" * entity_len)]) + body).encode()
+
+
+def amplifier(kind, big=60000, n=20000, levels=200):
+    """Hostile without entities: one value that applies to many entries, or
+    markup that costs an XML parser the square of its length.
+    kind: "author" (a big feed author, n entries without one), "base" (a big
+    xml:base, under the 64 KiB attribute cap, n relative links), "attrs" (n*10 attributes on one element),
+    "namespaces" (levels levels of levels declarations, n*20 prefixed
+    elements),
+    "entity-markup" (n*5 attributes inside an entity, as character
+    references)."""
+    if kind == "author":
+        return ('<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><author><name>%s</name>'
+                '</author>%s</feed>' % ("n" * big, "<entry/>" * n)).encode()
+    if kind == "base":
+        return ('<rss version="2.0"><channel xml:base="http://example.com/%s/"><title>t</title>%s'
+                '</channel></rss>' % ("p" * big, "<item><link>x</link></item>" * n)).encode()
+    if kind == "attrs":
+        return ('<rss version="2.0"><channel><title %s>t</title><item><title>kept</title></item>'
+                '</channel></rss>' % " ".join('a%d=""' % i for i in range(n * 10))).encode()
+    if kind == "namespaces":
+        opens = "".join("<q %s>" % " ".join('xmlns:p%d_%d="u"' % (d, i) for i in range(levels))
+                        for d in range(levels))
+        return ('<rss version="2.0"><channel>%s%s%s</channel></rss>'
+                % (opens, "<p0_0:x/>" * (n * 20), "</q>" * levels)).encode()
+    if kind == "entity-markup":
+        return ('<!DOCTYPE rss [ <!ENTITY m "&#60;i %s&#62;x&#60;/i&#62;"> ]><rss><channel>'
+                '<title>&m;</title></channel></rss>'
+                % " ".join("a%d=''" % i for i in range(n * 5))).encode()
+    raise ValueError(kind)
+
+
+def dtd_bomb(kind, size=1000000, defaults=2000, big=100000):
+    """A DTD that makes the parse itself cost the square of its size.
+    kind: "attlist" (2,000 attribute defaults, added to every <i/>),
+    "pe-attlist" (the same declared through a parameter entity),
+    "many-entities" (thousands of entities, each expanding to 2 MB once,
+    each used once in an attribute), "forward" (entities used in entities
+    declared after them, the same shape)."""
+    head = '<rss version="2.0"><channel><title>t</title>'
+    if kind in ("attlist", "pe-attlist"):
+        defs = " ".join("a%d CDATA ''" % i for i in range(defaults))
+        dtd = ("<!ATTLIST i %s>" % defs if kind == "attlist"
+               else '<!ENTITY %% d "<!ATTLIST i %s>"> %%d;' % defs)
+        body = "<i/>" * max(1, (size - len(dtd)) // 4)
+        return ('<!DOCTYPE rss [%s]>%s%s</channel></rss>' % (dtd, head, body)).encode()
+    if kind in ("many-entities", "forward"):
+        k = max(1, (size - big) // 100)
+        b = '<!ENTITY b "%s">' % ("x" * big)
+        decl = "".join('<!ENTITY c%d "%s">' % (i, "&b;" * 20) for i in range(k))
+        dtd = b + decl if kind == "many-entities" else decl + b
+        refs = "".join('<i a="&c%d;"/>' % i for i in range(k))
+        return ('<!DOCTYPE rss [%s]>%s%s<item><title>kept</title></item></channel></rss>'
+                % (dtd, head, refs)).encode()
+    raise ValueError(kind)
+
+
+def opml_folder(big=60000, n=20000):
+    """A big folder name over n feeds (each gets it as its category)."""
+    return ('<opml version="2.0"><body><outline text="%s">%s</outline></body></opml>'
+            % ("f" * big, "".join('<outline xmlUrl="u%d"/>' % i for i in range(n)))).encode()
+
+
+def hostile_feeds():
+    """name -> bytes: every hostile feed, the report's two sizes included."""
+    return {
+        "attr-166k.xml": attr_bomb(100000, 20000),                # 166 KB -> 2 GB
+        "attr-166k-atom.xml": attr_bomb(100000, 20000, "atom"),
+        "attr-16k.xml": attr_bomb(10000, 2000),                   # 16 KB -> 20 MB
+        "attr-every-rss.xml": attr_bomb(20000, 20000, "rss", per_attr=100),
+        "attr-every-atom.xml": attr_bomb(20000, 20000, "atom", per_attr=100),
+        "nested.xml": nested_bomb(),
+        "text-166k.xml": text_bomb(),
+        "author-copies.xml": amplifier("author"),
+        "base-copies.xml": amplifier("base"),
+        "many-attrs.xml": amplifier("attrs"),
+        "deep-namespaces.xml": amplifier("namespaces"),
+        "entity-markup.xml": amplifier("entity-markup"),
+        "dtd-attlist.xml": dtd_bomb("attlist"),
+        "dtd-pe-attlist.xml": dtd_bomb("pe-attlist"),
+        "dtd-many-entities.xml": dtd_bomb("many-entities"),
+        "dtd-forward.xml": dtd_bomb("forward"),
+    }
+
+
+def hostile_opml():
+    return {
+        "opml-20k.opml": opml_bomb(10000, 2000),                  # 20 KB -> 20 MB title
+        "opml-166k.opml": opml_bomb(100000, 20000),
+        "opml-folder.opml": opml_folder(),
+    }
 
 
 def _host_of(headers):

@@ -7,10 +7,13 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BIN = os.environ.get("BRIEFING_BIN", os.path.join(ROOT, "briefing"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from feedserver import hostile_feeds, hostile_opml  # noqa: E402
 SAMPLES = os.path.join(ROOT, "data", "samples")
 
 
@@ -129,6 +132,59 @@ class CliTest(unittest.TestCase):
         con.close()
         self.assertEqual(before, after)
         self.assertIn("<opml", self.b("feeds", "export").stdout)
+
+    # -- hostile sizes -----------------------------------------------------
+    def timed(self, *args, check=None, limit=5):
+        """Run briefing, failing if it takes more than limit seconds."""
+        e = dict(os.environ)
+        e.update(self.env)
+        t0 = time.monotonic()
+        try:
+            p = subprocess.run([BIN, "--db", self.db] + list(args), capture_output=True,
+                               text=True, env=e, timeout=limit + 10)
+        except subprocess.TimeoutExpired:
+            self.fail("%s: still running after %d s" % (args, limit + 10))
+        took = time.monotonic() - t0
+        self.assertLess(took, limit, args)
+        if check is not None:
+            self.assertEqual(p.returncode, check, p.stderr)
+        self.assertNotIn("Sanitizer", p.stderr)
+        return p
+
+    def test_feeds_parse_hostile_sizes(self):
+        """feeds parse on every hostile feed: seconds, and output about the
+        size of the file (the report's 16 KB file used to print 20 MB)."""
+        for name, body in sorted(hostile_feeds().items()):
+            path = os.path.join(self.tmp.name, name)
+            with open(path, "wb") as f:
+                f.write(body)
+            p = self.timed("feeds", "parse", "--json", path)
+            self.assertIn(p.returncode, (0, 1), (name, p.stderr))
+            if p.returncode == 0:
+                doc = json.loads(p.stdout)
+                strings = [v for v in doc.values() if isinstance(v, str)]
+                for e in doc["entries"]:
+                    strings += [v for v in e.values() if isinstance(v, str)]
+                # the bound feed.h promises: FEED_PARSE_OUT_MAX
+                self.assertLessEqual(sum(map(len, strings)), 8 * len(body) + (1 << 20), name)
+                if "attlist" not in name:  # DTD attribute defaults are never applied
+                    self.assertFalse(doc["well_formed"], name)  # what was dropped is said
+                    self.assertTrue(doc["error"], name)
+
+    def test_import_hostile_opml(self):
+        """feeds import of OPML entity bombs (a 20 KB file used to store a
+        20,000,000-character title) and a 100 KB folder name over 20,000
+        feeds: seconds, and no stored title, URL or category is long."""
+        for name, body in sorted(hostile_opml().items()):
+            path = os.path.join(self.tmp.name, name)
+            with open(path, "wb") as f:
+                f.write(body)
+            self.timed("feeds", "import", path, check=0, limit=10)
+        longest = self.q("select max(length(title)), max(length(url)), max(length(category))"
+                         " from feeds")[0]
+        self.assertTrue(all((v or 0) < 128 * 1024 for v in longest), longest)
+        self.assertEqual(self.q("select count(*) from feeds where url = 'http://example.org/ok.xml'"),
+                         [(1,)])
 
     # -- items and search --------------------------------------------------
     def test_items_filters_and_json(self):

@@ -26,7 +26,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 
-from feedserver import FeedServer, Response, rss  # noqa: E402
+from feedserver import FeedServer, Response, hostile_feeds, rss  # noqa: E402
 
 BIN = os.environ.get("BRIEFING_BIN") or os.path.join(ROOT, "briefing")
 UA = "briefing/0.1 (+https://github.com/briefing/briefing)"
@@ -529,6 +529,113 @@ class FetchTest(unittest.TestCase):
         self.assertEqual(len(self.items_of(a)), 3)
         self.assertEqual(self.items_of(b), [])
         self.assertEqual(self.feed(b)["last_fetch"], 0)  # nothing recorded for it
+
+    # -- hostile sizes: one feed's parse never stalls the others
+    def test_hostile_feeds_do_not_stall_the_run(self):
+        """Every hostile feed (entity bombs in attributes and text, the
+        report's 166 KB and 16 KB files among them, and documents that cost
+        an XML parser the square of their size) in one run with good feeds:
+        the run ends within seconds, the good feeds are all stored, and
+        nothing stored is longer than a bomb's own size."""
+        bad = {}
+        for name, body in sorted(hostile_feeds().items()):
+            self.srv.route("/h/" + name, Response(body=body))
+            bad[self.add(self.srv.url("/h/" + name))] = (name, len(body))
+        good = []
+        for i in range(6):
+            self.srv.route("/g%d.xml" % i, Response(body=rss("G%d" % i, items(5, "g%d" % i))))
+            good.append(self.add(self.srv.url("/g%d.xml" % i)))
+        t0 = time.monotonic()
+        p = self.fetch("--jobs", "4", expect=None, timeout=60)
+        took = time.monotonic() - t0
+        self.assertLess(took, 10, p.stderr)
+        self.assertIn(p.returncode, (0, 1), p.stderr)
+        for fid in good:
+            self.assertEqual(len(self.items_of(fid)), 5, fid)
+            self.assertIsNone(self.feed(fid)["last_error"])
+        con = self.con()
+        for fid, (name, size) in bad.items():
+            f = self.feed(fid)
+            self.assertGreater(f["last_fetch"], 0, name)  # recorded: the run got past it
+            longest = con.execute(
+                "SELECT max(max(length(coalesce(title, ''))), max(length(coalesce(url, ''))),"
+                " max(length(coalesce(summary, ''))), max(length(coalesce(guid, '')))) FROM items"
+                " WHERE feed_id = ?", (fid,)).fetchone()[0] or 0
+            self.assertLess(longest, max(size, 1 << 20), name)
+            for col in ("title", "site_url", "last_error"):
+                self.assertLess(len(f[col] or ""), 1 << 20, (name, col))
+        con.close()
+
+    def run_and_signal(self, ready, sig=signal.SIGTERM, timeout=20):
+        """Start a fetch, wait until ready() (at most timeout s), send sig;
+        returns (process, seconds from the signal to the exit, stderr)."""
+        proc = subprocess.Popen([BIN, "--db", self.db, "--config", self.config, "fetch", "--jobs", "2"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                env=self.env)
+        try:
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline and not ready() and proc.poll() is None:
+                time.sleep(0.02)
+            self.assertIsNone(proc.poll(), "the run ended before the signal")
+            t0 = time.monotonic()
+            proc.send_signal(sig)
+            try:
+                out, err = proc.communicate(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                out, err = proc.communicate()
+                self.fail("no exit within 10 s of the signal")
+            return proc, time.monotonic() - t0, err
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+
+    def test_sigterm_while_a_bomb_is_read(self):
+        """SIGTERM with the 166 KB attribute bomb fetched and a slow feed
+        still out: the run stops within a second, keeping what it stored."""
+        bombs = hostile_feeds()
+        self.srv.route("/bomb.xml", Response(body=bombs["attr-166k.xml"]))
+        self.srv.route("/fast.xml", Response(body=rss("F", items(3))))
+        self.srv.route("/slow.xml", Response(body=rss("S", items(3)), stall=20))
+        a = self.add(self.srv.url("/fast.xml"))
+        b = self.add(self.srv.url("/slow.xml"))
+        self.add(self.srv.url("/bomb.xml"))
+        served = []
+
+        def ready():
+            if not served and self.srv.count("/bomb.xml") and self.srv.count("/slow.xml"):
+                served.append(time.monotonic())
+            return served and time.monotonic() - served[0] > 0.3 and len(self.items_of(a)) == 3
+        proc, took, err = self.run_and_signal(ready)
+        self.assertLess(took, 1.0, err)
+        self.assertEqual(proc.returncode, 1, err)
+        self.assertIn("interrupted", err)
+        self.assertEqual(len(self.items_of(a)), 3)
+        self.assertEqual(self.items_of(b), [])
+
+    def test_sigint_in_the_middle_of_a_parse(self):
+        """A feed big enough that its parse takes a while (40 MB): SIGINT
+        while it is parsed stops the parse, not after it and the storing of
+        its 200,000 items."""
+        self.write_config(max_body=64 << 20, timeout=30)
+        big = rss("Big", items(200000, "big"))
+        self.assertGreater(len(big), 30 << 20)
+        self.srv.route("/big.xml", Response(body=big))
+        self.srv.route("/slow.xml", Response(body=rss("S", items(3)), stall=20))
+        fid = self.add(self.srv.url("/big.xml"))
+        self.add(self.srv.url("/slow.xml"))
+        served = []
+
+        def ready():
+            if not served and self.srv.count("/big.xml"):
+                served.append(time.monotonic())
+            return served and time.monotonic() - served[0] > 0.4
+        proc, took, err = self.run_and_signal(ready, sig=signal.SIGINT)
+        self.assertLess(took, 1.0, err)
+        self.assertEqual(proc.returncode, 1, err)
+        self.assertIn("interrupted", err)
+        self.assertEqual(self.items_of(fid), [])
 
 
 if __name__ == "__main__":

@@ -8,9 +8,13 @@
 #include <cmocka.h>
 
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -468,6 +472,633 @@ static void test_xxe_and_bombs(void **state)
 	free(bomb);
 }
 
+/* ---- hostile sizes: O(N) whatever the DTD ----------------------------------
+ * Each document below is small and would be huge if every entity reference
+ * were expanded, or every value copied where it applies. Each is parsed in
+ * a child process (killed after CHILD_SECS) that reports how long it took,
+ * its peak memory and how many bytes of strings it produced; the bound on
+ * those bytes is the one feed.h promises (FEED_PARSE_OUT_MAX). */
+
+#if defined(__SANITIZE_ADDRESS__)
+#define SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SANITIZED 1
+#endif
+#endif
+#ifndef SANITIZED
+#define SANITIZED 0
+#endif
+
+#define CHILD_SECS 20
+#define MAX_SECS 2.0                                      /* each hostile parse */
+#define MAX_RSS_KB (SANITIZED ? 2048L * 1024 : 256L * 1024) /* its peak memory */
+
+struct cost {
+	int done;             /* the child finished (else it was killed) */
+	int rc;
+	double secs;
+	long rss_kb;          /* the child's peak resident memory */
+	size_t out;           /* bytes of strings in the result */
+	size_t entries;
+	int well_formed;
+	size_t longest;       /* the longest string */
+};
+
+static void count_str(struct cost *c, const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+	c->out += n;
+	if (n > c->longest)
+		c->longest = n;
+}
+
+static void doc_cost(struct cost *c, const struct feed_doc *d)
+{
+	count_str(c, d->title);
+	count_str(c, d->link);
+	count_str(c, d->description);
+	count_str(c, d->encoding);
+	count_str(c, d->error);
+	for (size_t i = 0; i < d->n_entries; i++) {
+		const struct feed_entry *e = &d->entries[i];
+		count_str(c, e->guid);
+		count_str(c, e->link);
+		count_str(c, e->title);
+		count_str(c, e->author);
+		count_str(c, e->summary);
+		count_str(c, e->content);
+	}
+	c->entries = d->n_entries;
+	c->well_formed = d->well_formed;
+}
+
+/* Parse buf as a feed (or as OPML) in a child process. */
+static struct cost parse_cost(const char *buf, size_t len, int opml)
+{
+	struct cost c = { 0 };
+	int p[2];
+	assert_int_equal(pipe(p), 0);
+	fflush(NULL);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(p[0]);
+		alarm(CHILD_SECS);
+		struct timespec t0, t1;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		if (opml) {
+			struct feed_opml_entry *e = NULL;
+			size_t n = 0;
+			c.rc = feed_opml_parse(buf, len, &e, &n);
+			for (size_t i = 0; i < n; i++) {
+				count_str(&c, e[i].url);
+				count_str(&c, e[i].title);
+				count_str(&c, e[i].site);
+				count_str(&c, e[i].category);
+			}
+			c.entries = n;
+			feed_opml_free(e, n);
+		} else {
+			struct feed_doc *d = NULL;
+			c.rc = feed_parse_buffer(buf, len, "http://example.com/f.xml", NULL, &d);
+			if (d)
+				doc_cost(&c, d);
+			feed_doc_free(d);
+		}
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		c.secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+		c.done = 1;
+		if (write(p[1], &c, sizeof(c)) != (ssize_t)sizeof(c))
+			_exit(2);
+		_exit(0);
+	}
+	close(p[1]);
+	ssize_t got = read(p[0], &c, sizeof(c));
+	close(p[0]);
+	if (got != (ssize_t)sizeof(c))
+		memset(&c, 0, sizeof(c));
+	int status;
+	struct rusage ru;
+	assert_int_equal(wait4(pid, &status, 0, &ru), pid);
+	c.rss_kb = ru.ru_maxrss;
+	return c;
+}
+
+/* The promise: finished, in bounded time and memory, with at most
+ * FEED_PARSE_OUT_MAX(len) bytes of strings. */
+static struct cost assert_linear(const char *what, const char *buf, size_t len, int opml)
+{
+	struct cost c = parse_cost(buf, len, opml);
+	if (!c.done)
+		fail_msg("%s (%zu bytes): the parse did not finish in %d s (peak %ld MB)",
+			 what, len, CHILD_SECS, c.rss_kb / 1024);
+	if (c.secs > MAX_SECS)
+		fail_msg("%s (%zu bytes): %.2f s", what, len, c.secs);
+	if (c.rss_kb > MAX_RSS_KB)
+		fail_msg("%s (%zu bytes): peak memory %ld MB", what, len, c.rss_kb / 1024);
+	if (c.out > FEED_PARSE_OUT_MAX(len))
+		fail_msg("%s (%zu bytes): %zu bytes of strings (longest %zu), over %zu",
+			 what, len, c.out, c.longest, (size_t)FEED_PARSE_OUT_MAX(len));
+	return c;
+}
+
+/* <!DOCTYPE root [ <!ENTITY name "fill * len"> ]> */
+static void put_dtd(struct util_buf *b, const char *root, const char *name, char fill, size_t len)
+{
+	util_buf_printf(b, "<?xml version=\"1.0\"?>\n<!DOCTYPE %s [\n<!ENTITY %s \"", root, name);
+	for (size_t i = 0; i < len; i++)
+		util_buf_putc(b, fill);
+	util_buf_puts(b, "\">\n]>\n");
+}
+
+static void put_refs(struct util_buf *b, const char *name, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		util_buf_printf(b, "&%s;", name);
+}
+
+/* The report's shape: an entity of ent bytes referenced refs times in one
+ * link's href (RSS: atom:link in the channel; Atom: the feed's link). */
+static char *bomb_href(int atom, size_t ent, size_t refs)
+{
+	struct util_buf b;
+	util_buf_init(&b);
+	put_dtd(&b, atom ? "feed" : "rss", "a", 'x', ent);
+	if (atom) {
+		util_buf_puts(&b, "<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>bomb</title><link href=\"");
+		put_refs(&b, "a", refs);
+		util_buf_puts(&b, "\"/><entry><id>e1</id><title>one</title></entry></feed>\n");
+	} else {
+		util_buf_puts(&b, "<rss version=\"2.0\" xmlns:atom=\"http://www.w3.org/2005/Atom\"><channel>"
+			      "<title>bomb</title><atom:link rel=\"alternate\" href=\"");
+		put_refs(&b, "a", refs);
+		util_buf_puts(&b, "\"/><item><guid>g1</guid><title>one</title></item></channel></rss>\n");
+	}
+	return util_buf_steal(&b);
+}
+
+/* Every attribute of every element a reader might look at carries per
+ * references, over as many entries as it takes to reach refs. */
+static char *bomb_every_attr(int atom, size_t ent, size_t per, size_t refs)
+{
+	struct util_buf r, b;
+	util_buf_init(&r);
+	put_refs(&r, "a", per);
+	const char *x = util_buf_cstr(&r);
+	util_buf_init(&b);
+	put_dtd(&b, atom ? "feed" : "rss", "a", 'x', ent);
+	if (atom) {
+		util_buf_printf(&b, "<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:base=\"%s\" "
+				"xmlns:media=\"http://search.yahoo.com/mrss/\"><title type=\"%s\">t</title>"
+				"<link rel=\"%s\" type=\"%s\" href=\"%s\"/>", x, x, x, x, x);
+		for (size_t n = 0; n < refs; n += 16 * per)
+			util_buf_printf(&b, "<entry xml:base=\"%s\"><id>e%zu</id><title type=\"%s\" mode=\"%s\">x</title>"
+					"<link rel=\"%s\" type=\"%s\" href=\"%s\" xml:base=\"%s\"/><link href=\"%s\"/>"
+					"<content type=\"%s\" src=\"%s\" mode=\"%s\">c</content>"
+					"<summary type=\"%s\" xml:base=\"%s\">s</summary><category term=\"%s\"/>"
+					"<media:content url=\"%s\"/><author><name>n</name></author></entry>",
+					x, n, x, x, x, x, x, x, x, x, x, x, x, x, x, x);
+		util_buf_puts(&b, "</feed>\n");
+	} else {
+		util_buf_printf(&b, "<rss version=\"%s\" xmlns:atom=\"http://www.w3.org/2005/Atom\" "
+				"xmlns:media=\"http://search.yahoo.com/mrss/\" "
+				"xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\">"
+				"<channel xml:base=\"%s\"><title>t</title><atom:link rel=\"%s\" type=\"%s\" href=\"%s\"/>",
+				x, x, x, x, x);
+		for (size_t n = 0; n < refs; n += 11 * per)
+			util_buf_printf(&b, "<item xml:base=\"%s\" rdf:about=\"%s\"><title>x</title><link>l</link>"
+					"<guid isPermaLink=\"%s\">g%zu</guid><enclosure url=\"%s\" type=\"%s\"/>"
+					"<category domain=\"%s\">c</category><media:content url=\"%s\"/>"
+					"<atom:link rel=\"%s\" href=\"%s\"/><description xml:base=\"%s\">d</description></item>",
+					x, x, x, n, x, x, x, x, x, x, x);
+		util_buf_puts(&b, "</channel></rss>\n");
+	}
+	util_buf_free(&r);
+	return util_buf_steal(&b);
+}
+
+/* Entities in entities: b is fan references to a (inner bytes); refs
+ * references to b in attributes and in element text. */
+static char *bomb_nested(size_t inner, size_t fan, size_t refs)
+{
+	struct util_buf r, b;
+	util_buf_init(&r);
+	put_refs(&r, "b", refs);
+	const char *x = util_buf_cstr(&r);
+	util_buf_init(&b);
+	util_buf_puts(&b, "<?xml version=\"1.0\"?>\n<!DOCTYPE rss [\n<!ENTITY a \"");
+	for (size_t i = 0; i < inner; i++)
+		util_buf_putc(&b, 'y');
+	util_buf_puts(&b, "\">\n<!ENTITY b \"");
+	put_refs(&b, "a", fan);
+	util_buf_puts(&b, "\">\n]>\n");
+	util_buf_printf(&b, "<rss version=\"2.0\" xmlns:atom=\"http://www.w3.org/2005/Atom\"><channel><title>%s</title>"
+			"<atom:link href=\"%s\"/><item><title>%s</title><guid isPermaLink=\"%s\">g</guid>"
+			"<description>%s</description></item></channel></rss>\n", x, x, x, x, x);
+	util_buf_free(&r);
+	return util_buf_steal(&b);
+}
+
+/* The same entity in element text instead. */
+static char *bomb_text(size_t ent, size_t refs)
+{
+	struct util_buf r, b;
+	util_buf_init(&r);
+	put_refs(&r, "a", refs / 5);
+	const char *x = util_buf_cstr(&r);
+	util_buf_init(&b);
+	put_dtd(&b, "rss", "a", 'z', ent);
+	util_buf_printf(&b, "<rss version=\"2.0\"><channel><title>%s</title><link>%s</link><item>"
+			"<title>%s</title><guid>%s</guid><description>%s</description></item></channel></rss>\n",
+			x, x, x, x, x);
+	util_buf_free(&r);
+	return util_buf_steal(&b);
+}
+
+static void test_attribute_entity_bombs(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *what;
+		int kind, atom;
+		size_t ent, per, refs;
+	} cases[] = {
+		{ "166 KB RSS, 100 KB entity x 20,000 in an href", 0, 0, 100000, 0, 20000 },
+		{ "166 KB Atom, 100 KB entity x 20,000 in an href", 0, 1, 100000, 0, 20000 },
+		{ "16 KB RSS, 10 KB entity x 2,000 in an href", 0, 0, 10000, 0, 2000 },
+		{ "16 KB Atom, 10 KB entity x 2,000 in an href", 0, 1, 10000, 0, 2000 },
+		{ "every RSS attribute", 1, 0, 20000, 100, 20000 },
+		{ "every Atom attribute", 1, 1, 20000, 100, 20000 },
+		{ "small entity, every RSS attribute", 1, 0, 64, 50, 200000 },
+		{ "small entity, every Atom attribute", 1, 1, 64, 50, 200000 },
+		{ "entities in entities", 2, 0, 1000, 100, 2000 },
+		{ "element text", 3, 0, 100000, 0, 20000 },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *doc = cases[i].kind == 0 ? bomb_href(cases[i].atom, cases[i].ent, cases[i].refs)
+			  : cases[i].kind == 1 ? bomb_every_attr(cases[i].atom, cases[i].ent, cases[i].per, cases[i].refs)
+			  : cases[i].kind == 2 ? bomb_nested(cases[i].ent, cases[i].per, cases[i].refs)
+			  : bomb_text(cases[i].ent, cases[i].refs);
+		size_t len = strlen(doc);
+		struct cost c = assert_linear(cases[i].what, doc, len, 0);
+		if (c.rc != FEED_OK)
+			fail_msg("%s: %s", cases[i].what, feed_strerror(c.rc));
+		/* nothing expanded past the entity budget: a bomb's strings are
+		 * about as long as the document */
+		if (c.out > len + 256 * 1024)
+			fail_msg("%s (%zu bytes): %zu bytes of strings", cases[i].what, len, c.out);
+		if (cases[i].kind == 0)
+			assert_int_equal(c.entries, 1);
+		free(doc);
+	}
+
+	/* the entries are still read, and the document says what was dropped */
+	char *doc = bomb_href(0, 100000, 20000);
+	struct feed_doc *d = parse_ok(doc, "http://example.com/f.xml", NULL);
+	assert_int_equal(d->n_entries, 1);
+	assert_str(d->entries[0].guid, "g1");
+	assert_str(d->entries[0].title, "one");
+	assert_true(d->link == NULL || strlen(d->link) < 1024);
+	assert_int_equal(d->well_formed, 0);
+	assert_non_null(d->error);
+	assert_non_null(strstr(d->error, "entit"));
+	feed_doc_free(d);
+	free(doc);
+}
+
+static void test_attribute_entities_still_expand(void **state)
+{
+	(void)state;
+	/* internal entities in attributes, nested ones and predefined
+	 * references inside them read as libxml2 itself would read them */
+	struct feed_doc *d = parse_ok(
+		"<!DOCTYPE feed [ <!ENTITY host \"example.org\"> <!ENTITY site \"http://&host;/\">"
+		" <!ENTITY q \"a=1&amp;b=2\"> <!ENTITY alt \"alternate\"> ]>"
+		"<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:base=\"&site;blog/\">"
+		"<link rel=\"&alt;\" href=\"index?&q;\"/>"
+		"<entry><id>e</id><link rel=\"&alt;\" href=\"&site;p/1\"/></entry></feed>", NULL, NULL);
+	assert_str(d->link, "http://example.org/blog/index?a=1&b=2");
+	assert_str(d->entries[0].link, "http://example.org/p/1");
+	assert_int_equal(d->well_formed, 1);
+	feed_doc_free(d);
+
+	d = parse_ok("<!DOCTYPE rss [ <!ENTITY f \"false\"> <!ENTITY v \"0.91\"> ]>"
+		     "<rss version=\"&v;\"><channel><item><guid isPermaLink=\"&f;\">http://x/1</guid>"
+		     "</item></channel></rss>", NULL, NULL);
+	assert_int_equal(d->format, FEED_FMT_RSS091);
+	assert_str(d->entries[0].guid, "http://x/1");
+	assert_null(d->entries[0].link); /* isPermaLink="false" was read */
+	feed_doc_free(d);
+
+	/* element text: nested entities and markup inside them read as text */
+	d = parse_ok("<!DOCTYPE rss [ <!ENTITY a \"A&amp;B\"> <!ENTITY b \"[&a;]\"> ]>"
+		     "<rss><channel><title>&b; &a;</title></channel></rss>", NULL, NULL);
+	assert_str(d->title, "[A&B] A&B");
+	feed_doc_free(d);
+}
+
+/* Amplification without entities: one value that applies to many entries
+ * (the feed's author, an xml:base, an OPML folder's name), and markup that
+ * costs libxml2 the square of its length. */
+static void test_linear_without_entities(void **state)
+{
+	(void)state;
+	struct util_buf b;
+	size_t big = 100000, n = 20000;
+
+	/* a 100 KB feed author, copied to 20,000 entries without one */
+	util_buf_init(&b);
+	util_buf_puts(&b, "<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>t</title><author><name>");
+	for (size_t i = 0; i < big; i++)
+		util_buf_putc(&b, 'n');
+	util_buf_puts(&b, "</name></author>");
+	for (size_t i = 0; i < n; i++)
+		util_buf_printf(&b, "<entry><title>e%zu</title></entry>", i);
+	util_buf_puts(&b, "</feed>");
+	struct cost c = assert_linear("100 KB author x 20,000 entries", b.data, b.len, 0);
+	assert_int_equal(c.entries, n);
+	/* the copies run out, not the entries' own values */
+	struct feed_doc *d = parse_ok(b.data, NULL, NULL);
+	assert_non_null(d->entries[0].author);
+	assert_null(d->entries[n - 1].author);
+	assert_str(d->entries[n - 1].title, "e19999");
+	assert_int_equal(d->well_formed, 0);
+	assert_non_null(strstr(d->error, "copied"));
+	feed_doc_free(d);
+	util_buf_free(&b);
+
+	/* a 60 KB xml:base on the channel (under the 64 KiB attribute cap),
+	 * 20,000 relative links */
+	util_buf_init(&b);
+	util_buf_puts(&b, "<rss version=\"2.0\"><channel xml:base=\"http://example.com/");
+	for (size_t i = 0; i < 60000; i++)
+		util_buf_putc(&b, 'p');
+	util_buf_puts(&b, "/\"><title>t</title>");
+	for (size_t i = 0; i < n; i++)
+		util_buf_printf(&b, "<item><link>x</link><title>i%zu</title></item>", i);
+	util_buf_puts(&b, "</channel></rss>");
+	c = assert_linear("60 KB xml:base x 20,000 links", b.data, b.len, 0);
+	assert_int_equal(c.entries, n);
+	d = parse_ok(b.data, NULL, NULL);
+	assert_non_null(d->entries[0].link);
+	assert_true(strncmp(d->entries[0].link, "http://example.com/ppp", 22) == 0);
+	assert_null(d->entries[n - 1].link);
+	assert_str(d->entries[n - 1].title, "i19999");
+	feed_doc_free(d);
+	util_buf_free(&b);
+
+	/* a base on every level an entry's link resolves through */
+	util_buf_init(&b);
+	util_buf_puts(&b, "<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:base=\"http://example.com/");
+	for (size_t i = 0; i < big / 2; i++)
+		util_buf_putc(&b, 'q');
+	util_buf_puts(&b, "/\">");
+	for (size_t i = 0; i < n; i++)
+		util_buf_puts(&b, "<entry xml:base=\"e/\"><link xml:base=\"l/\" href=\"x\"/><id>i</id></entry>");
+	util_buf_puts(&b, "</feed>");
+	c = assert_linear("50 KB xml:base under 20,000 entries", b.data, b.len, 0);
+	assert_int_equal(c.entries, n);
+	util_buf_free(&b);
+
+	/* 200,000 attributes on one element: libxml2 compares each with
+	 * every other */
+	util_buf_init(&b);
+	util_buf_puts(&b, "<rss version=\"2.0\"><channel><title");
+	for (size_t i = 0; i < 200000; i++)
+		util_buf_printf(&b, " a%zu=\"\"", i);
+	util_buf_puts(&b, ">t</title><item><title>kept</title></item></channel></rss>");
+	assert_linear("200,000 attributes on one element", b.data, b.len, 0);
+	util_buf_free(&b);
+
+	/* 200 levels of 200 namespace declarations each, then 400,000
+	 * elements whose prefix libxml2 looks up through all of them */
+	util_buf_init(&b);
+	util_buf_puts(&b, "<rss version=\"2.0\"><channel>");
+	for (int lv = 0; lv < 200; lv++) {
+		util_buf_puts(&b, "<q");
+		for (int i = 0; i < 200; i++)
+			util_buf_printf(&b, " xmlns:p%d_%d=\"u\"", lv, i);
+		util_buf_puts(&b, ">");
+	}
+	for (size_t i = 0; i < 400000; i++)
+		util_buf_puts(&b, "<p0_0:x/>");
+	for (int lv = 0; lv < 200; lv++)
+		util_buf_puts(&b, "</q>");
+	util_buf_puts(&b, "</channel></rss>");
+	assert_linear("40,000 namespaces in scope", b.data, b.len, 0);
+	util_buf_free(&b);
+
+	/* markup inside an entity, written with character references */
+	util_buf_init(&b);
+	util_buf_puts(&b, "<!DOCTYPE rss [ <!ENTITY m \"&#60;i");
+	for (size_t i = 0; i < 100000; i++)
+		util_buf_printf(&b, " a%zu=''", i);
+	util_buf_puts(&b, "&#62;x&#60;/i&#62;\"> ]><rss><channel><title>&m;</title></channel></rss>");
+	assert_linear("100,000 attributes inside an entity", b.data, b.len, 0);
+	util_buf_free(&b);
+}
+
+/* DTDs that make the parse itself cost the square of their size: attribute
+ * defaults libxml2 adds to every element (declared directly or through a
+ * parameter entity), and many entities that each expand a lot once. */
+static void test_dtd_costs(void **state)
+{
+	(void)state;
+	struct util_buf b, defs;
+	util_buf_init(&defs);
+	for (int i = 0; i < 2000; i++)
+		util_buf_printf(&defs, " a%d CDATA ''", i);
+	for (int pe = 0; pe < 2; pe++) {
+		util_buf_init(&b);
+		if (pe)
+			util_buf_printf(&b, "<!DOCTYPE rss [<!ENTITY %% d \"<!ATTLIST i%s>\"> %%d;]>", util_buf_cstr(&defs));
+		else
+			util_buf_printf(&b, "<!DOCTYPE rss [<!ATTLIST i%s>]>", util_buf_cstr(&defs));
+		util_buf_puts(&b, "<rss version=\"2.0\"><channel><title>t</title>");
+		while (b.len < 1000000)
+			util_buf_puts(&b, "<i/>");
+		util_buf_puts(&b, "<item><title>kept</title></item></channel></rss>");
+		struct cost c = assert_linear(pe ? "2,000 attribute defaults through a parameter entity"
+					       : "2,000 attribute defaults on 250,000 elements", b.data, b.len, 0);
+		assert_int_equal(c.entries, 1);
+		util_buf_free(&b);
+	}
+	util_buf_free(&defs);
+
+	/* 9,000 entities of 20 references to a 100 KB one (2 MB each, under
+	 * libxml2's own limit by the time each is used), declared after or
+	 * before it */
+	for (int forward = 0; forward < 2; forward++) {
+		struct util_buf big;
+		util_buf_init(&big);
+		util_buf_puts(&big, "<!ENTITY b \"");
+		for (int i = 0; i < 100000; i++)
+			util_buf_putc(&big, 'x');
+		util_buf_puts(&big, "\">");
+		util_buf_init(&b);
+		util_buf_puts(&b, "<!DOCTYPE rss [");
+		if (!forward)
+			util_buf_puts(&b, util_buf_cstr(&big));
+		for (int i = 0; i < 9000; i++) {
+			util_buf_printf(&b, "<!ENTITY c%d \"", i);
+			put_refs(&b, "b", 20);
+			util_buf_puts(&b, "\">");
+		}
+		if (forward)
+			util_buf_puts(&b, util_buf_cstr(&big));
+		util_buf_puts(&b, "]><rss version=\"2.0\"><channel><title>t</title>");
+		for (int i = 0; i < 9000; i++)
+			util_buf_printf(&b, "<i a=\"&c%d;\"/>", i);
+		util_buf_puts(&b, "<item><title>kept</title></item></channel></rss>");
+		struct cost c = assert_linear(forward ? "9,000 entities of a 100 KB one declared after them"
+					      : "9,000 entities of 20 x a 100 KB one", b.data, b.len, 0);
+		assert_int_equal(c.entries, 1);
+		util_buf_free(&b);
+		util_buf_free(&big);
+	}
+
+	/* within the limits, a DTD still works */
+	struct feed_doc *d = parse_ok("<!DOCTYPE rss [ <!ATTLIST channel version CDATA '9'>"
+				      " <!ENTITY who \"Jo\"> <!ENTITY by \"by &who;\"> ]>"
+				      "<rss><channel><title>&by;</title></channel></rss>", NULL, NULL);
+	assert_str(d->title, "by Jo");
+	assert_int_equal(d->well_formed, 1);
+	feed_doc_free(d);
+}
+
+static void test_opml_entity_bombs(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *what;
+		size_t ent, refs;
+	} cases[] = {
+		{ "20 KB OPML, 10 KB entity x 2,000", 10000, 2000 },
+		{ "166 KB OPML, 100 KB entity x 20,000", 100000, 20000 },
+	};
+	static const char *const attrs[] = { "title", "text", "xmlUrl", "htmlUrl", "category" };
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct util_buf r, b;
+		util_buf_init(&r);
+		put_refs(&r, "a", cases[i].refs / 7);
+		const char *x = util_buf_cstr(&r);
+		util_buf_init(&b);
+		put_dtd(&b, "opml", "a", 'u', cases[i].ent);
+		util_buf_printf(&b, "<opml version=\"2.0\"><head><title>%s</title></head><body>"
+				"<outline text=\"%s\" title=\"%s\"><outline type=\"rss\"", x, x, x);
+		for (size_t k = 0; k < 5; k++)
+			util_buf_printf(&b, " %s=\"%s\"", attrs[k], x);
+		util_buf_puts(&b, "/></outline><outline type=\"rss\" text=\"ok\" "
+			      "xmlUrl=\"http://example.org/ok.xml\"/></body></opml>\n");
+		struct cost c = assert_linear(cases[i].what, b.data, b.len, 1);
+		assert_int_equal(c.rc, FEED_OK);
+		if (c.out > b.len + 256 * 1024)
+			fail_msg("%s: %zu bytes of strings", cases[i].what, c.out);
+		util_buf_free(&b);
+		util_buf_free(&r);
+	}
+
+	/* a 60 KB folder name (under the 64 KiB attribute cap) over 20,000
+	 * feeds */
+	struct util_buf b;
+	util_buf_init(&b);
+	util_buf_puts(&b, "<opml version=\"2.0\"><body><outline text=\"");
+	for (size_t i = 0; i < 60000; i++)
+		util_buf_putc(&b, 'f');
+	util_buf_puts(&b, "\">");
+	for (size_t i = 0; i < 20000; i++)
+		util_buf_printf(&b, "<outline xmlUrl=\"u%zu\"/>", i);
+	util_buf_puts(&b, "</outline></body></opml>");
+	struct cost c = assert_linear("60 KB folder x 20,000 feeds", b.data, b.len, 1);
+	assert_int_equal(c.entries, 20000);
+	/* the copies of the name run out; every feed is still there */
+	struct feed_opml_entry *f = NULL;
+	size_t nf = 0;
+	assert_int_equal(feed_opml_parse(b.data, b.len, &f, &nf), FEED_OK);
+	assert_int_equal(nf, 20000);
+	assert_non_null(f[0].category);
+	assert_null(f[nf - 1].category);
+	assert_str(f[nf - 1].url, "u19999");
+	feed_opml_free(f, nf);
+	util_buf_free(&b);
+
+	/* legitimate entities in OPML attributes still read */
+	const char *ok = "<!DOCTYPE opml [ <!ENTITY h \"example.org\"> ]><opml><body>"
+			 "<outline text=\"Caf&#233; &amp; &h;\" xmlUrl=\"http://&h;/f?a=1&amp;b=2\"/></body></opml>";
+	struct feed_opml_entry *e = NULL;
+	size_t n = 0;
+	assert_int_equal(feed_opml_parse(ok, strlen(ok), &e, &n), FEED_OK);
+	assert_int_equal(n, 1);
+	assert_str(e[0].title, "Café & example.org");
+	assert_str(e[0].url, "http://example.org/f?a=1&b=2");
+	feed_opml_free(e, n);
+}
+
+struct canceller {
+	volatile int *flag;
+	int after_ms;
+};
+
+static void *cancel_later(void *arg)
+{
+	struct canceller *k = arg;
+	struct timespec ts = { 0, (long)k->after_ms * 1000000L };
+	nanosleep(&ts, NULL);
+	*k->flag = 1;
+	return NULL;
+}
+
+static double mono(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static void test_parse_cancel(void **state)
+{
+	(void)state;
+	/* a large legitimate feed, parsed whole once to see how long it takes */
+	struct util_buf b;
+	util_buf_init(&b);
+	util_buf_puts(&b, "<rss version=\"2.0\"><channel><title>big</title>");
+	for (size_t i = 0; b.len < ((size_t)16 << 20); i++)
+		util_buf_printf(&b, "<item><guid>g%zu</guid><title>Title %zu</title><link>http://example.com/%zu</link>"
+				"<description>&lt;p&gt;Some &lt;b&gt;text&lt;/b&gt; for item %zu.&lt;/p&gt;</description></item>",
+				i, i, i, i);
+	util_buf_puts(&b, "</channel></rss>");
+	struct feed_doc *d = NULL;
+	double t0 = mono();
+	assert_int_equal(feed_parse_buffer(b.data, b.len, NULL, NULL, &d), FEED_OK);
+	double whole = mono() - t0;
+	assert_true(d->n_entries > 50000);
+	feed_doc_free(d);
+
+	/* a flag already set: nothing is done */
+	volatile int flag = 1;
+	d = (struct feed_doc *)&flag;
+	assert_int_equal(feed_parse_buffer_cancellable(b.data, b.len, NULL, NULL, &flag, NULL, &d, NULL),
+			 FEED_ERR_CANCELLED);
+	assert_null(d);
+
+	/* set half way through (libxml2 or the tree walk at work): the parse
+	 * gives up soon after */
+	flag = 0;
+	struct canceller k = { &flag, (int)(whole * 1000 / 2) };
+	pthread_t t;
+	t0 = mono();
+	assert_int_equal(pthread_create(&t, NULL, cancel_later, &k), 0);
+	int rc = feed_parse_buffer_cancellable(b.data, b.len, NULL, NULL, NULL, &flag, &d, NULL);
+	double took = mono() - t0;
+	pthread_join(t, NULL);
+	assert_int_equal(rc, FEED_ERR_CANCELLED);
+	assert_null(d);
+	if (took > whole / 2 + (whole / 5 > 0.1 ? whole / 5 : 0.1))
+		fail_msg("cancelled at %.3f s, returned at %.3f s (the whole parse: %.3f s)", whole / 2, took, whole);
+	util_buf_free(&b);
+}
+
 /* ---- ill-formed and not feeds ------------------------------------------------- */
 
 static void test_illformed(void **state)
@@ -790,6 +1421,12 @@ int main(void)
 		cmocka_unit_test(test_encodings),
 		cmocka_unit_test(test_entities),
 		cmocka_unit_test(test_xxe_and_bombs),
+		cmocka_unit_test(test_attribute_entity_bombs),
+		cmocka_unit_test(test_attribute_entities_still_expand),
+		cmocka_unit_test(test_linear_without_entities),
+		cmocka_unit_test(test_dtd_costs),
+		cmocka_unit_test(test_opml_entity_bombs),
+		cmocka_unit_test(test_parse_cancel),
 		cmocka_unit_test(test_illformed),
 		cmocka_unit_test(test_html_to_text),
 		cmocka_unit_test(test_url_resolve),
