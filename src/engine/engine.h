@@ -106,6 +106,13 @@ enum eng_device { ENG_DEVICE_AUTO = 0, ENG_DEVICE_CPU = 1, ENG_DEVICE_CUDA = 2 }
 
 /* "auto", "cpu", "cuda" -> *out; -1 on anything else. */
 int eng_device_parse(const char *s, enum eng_device *out);
+/* Parses a size: "2G", "512M", "1.5g", "4096", "100K", "2GiB", "2GB", "2 GiB"
+ * (K/M/G/T = powers of 1024, case-insensitive, optional "i" and "B"; "B" or
+ * a bare number = bytes; a fraction needs a unit and is rounded down to a
+ * byte). Returns 0 and *out on success, -1 on junk/negative/overflow/empty
+ * (*out untouched). */
+int eng_size_parse(const char *s, uint64_t *out);
+
 /* Measured host->device bandwidth of the device AUTO/CUDA picks, in GB/s
  * (pinned host RAM to VRAM); 0 for the CPU or when none is usable. */
 double eng_device_h2d_gbps(enum eng_device d);

@@ -100,13 +100,6 @@ void eng_plan_free(struct eng_plan *p);
  * when n > 0). */
 void eng_bytes_human(char *buf, size_t n, uint64_t b);
 
-/* Parses a size: "2G", "512M", "1.5g", "4096", "100K", "2GiB", "2GB", "2 GiB"
- * (K/M/G/T = powers of 1024, case-insensitive, optional "i" and "B"; "B" or
- * a bare number = bytes; a fraction needs a unit and is rounded down to a
- * byte). Returns 0 and *out on success, -1 on junk/negative/overflow/empty
- * (*out untouched). */
-int eng_size_parse(const char *s, uint64_t *out);
-
 /* Predicted seconds per pass: bytes from HOST over host_gbps + bytes from
  * FILE over file_gbps (GB = 1e9 bytes; a rate <= 0 skips that term), as the
  * lower bound of a pass. 0 for a NULL plan. */

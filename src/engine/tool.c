@@ -780,26 +780,27 @@ static void fast_q5_0(void *row, int64_t nb)
 		b[i].d = (eng_fp16)(d | (b[i].d & 0x8000));
 }
 
+/* Q4_1 / Q5_1: weights d * (q - center) for q uniform in 0..2*center+1
+ * (d and m = -center * d at the start of every block of bsize bytes) */
+static void fast_dm(void *row, int64_t nb, size_t bsize, double var_q, double center)
+{
+	const eng_fp16 d = fp16_of(0.02 / sqrt(var_q));
+	const eng_fp16 m = fp16_of(-center * eng_fp16_to_f32(d));
+	for (int64_t i = 0; i < nb; i++) {
+		uint8_t *b = (uint8_t *)row + (size_t)i * bsize;
+		memcpy(b, &d, 2);
+		memcpy(b + 2, &m, 2);
+	}
+}
+
 static void fast_q4_1(void *row, int64_t nb)
 {
-	struct eng_block_q4_1 *b = row;
-	const eng_fp16 d = fp16_of(0.02 / sqrt(21.25));
-	const eng_fp16 m = fp16_of(-7.5 * eng_fp16_to_f32(d));
-	for (int64_t i = 0; i < nb; i++) {
-		b[i].d = d;
-		b[i].m = m;
-	}
+	fast_dm(row, nb, sizeof(struct eng_block_q4_1), 21.25, 7.5);
 }
 
 static void fast_q5_1(void *row, int64_t nb)
 {
-	struct eng_block_q5_1 *b = row;
-	const eng_fp16 d = fp16_of(0.02 / sqrt(85.25));
-	const eng_fp16 m = fp16_of(-15.5 * eng_fp16_to_f32(d));
-	for (int64_t i = 0; i < nb; i++) {
-		b[i].d = d;
-		b[i].m = m;
-	}
+	fast_dm(row, nb, sizeof(struct eng_block_q5_1), 85.25, 15.5);
 }
 
 static void fast_q8_0(void *row, int64_t nb)

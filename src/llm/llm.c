@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/engine.h"
 #include "llm/llm_int.h"
 #include "util/util.h"
 
@@ -171,64 +172,5 @@ int llm_device_check(const char *s)
 
 int llm_size_parse(const char *s, uint64_t *out)
 {
-	uint64_t whole = 0, frac = 0, den = 1;
-	int n_whole = 0, n_frac = 0, shift = 0;
-
-	if (!s || !out)
-		return -1;
-	while (isspace((unsigned char)*s))
-		s++;
-	for (; *s >= '0' && *s <= '9'; s++, n_whole++) {
-		unsigned d = (unsigned)(*s - '0');
-		if (whole > (UINT64_MAX - d) / 10)
-			return -1;
-		whole = whole * 10 + d;
-	}
-	if (*s == '.') {
-		/* 15 digits at most count (den <= 1e15 keeps the division below
-		 * in 64 bits); the rest are ignored */
-		for (s++; *s >= '0' && *s <= '9'; s++, n_frac++)
-			if (n_frac < 15) {
-				frac = frac * 10 + (uint64_t)(*s - '0');
-				den *= 10;
-			}
-		if (!n_frac)
-			return -1;
-	}
-	if (!n_whole && !n_frac)
-		return -1;
-	while (*s == ' ' || *s == '\t')
-		s++;
-	switch (tolower((unsigned char)*s)) {
-	case 'k': shift = 10; break;
-	case 'm': shift = 20; break;
-	case 'g': shift = 30; break;
-	case 't': shift = 40; break;
-	default: break;
-	}
-	if (shift) {
-		s++;
-		if (*s == 'i' || *s == 'I')
-			s++;
-	}
-	if (*s == 'b' || *s == 'B')
-		s++;
-	while (isspace((unsigned char)*s))
-		s++;
-	if (*s || (!shift && frac))
-		return -1;
-	if (shift && whole > (UINT64_MAX >> shift))
-		return -1;
-	/* whole << shift, plus floor(frac / den * 2^shift) by long division
-	 * in base 1024 (the remainder stays below den, so rem * 1024 fits) */
-	uint64_t v = whole << shift, part = 0, rem = frac;
-	for (int k = 0; k < shift / 10; k++) {
-		uint64_t t = rem * 1024;
-		part = part * 1024 + t / den;
-		rem = t % den;
-	}
-	if (v > UINT64_MAX - part)
-		return -1;
-	*out = v + part;
-	return 0;
+	return eng_size_parse(s, out);   /* the engine's parser: one syntax for flags and config */
 }
