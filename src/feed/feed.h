@@ -75,10 +75,12 @@ struct feed_doc {
  * Bounded, whatever the bytes or their DTD: parsing N bytes takes O(N) time
  * and memory, and the doc's strings hold at most FEED_PARSE_OUT_MAX(N)
  * bytes in all. What would pass a bound (entity text past the budget, an
- * attribute value over 64 KiB, values copied or resolved past 8 N bytes, a
- * start tag with more than 256 attributes, more than 256 namespaces in
- * scope) is dropped, and the doc says so (well_formed = 0, error set). The
- * same holds for feed_opml_parse. */
+ * attribute value over 64 KiB, values read, or copied and resolved, past
+ * 4 N bytes each, an entity that would expand past 1 MiB, a start tag with
+ * more than 256 attributes, more than 256 namespaces in scope) is dropped,
+ * and the doc says so (well_formed = 0, error set); attribute defaults
+ * declared in the DTD are never applied. The same holds for
+ * feed_opml_parse. */
 #define FEED_PARSE_OUT_MAX(n) ((size_t)8 * (n) + ((size_t)1 << 20))
 int feed_parse_buffer(const char *buf, size_t len, const char *base_url,
 		      const char *http_charset, struct feed_doc **out);
