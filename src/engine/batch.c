@@ -244,8 +244,10 @@ enum eng_err eng_forward(struct eng_ctx *c, const struct eng_ubatch *ub, float *
 	c->stats.tokens += (uint64_t)ub->n;
 	c->stats.seconds += dt;
 	if (ub->prefill) {
-		c->stats.prefill_tokens += (uint64_t)ub->n;
-		c->stats.prefill_seconds += dt;
+		/* a mixed pass: its time split by tokens */
+		const int np = ub->n - ub->n_dec;
+		c->stats.prefill_tokens += (uint64_t)np;
+		c->stats.prefill_seconds += dt * np / ub->n;
 	}
 	return e;
 }
@@ -269,7 +271,7 @@ enum eng_err eng_forward_layers(struct eng_ctx *c, int seq, const int32_t *tok, 
 		seqv[i] = seq;
 		posv[i] = i;
 	}
-	struct eng_ubatch ub = { n, tok, seqv, posv, want, n > 1 };
+	struct eng_ubatch ub = { n, tok, seqv, posv, want, n > 1, 0 };
 	be->pass_begin(c, &ub);
 	be->embed(c, &ub);
 	for (int il = 0; il < m->hp.n_layer && e == ENG_OK; il++) {
@@ -304,13 +306,49 @@ static int check_tokens(struct eng_ctx *c, const int32_t *tok, int n)
 	return 1;
 }
 
-enum eng_err eng_prefill_batch(eng_ctx *c, int n, const int *seqs, const int32_t *const *tokens,
-			       const int *counts, float *logits)
+/* Validates a decode list (nd tokens, one per distinct active sequence,
+ * each with room for one more position). */
+static enum eng_err check_decode(struct eng_ctx *c, int nd, const int *seqs, const int32_t *toks)
+{
+	if (nd < 0 || (nd > 0 && (!seqs || !toks)))
+		return ENG_ERR_INVALID_ARG;
+	if (!check_tokens(c, toks, nd))
+		return ENG_ERR_INVALID_ARG;
+	for (int i = 0; i < nd; i++) {
+		int s = seqs[i];
+		if (s < 0 || s >= c->p.n_seq || !c->seq_used[s]) {
+			eng_ctx_set_err(c, "decode: sequence %d is not active", s);
+			return ENG_ERR_INVALID_ARG;
+		}
+		for (int j = 0; j < i; j++) {
+			if (seqs[j] == s) {
+				eng_ctx_set_err(c, "decode: sequence %d appears twice in one step", s);
+				return ENG_ERR_INVALID_ARG;
+			}
+		}
+		if (c->seq_pos[s] >= c->p.n_ctx) {
+			eng_ctx_set_err(c, "context full: sequence %d has reached the context length %d",
+					s, c->p.n_ctx);
+			return ENG_ERR_CONTEXT_FULL;
+		}
+	}
+	return ENG_OK;
+}
+
+/* Decode tokens of running sequences (nd) and prompts of others (n) in
+ * shared passes of up to max_ubatch tokens: the first pass carries every
+ * decode token and as many prompt tokens as fit, later ones the rest of
+ * the prompts. Each token is computed as in a pass of its own kind. */
+static enum eng_err feed(eng_ctx *c, int nd, const int *dseqs, const int32_t *dtoks, float *dlogits,
+			 int n, const int *seqs, const int32_t *const *tokens, const int *counts,
+			 float *logits)
 {
 	enum eng_err e = ENG_OK;
 
 	if (!c || n < 0 || (n > 0 && (!seqs || !tokens || !counts)))
 		return ENG_ERR_INVALID_ARG;
+	if ((e = check_decode(c, nd, dseqs, dtoks)) != ENG_OK)
+		return e;
 	for (int i = 0; i < n; i++) {
 		const int s = seqs[i];
 		if (s < 0 || s >= c->p.n_seq || !c->seq_used[s] || counts[i] < 0 ||
@@ -324,6 +362,12 @@ enum eng_err eng_prefill_batch(eng_ctx *c, int n, const int *seqs, const int32_t
 				return ENG_ERR_INVALID_ARG;
 			}
 		}
+		for (int j = 0; j < nd; j++) {
+			if (dseqs[j] == s) {
+				eng_ctx_set_err(c, "step: sequence %d both decodes and takes a prompt", s);
+				return ENG_ERR_INVALID_ARG;
+			}
+		}
 		if (counts[i] > c->p.n_ctx - c->seq_pos[s]) {
 			eng_ctx_set_err(c, "context full: %d tokens already in sequence %d, %d more do not "
 					"fit in a context of %d", c->seq_pos[s], s, counts[i], c->p.n_ctx);
@@ -332,24 +376,37 @@ enum eng_err eng_prefill_batch(eng_ctx *c, int n, const int *seqs, const int32_t
 		if (!check_tokens(c, tokens[i], counts[i]))
 			return ENG_ERR_INVALID_ARG;
 	}
-	const int B = c->p.n_batch, V = c->m->hp.n_vocab;
+	/* prompt tokens a pass: n_batch, plus room for the decode tokens */
+	const int B = nd + c->p.n_batch <= c->max_ubatch ? nd + c->p.n_batch : c->max_ubatch;
+	const int V = c->m->hp.n_vocab;
 	int32_t *tok = malloc((size_t)B * sizeof *tok);
 	int *seqv = malloc((size_t)B * sizeof *seqv), *posv = malloc((size_t)B * sizeof *posv);
 	int *owner = malloc((size_t)B * sizeof *owner);
 	uint8_t *want = malloc((size_t)B);
-	float *rows = logits ? malloc((size_t)B * V * sizeof *rows) : NULL;
+	float *rows = logits || dlogits ? malloc((size_t)B * V * sizeof *rows) : NULL;
 	int *base = malloc((size_t)(n > 0 ? n : 1) * sizeof *base);
-	if (!tok || !seqv || !posv || !owner || !want || !base || (logits && !rows)) {
+	if (!tok || !seqv || !posv || !owner || !want || !base || ((logits || dlogits) && !rows)) {
 		e = ENG_ERR_NOMEM;
 		goto out;
 	}
-	/* pack: the prompts' tokens in order, as many sequences per pass as
-	 * fit; a prompt longer than what is left continues in the next pass */
+	/* pack: decode tokens first (first pass only), then the prompts' tokens
+	 * in order, as many sequences per pass as fit; a prompt longer than
+	 * what is left continues in the next pass */
 	for (int i = 0; i < n; i++)
 		base[i] = c->seq_pos[seqs[i]];
-	int item = 0, done = 0;   /* next token: item's done-th */
-	while (item < n && e == ENG_OK) {
-		int nb = 0;
+	int item = 0, done = 0, first = 1;   /* next prompt token: item's done-th */
+	while (e == ENG_OK && (first ? nd > 0 || item < n : item < n)) {
+		int nb = 0, ndec = 0;
+		if (first) {
+			for (; ndec < nd; ndec++) {
+				tok[nb] = dtoks[ndec];
+				seqv[nb] = dseqs[ndec];
+				posv[nb] = c->seq_pos[dseqs[ndec]];
+				owner[nb] = -1 - ndec;
+				want[nb] = dlogits != NULL;
+				nb++;
+			}
+		}
 		while (nb < B && item < n) {
 			if (done >= counts[item]) {
 				item++;
@@ -367,16 +424,19 @@ enum eng_err eng_prefill_batch(eng_ctx *c, int n, const int *seqs, const int32_t
 		}
 		if (nb == 0)
 			break;
-		struct eng_ubatch ub = { nb, tok, seqv, posv, want, 1 };
+		struct eng_ubatch ub = { nb, tok, seqv, posv, want, nb > ndec, nb > ndec ? ndec : 0 };
 		e = eng_forward(c, &ub, rows);
 		if (e != ENG_OK)
 			break;
 		/* positions advance by what this pass took of each sequence */
 		for (int t = 0, k = 0; t < nb; t++) {
 			c->seq_pos[seqv[t]]++;
-			if (want[t])
-				memcpy(logits + (size_t)owner[t] * V, rows + (size_t)k++ * V, (size_t)V * sizeof *rows);
+			if (!want[t])
+				continue;
+			float *dst = owner[t] >= 0 ? logits + (size_t)owner[t] * V : dlogits + (size_t)(-1 - owner[t]) * V;
+			memcpy(dst, rows + (size_t)k++ * V, (size_t)V * sizeof *rows);
 		}
+		first = 0;
 	}
 out:
 	free(tok);
@@ -387,6 +447,18 @@ out:
 	free(rows);
 	free(base);
 	return e;
+}
+
+enum eng_err eng_prefill_batch(eng_ctx *c, int n, const int *seqs, const int32_t *const *tokens,
+			       const int *counts, float *logits)
+{
+	return feed(c, 0, NULL, NULL, NULL, n, seqs, tokens, counts, logits);
+}
+
+enum eng_err eng_step(eng_ctx *c, int nd, const int *dseqs, const int32_t *dtoks, float *dlogits, int n,
+		      const int *seqs, const int32_t *const *tokens, const int *counts, float *logits)
+{
+	return feed(c, nd, dseqs, dtoks, dlogits, n, seqs, tokens, counts, logits);
 }
 
 enum eng_err eng_prefill(eng_ctx *c, int seq, const int32_t *tokens, int n, float *logits)
@@ -409,26 +481,8 @@ enum eng_err eng_decode(eng_ctx *c, int n, const int *seqs, const int32_t *token
 		return ENG_ERR_INVALID_ARG;
 	if (n == 0)
 		return ENG_OK;
-	if (!check_tokens(c, tokens, n))
-		return ENG_ERR_INVALID_ARG;
-	for (int i = 0; i < n; i++) {
-		int s = seqs[i];
-		if (s < 0 || s >= c->p.n_seq || !c->seq_used[s]) {
-			eng_ctx_set_err(c, "decode: sequence %d is not active", s);
-			return ENG_ERR_INVALID_ARG;
-		}
-		for (int j = 0; j < i; j++) {
-			if (seqs[j] == s) {
-				eng_ctx_set_err(c, "decode: sequence %d appears twice in one step", s);
-				return ENG_ERR_INVALID_ARG;
-			}
-		}
-		if (c->seq_pos[s] >= c->p.n_ctx) {
-			eng_ctx_set_err(c, "context full: sequence %d has reached the context length %d",
-					s, c->p.n_ctx);
-			return ENG_ERR_CONTEXT_FULL;
-		}
-	}
+	if ((e = check_decode(c, n, seqs, tokens)) != ENG_OK)
+		return e;
 	posv = malloc((size_t)c->max_ubatch * sizeof *posv);
 	want = malloc((size_t)c->max_ubatch);
 	if (!posv || !want) {
@@ -442,7 +496,7 @@ enum eng_err eng_decode(eng_ctx *c, int n, const int *seqs, const int32_t *token
 			posv[i] = c->seq_pos[seqs[i0 + i]];
 			want[i] = logits != NULL;
 		}
-		struct eng_ubatch ub = { nb, tokens + i0, seqs + i0, posv, want, 0 };
+		struct eng_ubatch ub = { nb, tokens + i0, seqs + i0, posv, want, 0, 0 };
 		e = eng_forward(c, &ub, logits ? logits + (size_t)i0 * c->m->hp.n_vocab : NULL);
 		if (e == ENG_OK)
 			for (int i = 0; i < nb; i++)

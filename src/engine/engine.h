@@ -189,6 +189,16 @@ enum eng_err eng_prefill(eng_ctx *c, int seq, const int32_t *tokens, int n, floa
 enum eng_err eng_prefill_batch(eng_ctx *c, int n, const int *seqs, const int32_t *const *tokens,
 			       const int *counts, float *logits);
 
+/* One decode step of running sequences (dseqs[i] advances by dtoks[i],
+ * dlogits row i, as eng_decode) and the prompts of new sequences (as
+ * eng_prefill_batch: seqs, tokens, counts, logits) in shared weight passes:
+ * the first pass carries every decode token and as many prompt tokens as
+ * fit, so a new prompt rides with the running sequences instead of costing
+ * passes of its own. Each token's results are the same as in eng_decode /
+ * eng_prefill alone. A sequence may not both decode and take a prompt. */
+enum eng_err eng_step(eng_ctx *c, int nd, const int *dseqs, const int32_t *dtoks, float *dlogits, int n,
+		      const int *seqs, const int32_t *const *tokens, const int *counts, float *logits);
+
 /* One batched decode step: sequence seqs[i] advances by tokens[i] for
  * i < n (distinct seqs). Each weight row is read once for all n.
  * logits: NULL or n * n_vocab floats, row i for seqs[i] (caller owns). */

@@ -124,8 +124,17 @@ struct eng_ubatch {
 	const int *seq;       /* (n) slot ids */
 	const int *pos;       /* (n) positions */
 	const uint8_t *want;  /* (n) 1: produce logits for this token */
-	int prefill;          /* 1: a prompt chunk (selects ggml's prompt kernels' order) */
+	int prefill;          /* 1: holds prompt tokens (ggml's prompt kernels' order for them) */
+	int n_dec;            /* with prefill: the first n_dec tokens are decode tokens of
+			       * running sequences (computed as in a decode step), the rest
+			       * prompt tokens; 0 for a pure prompt chunk */
 };
+
+/* 1 when token t of ub is a prompt token (prompt kernels' order) */
+static inline int eng_ub_prompt(const struct eng_ubatch *ub, int t)
+{
+	return ub->prefill && t >= ub->n_dec;
+}
 
 struct eng_ctx;
 

@@ -299,7 +299,8 @@ enum eng_err eng_generate_batch(eng_ctx *c, int n, const char *const *prompts,
 	int *who = malloc((size_t)nslots * sizeof *who);
 	int32_t **pids = calloc((size_t)nslots, sizeof *pids);
 	int *pn = calloc((size_t)nslots, sizeof *pn);
-	if (!qs || !logits || !slots || !toks || !who || !pids || !pn) {
+	int *rslots = malloc((size_t)nslots * sizeof *rslots), *rwho = malloc((size_t)nslots * sizeof *rwho);
+	if (!qs || !logits || !slots || !toks || !who || !pids || !pn || !rslots || !rwho) {
 		err = ENG_ERR_NOMEM;
 		goto out;
 	}
@@ -310,7 +311,8 @@ enum eng_err eng_generate_batch(eng_ctx *c, int n, const char *const *prompts,
 	int next_prompt = 0, running = 0;
 	for (;;) {
 		/* fill free slots with waiting prompts; their prompts share
-		 * weight passes (eng_prefill_batch) */
+		 * weight passes (eng_prefill_batch), and with the running
+		 * sequences' next step when there are any (eng_step) */
 		int nnew = 0;
 		for (int i = 0; i < nslots && next_prompt < n && err == ENG_OK; i++) {
 			if (qs[i].idx >= 0)
@@ -327,13 +329,33 @@ enum eng_err eng_generate_batch(eng_ctx *c, int n, const char *const *prompts,
 			who[nnew] = i;
 			nnew++;
 		}
-		/* BRIEFING_ENGINE_NO_PACK=1: one prompt per pass as before packed
-		 * prefill (to measure what packing saves; same tokens either way) */
-		if (nnew > 0 && err == ENG_OK && getenv("BRIEFING_ENGINE_NO_PACK")) {
+		/* running sequences (not the new ones): their next token */
+		int nrun = 0;
+		for (int i = 0; i < nslots && nnew > 0; i++) {
+			int is_new = 0;
+			for (int k = 0; k < nnew; k++)
+				is_new |= who[k] == i;
+			if (qs[i].idx < 0 || is_new)
+				continue;
+			rslots[nrun] = qs[i].slot;
+			toks[nrun] = qs[i].next;
+			rwho[nrun] = i;
+			nrun++;
+		}
+		float *nlog = logits + (size_t)nrun * V;   /* the new prompts' rows */
+		/* BRIEFING_ENGINE_NO_PACK=1: one prompt per pass, apart from the
+		 * decode steps, as before packing (to measure it; same tokens) */
+		const int nopack = getenv("BRIEFING_ENGINE_NO_PACK") != NULL;
+		if (nnew > 0 && err == ENG_OK && nopack) {
 			for (int k = 0; k < nnew && err == ENG_OK; k++)
-				err = eng_prefill(c, slots[k], pids[k], pn[k], logits + (size_t)k * V);
+				err = eng_prefill(c, slots[k], pids[k], pn[k], nlog + (size_t)k * V);
+			nrun = 0;   /* they decode in the step below */
+		} else if (nnew > 0 && err == ENG_OK && nrun > 0) {
+			/* the new prompts ride with the running sequences' step */
+			err = eng_step(c, nrun, rslots, toks, logits, nnew, slots, (const int32_t *const *)pids,
+				       pn, nlog);
 		} else if (nnew > 0 && err == ENG_OK) {
-			err = eng_prefill_batch(c, nnew, slots, (const int32_t *const *)pids, pn, logits);
+			err = eng_prefill_batch(c, nnew, slots, (const int32_t *const *)pids, pn, nlog);
 		}
 		for (int k = 0; k < nnew; k++) {
 			struct gen_seq *q = &qs[who[k]];
@@ -345,12 +367,27 @@ enum eng_err eng_generate_batch(eng_ctx *c, int n, const char *const *prompts,
 				continue;
 			}
 			running++;
-			q->next = eng_sampler_sample(q->smp, logits + (size_t)k * V);
+			q->next = eng_sampler_sample(q->smp, nlog + (size_t)k * V);
 			if (seq_take(c, q, g, &err)) {
 				seq_release(c, q, texts_out);
 				q->idx = -1;
 				running--;
 			}
+		}
+		if (nnew > 0 && nrun > 0 && err == ENG_OK) {
+			/* the running sequences took their step with the prompts */
+			for (int k = 0; k < nrun; k++) {
+				struct gen_seq *q = &qs[rwho[k]];
+				q->next = eng_sampler_sample(q->smp, logits + (size_t)k * V);
+				if (seq_take(c, q, g, &err)) {
+					seq_release(c, q, texts_out);
+					q->idx = -1;
+					running--;
+				}
+			}
+			if (err != ENG_OK || running == 0)
+				break;
+			continue;
 		}
 		if (err != ENG_OK || running == 0)
 			break;
@@ -393,6 +430,8 @@ out:
 			free(pids[i]);
 	free(pids);
 	free(pn);
+	free(rslots);
+	free(rwho);
 	return err;
 }
 

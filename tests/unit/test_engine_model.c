@@ -611,6 +611,70 @@ static void test_prefill_batch(void **state)
 	ref_free(&r);
 }
 
+/* ---- a new prompt rides with running sequences' decode step --------------- */
+
+static void test_step_mixed(void **state)
+{
+	const char *stem = *state;
+	struct ref r;
+	char name[256];
+	snprintf(name, sizeof name, "%s.long.ref.txt", stem);
+	ref_load(&r, name);
+	eng_model *m = load_model(stem);
+	/* reference: A and B decode in one context; C is prefilled alone */
+	eng_ctx *ref = new_ctx(m, 128, 2, 0, 16), *cc = new_ctx(m, 128, 1, 0, 16);
+	eng_ctx *c = new_ctx(m, 128, 3, 0, 16);
+	const int V = eng_ctx_n_vocab(c);
+	float *la = malloc((size_t)3 * V * sizeof *la), *lb = malloc((size_t)3 * V * sizeof *lb);
+	float *lc = malloc((size_t)V * sizeof *lc), *lc2 = malloc((size_t)V * sizeof *lc2);
+	int rs[2], s[3], sc;
+	const int32_t *pa = r.prompt, *pb = r.prompt + 5, *pc = r.prompt + 9;
+	const int na = 17, nbp = 40, nc = 40;
+	for (int k = 0; k < 2; k++) {
+		eng_ctx *x = k ? c : ref;
+		int *q = k ? s : rs;
+		assert_int_equal(eng_seq_new(x, &q[0]), ENG_OK);
+		assert_int_equal(eng_seq_new(x, &q[1]), ENG_OK);
+		assert_int_equal(eng_prefill(x, q[0], pa, na, NULL), ENG_OK);
+		assert_int_equal(eng_prefill(x, q[1], pb, nbp, NULL), ENG_OK);
+	}
+	int32_t t2[2] = { 7, 11 };
+	assert_int_equal(eng_decode(ref, 2, rs, t2, la), ENG_OK);
+	assert_int_equal(eng_seq_new(cc, &sc), ENG_OK);
+	assert_int_equal(eng_prefill(cc, sc, pc, nc, lc), ENG_OK);
+	/* mixed: A and B's step and C's 40-token prompt in shared passes */
+	eng_ctx_stats_reset(c);
+	assert_int_equal(eng_seq_new(c, &s[2]), ENG_OK);
+	assert_int_equal(eng_step(c, 2, s, t2, lb, 1, &s[2], &pc, &nc, lc2), ENG_OK);
+	assert_memory_equal(la, lb, (size_t)2 * V * sizeof(float));
+	assert_memory_equal(lc, lc2, (size_t)V * sizeof(float));
+	struct eng_pass_stats st;
+	eng_ctx_stats(c, &st);
+	/* 2 + 40 tokens, at most 2 + 16 a pass: 3 passes, not 1 + 3 */
+	assert_int_equal((int)st.passes, 3);
+	assert_int_equal((int)st.prefill_tokens, nc);
+	assert_int_equal(eng_seq_pos(c, s[0]), na + 1);
+	assert_int_equal(eng_seq_pos(c, s[2]), nc);
+	/* and they all go on as if alone */
+	int32_t t3[3] = { 3, 5, eng_argmax(lc, V) };
+	assert_int_equal(eng_decode(ref, 2, rs, t3, la), ENG_OK);
+	assert_int_equal(eng_decode(cc, 1, &sc, &t3[2], lc), ENG_OK);
+	assert_int_equal(eng_decode(c, 3, s, t3, lb), ENG_OK);
+	assert_memory_equal(la, lb, (size_t)2 * V * sizeof(float));
+	assert_memory_equal(lc, lb + (size_t)2 * V, (size_t)V * sizeof(float));
+	/* a sequence cannot both decode and take a prompt */
+	assert_int_equal(eng_step(c, 1, s, t2, lb, 1, &s[0], &pc, &nc, lc2), ENG_ERR_INVALID_ARG);
+	free(la);
+	free(lb);
+	free(lc);
+	free(lc2);
+	eng_ctx_free(ref);
+	eng_ctx_free(cc);
+	eng_ctx_free(c);
+	eng_model_free(m);
+	ref_free(&r);
+}
+
 /* ---- text generation ----------------------------------------------------------- */
 
 struct gen_log {
@@ -981,7 +1045,7 @@ int main(void)
 		return 1;
 	}
 
-	struct CMUnitTest tests[sizeof cases / sizeof cases[0] + 12];
+	struct CMUnitTest tests[sizeof cases / sizeof cases[0] + 16];
 	size_t n = 0;
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		tests[n].name = cases[i].model;
@@ -1006,6 +1070,14 @@ int main(void)
 		static char names[3][64];
 		snprintf(names[i], sizeof names[i], "prefill_batch/%s", packed_models[i]);
 		tests[n].name = names[i];
+		n++;
+	}
+	for (size_t i = 0; i < 3; i++) {
+		tests[n] = (struct CMUnitTest)cmocka_unit_test_prestate(test_step_mixed,
+								       (void *)packed_models[i]);
+		static char mnames[3][64];
+		snprintf(mnames[i], sizeof mnames[i], "step_mixed/%s", packed_models[i]);
+		tests[n].name = mnames[i];
 		n++;
 	}
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_context_overflow);

@@ -904,7 +904,7 @@ static void att_task(void *arg, int item, int tid)
 		memcpy(qf, q, (size_t)hd * sizeof *qf);
 		attk.round_h(qf, hd);
 		attk.kq_h(qf, (const uint16_t *)s->k_cache + base, s->kv_dim, npos, hd, scale, sc,
-			  j->ub->prefill ? DOT_TINY : DOT_VEC);
+			  eng_ub_prompt(j->ub, t) ? DOT_TINY : DOT_VEC);
 	}
 	for (int p = 0; p < npos; p++)
 		if (sc[p] > maxv)
@@ -921,7 +921,7 @@ static void att_task(void *arg, int item, int tid)
 		/* ggml rounds the probabilities to f16 (the V cache type) */
 		attk.round_h(sc, npos);
 		attk.pv_h(out, sc, (const uint16_t *)s->v_cache + base, s->kv_dim, npos, hd,
-			  j->ub->prefill ? DOT_TINY : DOT_VEC, s->pvacc + (size_t)tid * 64 * hd);
+			  eng_ub_prompt(j->ub, t) ? DOT_TINY : DOT_VEC, s->pvacc + (size_t)tid * 64 * hd);
 	}
 }
 
@@ -957,6 +957,20 @@ static void add_bias(float *y, const float *b, int n, int dim, int ld)
 			y[(size_t)t * ld + i] += b[i];
 }
 
+/* matmul over a ubatch whose first nd tokens are decode tokens (plain
+ * products) and the rest prompt tokens (prompt order when pr): each token
+ * is computed as it would be in a pass of its own kind */
+static void matmul_ub(struct eng_ctx *c, const struct eng_tensor *w, const float *x, int ldx, int n,
+		      int nd, float *out, int ldo, int pr)
+{
+	if (nd <= 0 || !pr || nd >= n) {
+		matmul(c, w, x, ldx, n, out, ldo, nd >= n ? 0 : pr);
+		return;
+	}
+	matmul(c, w, x, ldx, nd, out, ldo, 0);
+	matmul(c, w, x + (size_t)nd * ldx, ldx, n - nd, out + (size_t)nd * ldo, ldo, pr);
+}
+
 static void cpu_layer(struct eng_ctx *c, const struct eng_layer_w *w, int il,
 		      const struct eng_ubatch *ub)
 {
@@ -975,9 +989,10 @@ static void cpu_layer(struct eng_ctx *c, const struct eng_layer_w *w, int il,
 	 * last layer's feed-forward block and the output head only see the
 	 * tokens whose logits are wanted (one): plain dot products there */
 	const int pr = ub->prefill, pr_ffn = ub->prefill && il != hp->n_layer - 1;
-	matmul(c, &w->wq, s->xn, E, n, s->q, qd, pr);
-	matmul(c, &w->wk, s->xn, E, n, s->k, kvd, pr);
-	matmul(c, &w->wv, s->xn, E, n, s->v, kvd, pr);
+	const int nd = ub->prefill ? ub->n_dec : 0;
+	matmul_ub(c, &w->wq, s->xn, E, n, nd, s->q, qd, pr);
+	matmul_ub(c, &w->wk, s->xn, E, n, nd, s->k, kvd, pr);
+	matmul_ub(c, &w->wv, s->xn, E, n, nd, s->v, kvd, pr);
 	add_bias(s->q, w->bq, n, qd, qd);
 	add_bias(s->k, w->bk, n, kvd, kvd);
 	add_bias(s->v, w->bv, n, kvd, kvd);
@@ -1011,7 +1026,7 @@ static void cpu_layer(struct eng_ctx *c, const struct eng_layer_w *w, int il,
 		eng_pool_run(c->pool, att_task, &aj, n * hp->n_head);
 	}
 	act_invalidate(c);
-	matmul(c, &w->wo, s->att, qd, n, s->xn, E, pr);
+	matmul_ub(c, &w->wo, s->att, qd, n, nd, s->xn, E, pr);
 	for (size_t i = 0; i < (size_t)n * E; i++)
 		s->x[i] += s->xn[i];
 
@@ -1019,12 +1034,12 @@ static void cpu_layer(struct eng_ctx *c, const struct eng_layer_w *w, int il,
 	for (int t = 0; t < n; t++)
 		rmsnorm(s->xn + (size_t)t * E, s->x + (size_t)t * E, w->ffn_norm, E, hp->rms_eps);
 	act_invalidate(c);
-	matmul(c, &w->w_up, s->xn, E, n, s->u, F, pr_ffn);
-	matmul(c, &w->w_gate, s->xn, E, n, s->g, F, pr_ffn);
+	matmul_ub(c, &w->w_up, s->xn, E, n, nd, s->u, F, pr_ffn);
+	matmul_ub(c, &w->w_gate, s->xn, E, n, nd, s->g, F, pr_ffn);
 	for (int t = 0; t < n; t++)
 		swiglu_row(s->g + (size_t)t * F, s->u + (size_t)t * F, F);
 	act_invalidate(c);
-	matmul(c, &w->w_down, s->g, F, n, s->xn, E, pr_ffn);
+	matmul_ub(c, &w->w_down, s->g, F, n, nd, s->xn, E, pr_ffn);
 	for (size_t i = 0; i < (size_t)n * E; i++)
 		s->x[i] += s->xn[i];
 	act_invalidate(c);
