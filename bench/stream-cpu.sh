@@ -16,11 +16,34 @@
 # after it. The ratio achieved / bound says how close a streamed pass comes
 # to the disk.
 #
+# A last step, "passes for a 10-story briefing", runs the demo briefing
+# (data/samples/, evening edition of 2026-02-21, as scripts/demo.sh) through
+# `briefing generate --verbose` with the engine backend and SmolLM2
+# (.cache/models/SmolLM2-135M-Instruct.Q4_1.gguf from
+# scripts/fetch-smollm2.sh; skipped, saying so, when it is not there) once
+# without a budget and once with `[llm] ram_budget` at about half the model
+# file: weight passes, tokens, seconds (from the --verbose line), wall time
+# and peak RSS of each. The budget covers the KV cache and scratch of the
+# briefing's 10 sequences as well, so half the file can be below the
+# engine's minimum: then the run says so and one more runs with the minimum
+# the engine names plus half of the weights it does not keep whole (about
+# half the layers streamed).
+#
 #   bash bench/stream-cpu.sh [OUT.md]
+#   STEP=briefing bash bench/stream-cpu.sh     # that last step alone, on stdout
+#   STEP=peer LLAMA_BENCH=/path/to/llama-bench bash bench/stream-cpu.sh
+#
+# The peer step (run by the whole script too when LLAMA_BENCH is set): the
+# same model under the same memory cap, ours with --ram-budget 25 % and
+# llama.cpp's llama-bench on its mmap path (the behaviour we replace), each
+# in a cgroup (v1 memory controller) limited to that budget + 64 MiB, which
+# counts page cache as well as RSS: pp32 and tg8 tokens/s, alternating, two
+# rounds. llama.cpp is built outside the repository; nothing of it is kept
+# here. Needs root for the cgroup; skipped, saying why, otherwise.
 #
 # OUT defaults to bench/results/stream-cpu-<UTC date>.md. Environment:
 # BRIEFING_SHARED (default ../shared), BENCH_MODELS (where the model goes,
-# default .cache/models), THREADS (default nproc).
+# default .cache/models), THREADS (default nproc), STEP (all, or briefing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,6 +53,178 @@ vocab=$shared/corpus/engine/stories260K.gguf
 dir=${BENCH_MODELS:-.cache/models}
 threads=${THREADS:-$(nproc)}
 tool=./briefing-model
+step=${STEP:-all}
+case "$step" in all | briefing | peer) ;; *) echo "stream-cpu: STEP must be all, briefing or peer" >&2; exit 2 ;; esac
+
+# ---- step "peer": llama.cpp's mmap path under the same memory cap (markdown on stdout)
+
+peer_step() {
+	local model=${PEER_MODEL:-$dir/synth-1b-q4_k_m-fast-stories.gguf}
+	local cg=/sys/fs/cgroup/memory/briefing-stream-bench
+	echo "### Under a memory cap: ours (--ram-budget 25 %) against llama.cpp's mmap path"
+	echo
+	if [ -z "${LLAMA_BENCH:-}" ] || [ ! -x "${LLAMA_BENCH:-}" ]; then
+		echo "skipped: set LLAMA_BENCH to a llama-bench built outside the repository"
+		return 0
+	fi
+	if [ ! -f "$model" ]; then
+		echo "skipped: $model is not there (run the whole script once, or set PEER_MODEL)"
+		return 0
+	fi
+	if ! mkdir -p "$cg" 2>/dev/null || [ ! -w "$cg/memory.limit_in_bytes" ]; then
+		echo "skipped: no writable cgroup v1 memory controller at $cg"
+		return 0
+	fi
+	local size budget cap
+	size=$(stat -c %s "$model")
+	budget=$((size / 4))
+	cap=$((budget + 64 * 1048576))
+	echo "$cap" >"$cg/memory.limit_in_bytes"
+	echo "- model: $model ($((size / 1048576)) MiB); budget $((budget / 1048576)) MiB; cgroup memory.limit_in_bytes $((cap / 1048576)) MiB (RSS and page cache)"
+	echo "- llama.cpp: $("$LLAMA_BENCH" --help >/dev/null 2>&1; cd "$(dirname "$LLAMA_BENCH")" && git rev-parse --short HEAD 2>/dev/null || echo 'build outside the repository')"
+	echo "- commands: \`$tool bench MODEL --device cpu --ram-budget $budget -p 32 -n 8 -b 1 -t $threads\` and \`llama-bench -m MODEL -p 32 -n 8 -t $threads -r 1\`, each as the only process of the cgroup"
+	echo
+	echo "- load average before: $(cut -d' ' -f1-3 /proc/loadavg) (the machine may be shared)"
+	echo
+	echo "| round | engine | pp32 t/s | tg8 t/s | peak memory (cgroup) |"
+	echo "| --- | --- | ---: | ---: | ---: |"
+	local r o pp tg
+	for r in 1 2; do
+		# each run starts with nothing charged (the page cache a run leaves
+		# stays charged to the cgroup otherwise)
+		echo 0 >"$cg/memory.force_empty" 2>/dev/null || true
+		echo 0 >"$cg/memory.max_usage_in_bytes"
+		o=$(sh -c "echo \$\$ > $cg/cgroup.procs; exec $tool bench '$model' --device cpu --ram-budget $budget -p 32 -n 8 -b 1 -t $threads" 2>&1)
+		pp=$(printf '%s\n' "$o" | awk -F'|' '/ pp32 /{gsub(/ /,"",$8); print $8}')
+		tg=$(printf '%s\n' "$o" | awk -F'|' '/ tg8 /{gsub(/ /,"",$8); print $8}')
+		echo "| $r | briefing | $pp | $tg | $(($(cat "$cg/memory.max_usage_in_bytes") / 1048576)) MiB |"
+		echo 0 >"$cg/memory.force_empty" 2>/dev/null || true
+		echo 0 >"$cg/memory.max_usage_in_bytes"
+		o=$(sh -c "echo \$\$ > $cg/cgroup.procs; exec '$LLAMA_BENCH' -m '$model' -p 32 -n 8 -t $threads -r 1" 2>&1)
+		pp=$(printf '%s\n' "$o" | awk -F'|' '/ pp32 /{split($8,a," "); print a[1]}')
+		tg=$(printf '%s\n' "$o" | awk -F'|' '/ tg8 /{split($8,a," "); print a[1]}')
+		echo "| $r | llama.cpp (mmap) | $pp | $tg | $(($(cat "$cg/memory.max_usage_in_bytes") / 1048576)) MiB |"
+	done
+	echo
+	echo "- load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+	rmdir "$cg" 2>/dev/null || true
+}
+
+# ---- step "briefing": passes for a 10-story briefing (markdown on stdout)
+
+# the demo briefing with config $1 on a fresh archive; prints
+# "wall=S rss_kib=K rc=RC" and leaves the --verbose output in $bwork/err
+briefing_run() {
+	local db=$bwork/run.db t0 t1 rc=0 rss
+	cp "$bwork/archive.db" "$db"
+	t0=$(date +%s.%N)
+	if [ -x /usr/bin/time ]; then
+		TZ=UTC BRIEFING_NOW=$bnow /usr/bin/time -v -o "$bwork/time" ./briefing --config "$1" --db "$db" \
+			generate --edition evening --since 2026-02-14 --verbose >/dev/null 2>"$bwork/err" || rc=$?
+		rss=$(sed -n 's/.*Maximum resident set size (kbytes): *//p' "$bwork/time")
+	else
+		TZ=UTC BRIEFING_NOW=$bnow python3 -c '
+import resource, subprocess, sys
+rc = subprocess.call(sys.argv[2:], stdout=subprocess.DEVNULL, stderr=open(sys.argv[1], "w"))
+open(sys.argv[1] + ".rss", "w").write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))
+sys.exit(rc)' "$bwork/err" ./briefing --config "$1" --db "$db" generate --edition evening \
+			--since 2026-02-14 --verbose || rc=$?
+		rss=$(cat "$bwork/err.rss" 2>/dev/null || echo "?")
+	fi
+	t1=$(date +%s.%N)
+	echo "wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') rss_kib=${rss:-?} rc=$rc"
+}
+
+briefing_step() {
+	local smol=${BENCH_MODELS:-.cache/models}/SmolLM2-135M-Instruct.Q4_1.gguf
+	echo "## Passes for a 10-story briefing — $(date -u '+%Y-%m-%d %H:%M UTC')"
+	echo
+	if [ ! -f "$smol" ]; then
+		echo "Skipped: $smol is not there (\`bash scripts/fetch-smollm2.sh\` fetches it)."
+		return 0
+	fi
+	make --no-print-directory -s briefing >&2
+	smol=$(realpath "$smol")
+	local msize half load_b r o v label
+	msize=$(stat -c %s "$smol")
+	half=$((msize / 2))
+	load_b=$(cut -d' ' -f1-3 /proc/loadavg)
+	bwork=$(mktemp -d /tmp/briefing-streamcpu.XXXXXX)
+	# a subshell: its own HOME and trap, the caller's environment untouched
+	(
+	trap 'rm -rf "$bwork"' EXIT
+	export HOME="$bwork/home" XDG_CONFIG_HOME="$bwork/home/config" XDG_DATA_HOME="$bwork/home/data"
+	export BRIEFING_NO_DEFAULT_FEEDS=1
+	mkdir -p "$HOME"
+	for f in data/samples/*.xml; do ./briefing --db "$bwork/archive.db" feeds add "$f" >/dev/null; done
+	./briefing --db "$bwork/archive.db" fetch >/dev/null 2>&1
+	bnow=$(date -u -d '2026-02-21 19:00' +%s)
+	echo "- briefing $(git rev-parse --short HEAD 2>/dev/null || echo '?') (+ working tree); model $(basename "$smol") ($msize bytes, $(awk -v s="$msize" 'BEGIN { printf "%.1f MiB", s / 1048576 }')); $threads threads; device cpu"
+	echo "- the demo briefing: data/samples/ archive, \`TZ=UTC BRIEFING_NOW=$bnow briefing --config CONF --db COPY generate --edition evening --since 2026-02-14 --verbose\` (10 story entries, tagline, assessment), each run on a fresh copy of the archive"
+	echo "- CONF: \`[llm] backend = engine, model = $(basename "$smol"), threads = $threads\`, and for the budget runs \`ram_budget = BYTES\` (half the file; when that is below the engine's minimum, which counts the KV cache and scratch of the 10 sequences too, the minimum it names plus half the weights it does not keep whole)"
+	echo "- peak RSS: $([ -x /usr/bin/time ] && echo '/usr/bin/time -v (maximum resident set size)' || echo 'python resource.getrusage(RUSAGE_CHILDREN).ru_maxrss')"
+	echo
+	local rows=() raws="" min kept above
+	# one_run NAME BUDGET(bytes, or empty) LABEL: a row and its raw line; 1 on failure
+	one_run() {
+		local o v p t pt d a b g w
+		if [ -z "$2" ]; then
+			printf '[llm]\nbackend = engine\nmodel = %s\nthreads = %s\n' "$smol" "$threads" >"$bwork/$1.conf"
+		else
+			printf '[llm]\nbackend = engine\nmodel = %s\nthreads = %s\nram_budget = %s\n' \
+				"$smol" "$threads" "$2" >"$bwork/$1.conf"
+		fi
+		echo "stream-cpu: briefing, $3" >&2
+		o=$(briefing_run "$bwork/$1.conf")
+		v=$(grep -m1 '^engine: ' "$bwork/err" || true)
+		raws+="- $3: $o"$'\n'"  \`${v:-$(tail -1 "$bwork/err")}\`"$'\n'
+		if [ -z "$v" ]; then
+			rows+=("| $3 | failed: $(tail -1 "$bwork/err" | tr '|' '/') | | | | | | | | |")
+			return 1
+		fi
+		# engine: P weight passes for T tokens (PT prompt + D decoded; X a pass); prefill A s, decode B s[; streamed G GiB, waited W s]; device cpu
+		p=$(sed -n 's/^engine: \([0-9]*\) weight passes.*/\1/p' <<<"$v")
+		t=$(sed -n 's/.* for \([0-9]*\) tokens.*/\1/p' <<<"$v")
+		pt=$(sed -n 's/.*(\([0-9]*\) prompt.*/\1/p' <<<"$v")
+		d=$(sed -n 's/.* + \([0-9]*\) decoded.*/\1/p' <<<"$v")
+		a=$(sed -n 's/.*prefill \([0-9.]*\) s.*/\1/p' <<<"$v")
+		b=$(sed -n 's/.*decode \([0-9.]*\) s.*/\1/p' <<<"$v")
+		g=$(sed -n 's/.*streamed \([0-9.]*\) GiB.*/\1/p' <<<"$v")
+		w=$(sed -n 's/.*waited \([0-9.]*\) s.*/\1/p' <<<"$v")
+		rows+=("| $3 | $p | $t ($pt prompt + $d decoded) | $a | $b | ${g:--} | $(awk -v g="${g:-0}" -v p="$p" 'BEGIN { if (g > 0 && p > 0) printf "%.1f", g * 1024 / p; else print "-" }') | ${w:--} | $(sed -n 's/.*wall=\([^ ]*\).*/\1/p' <<<"$o") | $(awk -v k="$(sed -n 's/.*rss_kib=\([^ ]*\).*/\1/p' <<<"$o")" 'BEGIN { printf "%.1f", k / 1024 }') |")
+	}
+	mibs() { awk -v b="$1" 'BEGIN { printf "%.1f MiB", b / 1048576 }'; }
+	one_run none "" "no budget (mmap)" || true
+	if ! one_run half "$half" "ram_budget $half ($(mibs "$half")), half the file"; then
+		# "... is below the minimum of 280.4 MiB (the 1 largest item kept 28.7 MiB + ..."
+		min=$(sed -n 's/.*below the minimum of \([0-9.]*\) MiB.*/\1/p' "$bwork/err" | head -1)
+		kept=$(sed -n 's/.*largest items\{0,1\} kept \([0-9.]*\) MiB.*/\1/p' "$bwork/err" | head -1)
+		if [ -n "$min" ]; then
+			above=$(awk -v m="$min" -v k="${kept:-0}" -v s="$msize" \
+				'BEGIN { printf "%d", m * 1048576 + (s - k * 1048576) / 2 + 1048576 }')
+			one_run above "$above" "ram_budget $above ($(mibs "$above")), the minimum + half the weights not kept whole" || true
+		fi
+	fi
+	echo "| run | weight passes | tokens through passes | prefill s | decode s | streamed GiB | MiB a pass | waited s | wall s | peak RSS MiB |"
+	echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+	printf '%s\n' "${rows[@]}"
+	echo
+	echo "load average before: $load_b, after: $(cut -d' ' -f1-3 /proc/loadavg)"
+	echo
+	echo "Every run (\`briefing generate --verbose\`'s last line):"
+	echo
+	printf '%s' "$raws"
+	)
+}
+
+if [ "$step" = peer ]; then
+	peer_step
+	exit 0
+fi
+if [ "$step" = briefing ]; then
+	briefing_step
+	exit 0
+fi
 
 make --no-print-directory -s briefing-model >&2
 mkdir -p "$dir" "$(dirname "$out")"
@@ -158,4 +353,6 @@ done
 	echo "## Raw output"
 	echo "$details"
 } | tee "$out"
+{ echo; briefing_step; } | tee -a "$out"
+{ echo; peer_step; } | tee -a "$out"
 echo "stream-cpu: wrote $out" >&2
