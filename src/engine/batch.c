@@ -463,11 +463,6 @@ enum eng_err eng_step(eng_ctx *c, int nd, const int *dseqs, const int32_t *dtoks
 
 enum eng_err eng_prefill(eng_ctx *c, int seq, const int32_t *tokens, int n, float *logits)
 {
-	if (!c || seq < 0 || seq >= c->p.n_seq || !c->seq_used[seq] || n < 0 || (n > 0 && !tokens)) {
-		if (c)
-			eng_ctx_set_err(c, "prefill: invalid sequence %d or tokens", seq);
-		return ENG_ERR_INVALID_ARG;
-	}
 	return eng_prefill_batch(c, 1, &seq, &tokens, &n, logits);
 }
 

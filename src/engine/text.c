@@ -309,6 +309,7 @@ enum eng_err eng_generate_batch(eng_ctx *c, int n, const char *const *prompts,
 		qs[i].idx = -1;
 	}
 	int next_prompt = 0, running = 0;
+	const int nopack = getenv("BRIEFING_ENGINE_NO_PACK") != NULL;
 	for (;;) {
 		/* fill free slots with waiting prompts; their prompts share
 		 * weight passes (eng_prefill_batch), and with the running
@@ -345,7 +346,6 @@ enum eng_err eng_generate_batch(eng_ctx *c, int n, const char *const *prompts,
 		float *nlog = logits + (size_t)nrun * V;   /* the new prompts' rows */
 		/* BRIEFING_ENGINE_NO_PACK=1: one prompt per pass, apart from the
 		 * decode steps, as before packing (to measure it; same tokens) */
-		const int nopack = getenv("BRIEFING_ENGINE_NO_PACK") != NULL;
 		if (nnew > 0 && err == ENG_OK && nopack) {
 			for (int k = 0; k < nnew && err == ENG_OK; k++)
 				err = eng_prefill(c, slots[k], pids[k], pn[k], nlog + (size_t)k * V);

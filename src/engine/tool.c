@@ -824,26 +824,27 @@ static void k_scales_mirror(uint8_t *q)
 		q[j] = (uint8_t)((q[j] & 0x0f) * 0x11);
 }
 
+/* Q4_K / Q5_K: d = 2^-e and dmin = center * d (d, dmin and scales at the
+ * same offsets in both blocks), scales mirrored so each min equals its scale */
+static void fast_k45(void *row, int64_t nb, size_t bsize, double d0, double center)
+{
+	const eng_fp16 d = fp16_of(d0), dmin = fp16_of(center * d0);
+	for (int64_t i = 0; i < nb; i++) {
+		uint8_t *b = (uint8_t *)row + (size_t)i * bsize;
+		memcpy(b, &d, 2);
+		memcpy(b + 2, &dmin, 2);
+		k_scales_mirror(b + 4);
+	}
+}
+
 static void fast_q4_K(void *row, int64_t nb)
 {
-	struct eng_block_q4_K *b = row;
-	const eng_fp16 d = fp16_of(1.0 / 8192), dmin = fp16_of(7.5 / 8192);
-	for (int64_t i = 0; i < nb; i++) {
-		b[i].d = d;
-		b[i].dmin = dmin;
-		k_scales_mirror(b[i].scales);
-	}
+	fast_k45(row, nb, sizeof(struct eng_block_q4_K), 1.0 / 8192, 7.5);
 }
 
 static void fast_q5_K(void *row, int64_t nb)
 {
-	struct eng_block_q5_K *b = row;
-	const eng_fp16 d = fp16_of(1.0 / 16384), dmin = fp16_of(15.5 / 16384);
-	for (int64_t i = 0; i < nb; i++) {
-		b[i].d = d;
-		b[i].dmin = dmin;
-		k_scales_mirror(b[i].scales);
-	}
+	fast_k45(row, nb, sizeof(struct eng_block_q5_K), 1.0 / 16384, 15.5);
 }
 
 static void fast_q6_K(void *row, int64_t nb)
