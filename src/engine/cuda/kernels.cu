@@ -363,48 +363,6 @@ struct mm_args {
 	int ldo;
 };
 
-/* One chunk's contribution to a (row, token) sum: the chunk's integer
- * dot products lo (values 0-15) and hi (16-31) scaled as the CPU scales a
- * block. ad, as: the activation chunk's scale and (Q8_1, Q8_K) sum. The
- * K-quants' integers are scaled per chunk (the CPU adds a super-block's
- * integers first; the difference is the order of float additions, as
- * between blocks). */
-template <int T>
-static __device__ __forceinline__ float chunk_sum(int lo, int hi, float ad, float as, float dw, float dm,
-						  float fsa, float fsb, float fm)
-{
-	if (T == ENG_TYPE_Q4_K || T == ENG_TYPE_Q5_K)
-		return (ad * dw) * (fsa * (float)(lo + hi)) - (ad * dm) * (fm * as);
-	if (T == ENG_TYPE_Q6_K)
-		return (ad * dw) * (fsa * (float)lo + fsb * (float)hi);
-	if (T == ENG_TYPE_Q4_1 || T == ENG_TYPE_Q5_1)
-		return (dw * ad) * (float)(lo + hi) + dm * as;
-	return (float)(lo + hi) * (dw * ad);
-}
-
-/* the integer dot products of a chunk's 32 weights with 32 activations:
- * values 0-15 into *lo, 16-31 into *hi */
-static __device__ __forceinline__ void dot8(const uint32_t *w, int4 a0, int4 a1, int *lo, int *hi)
-{
-	int l = 0, h = 0;
-	l = __dp4a((int)w[0], a0.x, l);
-	l = __dp4a((int)w[1], a0.y, l);
-	l = __dp4a((int)w[2], a0.z, l);
-	l = __dp4a((int)w[3], a0.w, l);
-	h = __dp4a((int)w[4], a1.x, h);
-	h = __dp4a((int)w[5], a1.y, h);
-	h = __dp4a((int)w[6], a1.z, h);
-	h = __dp4a((int)w[7], a1.w, h);
-	*lo = l;
-	*hi = h;
-}
-
-/* the activation chunk's sum is read only by the types that use it */
-template <int T> struct uses_sum {
-	static constexpr bool v = T == ENG_TYPE_Q4_K || T == ENG_TYPE_Q5_K || T == ENG_TYPE_Q4_1 ||
-				  T == ENG_TYPE_Q5_1;
-};
-
 template <int T, int NT>
 __global__ void __launch_bounds__(256) k_mm_q(mm_args p)
 {
@@ -419,11 +377,16 @@ __global__ void __launch_bounds__(256) k_mm_q(mm_args p)
 		acc[t] = 0.0f;
 	for (int c0 = 0; c0 < nc; c0 += 32) {
 		const int c = c0 + lane;
-		if (c >= nc)
-			continue;   /* no shuffles below: lanes may leave early */
+		const bool ok = c < nc;
 		uint32_t w[8];
 		chunk ci = { 0.0f, 0.0f, 0, 0, 0 };
-		qt<T>::dec(wr, c, w, ci);
+		if (ok)
+			qt<T>::dec(wr, c, w, ci);
+		if (!ok)
+			continue;   /* no shuffles below: lanes may leave early */
+		/* K-quants: each chunk's integers in float on its own lane (the CPU
+		 * adds a super-block's integers first; the difference is the order
+		 * of float additions, as between blocks) */
 		const float dw = ci.d, dm = ci.dm;
 		const float fsa = (float)ci.sa, fsb = (float)ci.sb, fm = (float)ci.m;
 #pragma unroll
@@ -431,11 +394,26 @@ __global__ void __launch_bounds__(256) k_mm_q(mm_args p)
 			const int tt = t0 + t < p.n ? t0 + t : p.n - 1;
 			const int4 *ap = (const int4 *)(p.aq + (size_t)tt * p.kmax + (size_t)c * 32);
 			const int4 a0 = ap[0], a1 = ap[1];
-			int lo, hi;
-			dot8(w, a0, a1, &lo, &hi);
+			int lo = 0, hi = 0;
+			lo = __dp4a((int)w[0], a0.x, lo);
+			lo = __dp4a((int)w[1], a0.y, lo);
+			lo = __dp4a((int)w[2], a0.z, lo);
+			lo = __dp4a((int)w[3], a0.w, lo);
+			hi = __dp4a((int)w[4], a1.x, hi);
+			hi = __dp4a((int)w[5], a1.y, hi);
+			hi = __dp4a((int)w[6], a1.z, hi);
+			hi = __dp4a((int)w[7], a1.w, hi);
 			const float ad = p.ad[(size_t)tt * kc + c];
-			const float as = uses_sum<T>::v ? p.as[(size_t)tt * kc + c] : 0.0f;
-			acc[t] += chunk_sum<T>(lo, hi, ad, as, dw, dm, fsa, fsb, fm);
+			if (T == ENG_TYPE_Q4_K || T == ENG_TYPE_Q5_K) {
+				const float qs = p.as[(size_t)tt * kc + c];
+				acc[t] += (ad * dw) * (fsa * (float)(lo + hi)) - (ad * dm) * (fm * qs);
+			} else if (T == ENG_TYPE_Q6_K) {
+				acc[t] += (ad * dw) * (fsa * (float)lo + fsb * (float)hi);
+			} else if (T == ENG_TYPE_Q4_1 || T == ENG_TYPE_Q5_1) {
+				acc[t] += (dw * ad) * (float)(lo + hi) + dm * p.as[(size_t)tt * kc + c];
+			} else {
+				acc[t] += (float)(lo + hi) * (dw * ad);
+			}
 		}
 	}
 	for (int t = 0; t < NT; t++) {
@@ -487,12 +465,27 @@ __global__ void __launch_bounds__(128) k_mm_q_rows(mm_args p)
 			const int4 *ap = (const int4 *)(p.aq + (size_t)tt * p.kmax + (size_t)c * 32);
 			const int4 a0 = ap[0], a1 = ap[1];
 			const float ad = p.ad[(size_t)tt * kc + c];
-			const float as = uses_sum<T>::v ? p.as[(size_t)tt * kc + c] : 0.0f;
+			const float as = (T == ENG_TYPE_Q4_K || T == ENG_TYPE_Q5_K || T == ENG_TYPE_Q4_1 ||
+					  T == ENG_TYPE_Q5_1) ? p.as[(size_t)tt * kc + c] : 0.0f;
 #pragma unroll
 			for (int r = 0; r < RB; r++) {
-				int lo, hi;
-				dot8(w[r], a0, a1, &lo, &hi);
-				acc[r][t] += chunk_sum<T>(lo, hi, ad, as, dw[r], dm[r], fsa[r], fsb[r], fm[r]);
+				int lo = 0, hi = 0;
+				lo = __dp4a((int)w[r][0], a0.x, lo);
+				lo = __dp4a((int)w[r][1], a0.y, lo);
+				lo = __dp4a((int)w[r][2], a0.z, lo);
+				lo = __dp4a((int)w[r][3], a0.w, lo);
+				hi = __dp4a((int)w[r][4], a1.x, hi);
+				hi = __dp4a((int)w[r][5], a1.y, hi);
+				hi = __dp4a((int)w[r][6], a1.z, hi);
+				hi = __dp4a((int)w[r][7], a1.w, hi);
+				if (T == ENG_TYPE_Q4_K || T == ENG_TYPE_Q5_K)
+					acc[r][t] += (ad * dw[r]) * (fsa[r] * (float)(lo + hi)) - (ad * dm[r]) * (fm[r] * as);
+				else if (T == ENG_TYPE_Q6_K)
+					acc[r][t] += (ad * dw[r]) * (fsa[r] * (float)lo + fsb[r] * (float)hi);
+				else if (T == ENG_TYPE_Q4_1 || T == ENG_TYPE_Q5_1)
+					acc[r][t] += (dw[r] * ad) * (float)(lo + hi) + dm[r] * as;
+				else
+					acc[r][t] += (float)(lo + hi) * (dw[r] * ad);
 			}
 		}
 	}
