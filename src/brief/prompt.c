@@ -157,7 +157,7 @@ static int is_dir(const char *p)
 static int try_read(const char *path, char **text, char **err)
 {
 	size_t len = 0;
-	if (util_file_read(path, TPL_MAX, text, &len) == 0) {
+	if (util_file_read_regular(path, TPL_MAX, text, &len) == 0) {
 		if (!util_utf8_valid(*text, len)) {
 			*err = util_strfmt("%s: not valid UTF-8", path);
 			free(*text);
@@ -168,8 +168,7 @@ static int try_read(const char *path, char **text, char **err)
 	}
 	if (errno == ENOENT || errno == ENOTDIR)
 		return 0;
-	*err = util_strfmt("cannot read %s: %s", path,
-			   errno == EFBIG ? "file too large" : strerror(errno));
+	*err = util_strfmt("cannot read %s: %s", path, util_file_strerror(errno));
 	return -1;
 }
 

@@ -217,17 +217,35 @@ static int global_key(struct reader *r, const char *k, const char *v)
 	return 0;
 }
 
+/* A name or emoji as it will be shown in a terminal, stored and exported:
+ * control characters and escape sequences removed, blanks trimmed. */
+static char *display_text(const char *v)
+{
+	char *t = util_text_sanitize(v, strlen(v), 0);
+	if (!t)
+		return NULL;
+	char *b = t;
+	while (*b == ' ')
+		b++;
+	size_t n = strlen(b);
+	while (n > 0 && b[n - 1] == ' ')
+		n--;
+	memmove(t, b, n);
+	t[n] = '\0';
+	return t;
+}
+
 static int section_key(struct reader *r, struct brief_section *x, int idx, const char *k, char *v)
 {
 	if (strcmp(k, "name") == 0) {
-		if (!*v)
-			return fail(r, "name is empty");
 		free(x->name);
-		if (!(x->name = util_strdup(v)))
+		if (!(x->name = display_text(v)))
 			return fail(r, "out of memory");
+		if (!*x->name)
+			return fail(r, "name is empty");
 	} else if (strcmp(k, "emoji") == 0) {
 		free(x->emoji);
-		if (!(x->emoji = util_strdup(v)))
+		if (!(x->emoji = display_text(v)))
 			return fail(r, "out of memory");
 	} else if (strcmp(k, "order") == 0) {
 		long o;
@@ -452,9 +470,9 @@ int brief_sections_load(const char *path, struct brief_sections *out, char **err
 	char *text = NULL;
 	size_t len = 0;
 	memset(out, 0, sizeof *out);
-	if (util_file_read(path, CONF_MAX, &text, &len) < 0) {
+	if (util_file_read_regular(path, CONF_MAX, &text, &len) < 0) {
 		if (err)
-			*err = util_strfmt("%s: %s", path, errno == EFBIG ? "file too large" : strerror(errno));
+			*err = util_strfmt("%s: %s", path, util_file_strerror(errno));
 		return BRIEF_ERR_CONFIG;
 	}
 	int rc = brief_sections_parse(text, len, path, out, err);

@@ -242,13 +242,13 @@ int util_config_load(const char *path, struct util_config **out, char **err)
 	}
 	char *text = NULL;
 	size_t len = 0;
-	if (util_file_read(path, 1 << 20, &text, &len) < 0) {
+	if (util_file_read_regular(path, 1 << 20, &text, &len) < 0) {
 		if (errno == ENOENT) {
 			*out = c;
 			return 0;
 		}
 		if (err)
-			*err = util_strfmt("%s: %s", path, strerror(errno));
+			*err = util_strfmt("%s: %s", path, util_file_strerror(errno));
 		util_config_free(c);
 		return -1;
 	}

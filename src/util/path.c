@@ -94,14 +94,9 @@ int util_mkdir_parent(const char *file)
 	return r;
 }
 
-int util_file_read(const char *path, size_t max, char **out, size_t *len)
+/* Read all of fd (closed here) into *out. */
+static int read_fd(int fd, size_t max, char **out, size_t *len)
 {
-	*out = NULL;
-	if (len)
-		*len = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
 	struct util_buf b;
 	util_buf_init(&b);
 	for (;;) {
@@ -141,6 +136,54 @@ fail:;
 	util_buf_free(&b);
 	errno = e;
 	return -1;
+}
+
+int util_file_read(const char *path, size_t max, char **out, size_t *len)
+{
+	*out = NULL;
+	if (len)
+		*len = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	return read_fd(fd, max, out, len);
+}
+
+int util_file_read_regular(const char *path, size_t max, char **out, size_t *len)
+{
+	struct stat sb;
+
+	*out = NULL;
+	if (len)
+		*len = 0;
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &sb) != 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		close(fd);
+		errno = S_ISDIR(sb.st_mode) ? EISDIR : UTIL_ENOTREG;
+		return -1;
+	}
+	int fl = fcntl(fd, F_GETFL);
+	if (fl != -1)
+		(void)fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+	return read_fd(fd, max, out, len);
+}
+
+const char *util_file_strerror(int e)
+{
+	if (e == UTIL_ENOTREG)
+		return "not a regular file (a FIFO, device or socket)";
+	if (e == EFBIG)
+		return "file too large";
+	return strerror(e);
 }
 
 int util_file_write(const char *path, const void *data, size_t len)

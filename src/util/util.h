@@ -4,6 +4,7 @@
 #ifndef BRIEFING_UTIL_H
 #define BRIEFING_UTIL_H
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -101,6 +102,16 @@ int util_mkdir_parent(const char *file);             /* mkdir -p dirname(file) *
  * NUL; len may be NULL). 0 ok, -1 errno set (EFBIG when larger than max).
  * max = 0: no cap. */
 int util_file_read(const char *path, size_t max, char **out, size_t *len);
+/* The same for files the user names as configuration (config, prompts,
+ * styles, sections.conf): anything but a regular file is refused without
+ * blocking (a FIFO or a device would hang or never end): errno EISDIR for a
+ * directory, UTIL_ENOTREG for the rest. */
+int util_file_read_regular(const char *path, size_t max, char **out, size_t *len);
+/* errno value util_file_read_regular sets for a FIFO, device or socket. */
+#define UTIL_ENOTREG ENODEV
+/* What util_file_read* failing with errno e means, in words (UTIL_ENOTREG
+ * and EFBIG read as such, the rest as strerror). Static string. */
+const char *util_file_strerror(int e);
 /* Write atomically (temp file in the same directory, fsync, rename). Keeps
  * an existing file's permissions, else 0644. 0 ok, -1 errno set. */
 int util_file_write(const char *path, const void *data, size_t len);

@@ -252,6 +252,48 @@ static void test_sections_builtin(void **state)
 	brief_sections_free(&s);
 }
 
+/* Names and emoji reach the terminal, the database and the JSON export:
+ * control characters and escape sequences are gone when the file is read,
+ * and a name of nothing but controls is an empty name. A FIFO given as
+ * sections.conf is refused at once instead of hanging the run. */
+static void test_sections_sanitised(void **state)
+{
+	(void)state;
+	const char *text =
+		"[section.a]\n"
+		"name = \x1b[31mRed\x07 \x1b]0;title\x07" "Alert\x1b[0m\t \n"
+		"emoji = \x1b[5m\xF0\x9F\x9A\x80\x01\n"
+		"[section.b]\n"
+		"name = \x1b[2J\x7f\n";
+	struct brief_sections s;
+	char *err = NULL;
+	assert_int_equal(brief_sections_parse(text, strlen(text), "t.conf", &s, &err),
+			 BRIEF_ERR_CONFIG);
+	assert_non_null(err);
+	assert_non_null(strstr(err, "t.conf:5: name is empty"));
+	free(err);
+	err = NULL;
+	assert_int_equal(brief_sections_parse(text, strlen(text) - strlen("[section.b]\nname = \x1b[2J\x7f\n"),
+					      "t.conf", &s, &err), BRIEF_OK);
+	assert_string_equal(s.s[0].name, "Red Alert");
+	assert_string_equal(s.s[0].emoji, "\xF0\x9F\x9A\x80");
+	brief_sections_free(&s);
+
+	char dir[] = "/tmp/test_sections_XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char *fifo = util_strfmt("%s/sections.conf", dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	assert_int_equal(brief_sections_load(fifo, &s, &err), BRIEF_ERR_CONFIG);
+	assert_non_null(strstr(err, "not a regular file"));
+	free(err);
+	err = NULL;
+	assert_int_equal(brief_sections_load_dir(dir, &s, &err), BRIEF_ERR_CONFIG);
+	free(err);
+	unlink(fifo);
+	rmdir(dir);
+	free(fifo);
+}
+
 static void test_sections_parse(void **state)
 {
 	(void)state;
@@ -1001,6 +1043,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sections_builtin),
 		cmocka_unit_test(test_sections_parse),
+		cmocka_unit_test(test_sections_sanitised),
 		cmocka_unit_test(test_sections_errors),
 		cmocka_unit_test(test_sections_user_override),
 		cmocka_unit_test(test_words),
