@@ -1096,8 +1096,11 @@ int brief_generate(struct store *st, const struct brief_opts *o, brief_progress_
 	struct llm_config lc = o->llm;
 	if (!lc.backend || !*lc.backend)
 		lc.backend = lc.model_path ? "engine" : lc.base_url ? "openai" : "extractive";
-	if (llm_open(&lc, &l, &msg) != LLM_OK) {
-		rc = fail(&r, BRIEF_ERR_LLM, "%s", msg ? msg : "cannot open the language model");
+	int lrc = llm_open(&lc, &l, &msg);
+	if (lrc != LLM_OK) {
+		/* a backend, model file or URL that cannot be used is the config's fault */
+		rc = fail(&r, lrc == LLM_ERR_CONFIG || lrc == LLM_ERR_MODEL ? BRIEF_ERR_CONFIG : BRIEF_ERR_LLM,
+			  "%s", msg ? msg : "cannot open the language model");
 		goto out;
 	}
 	w = calloc(r.n_stories + 1, sizeof *w);

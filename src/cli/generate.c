@@ -260,6 +260,13 @@ int cli_generate_main(const struct cli_global *g, int argc, char **argv)
 		rc = CLI_EXIT_IO;
 		goto out;
 	}
+	/* a backend or model that cannot be used is said now, not after the
+	 * stories are chosen (and not masked by "nothing to write") */
+	if (!o.dry_run && llm_config_check(&o.llm, &err) != LLM_OK) {
+		fprintf(stderr, "briefing: %s\n", err ? err : "unusable [llm] settings");
+		rc = CLI_EXIT_IO;
+		goto out;
+	}
 	o.config_dir = cfg_dir;
 	o.cancel = &cancel_flag;
 

@@ -625,10 +625,7 @@ int llm_engine_open(struct llm *l, const struct llm_config *cfg, char **err)
 	int rc = LLM_OK;
 
 	l->ops = &en_ops;
-	if (!cfg->model_path || !*cfg->model_path) {
-		*err = util_strdup("engine backend needs a model file (config [llm] model or --model)");
-		return LLM_ERR_CONFIG;
-	}
+	/* llm_open ran llm_config_check: a model file and a known device */
 	if (cfg->device && *cfg->device && eng_device_parse(cfg->device, &dev)) {
 		*err = util_strfmt("device '%.32s' unknown: choose auto, cpu or cuda", cfg->device);
 		return LLM_ERR_CONFIG;

@@ -1,8 +1,11 @@
 /* llm.c — backend dispatch, errors, responses, statistics, the size parser. */
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "engine/engine.h"
 #include "llm/llm_int.h"
@@ -71,6 +74,9 @@ int llm_open(const struct llm_config *cfg, struct llm **out, char **err)
 			*err = util_strdup("no LLM configuration given");
 		return LLM_ERR_CONFIG;
 	}
+	int crc = llm_config_check(cfg, err);
+	if (crc != LLM_OK)
+		return crc;
 	name = cfg->backend && *cfg->backend ? cfg->backend : "extractive";
 	for (size_t i = 0; i < sizeof backends / sizeof backends[0]; i++) {
 		if (strcmp(name, backends[i].name))
@@ -99,9 +105,48 @@ int llm_open(const struct llm_config *cfg, struct llm **out, char **err)
 		*out = l;
 		return LLM_OK;
 	}
+	return LLM_ERR_CONFIG;   /* llm_config_check knows every backend */
+}
+
+int llm_config_check(const struct llm_config *cfg, char **err)
+{
+	const char *name = cfg->backend && *cfg->backend ? cfg->backend : "extractive";
+	char *msg = NULL;
+	int rc = LLM_OK;
+
+	if (!strcmp(name, "engine")) {
+		struct stat sb;
+		if (!cfg->model_path || !*cfg->model_path) {
+			msg = util_strdup("engine backend needs a model file (config [llm] model or --model)");
+			rc = LLM_ERR_CONFIG;
+		} else if (cfg->device && *cfg->device && llm_device_check(cfg->device)) {
+			msg = util_strfmt("device '%.32s' unknown: choose auto, cpu or cuda", cfg->device);
+			rc = LLM_ERR_CONFIG;
+		} else if (stat(cfg->model_path, &sb) != 0 || access(cfg->model_path, R_OK) != 0) {
+			msg = util_strfmt("cannot load the model '%s': %s", cfg->model_path, strerror(errno));
+			rc = LLM_ERR_MODEL;
+		} else if (!S_ISREG(sb.st_mode)) {
+			msg = util_strfmt("cannot load the model '%s': not a regular file", cfg->model_path);
+			rc = LLM_ERR_MODEL;
+		}
+	} else if (!strcmp(name, "openai")) {
+		if (!cfg->base_url || !*cfg->base_url) {
+			msg = util_strdup("openai backend needs a base URL (config [llm] base_url or --base-url)");
+			rc = LLM_ERR_CONFIG;
+		} else if (strncmp(cfg->base_url, "http://", 7) && strncmp(cfg->base_url, "https://", 8)) {
+			msg = util_strfmt("openai base URL '%.200s' must start with http:// or https://",
+					  cfg->base_url);
+			rc = LLM_ERR_CONFIG;
+		}
+	} else if (strcmp(name, "extractive")) {
+		msg = util_strfmt("backend '%.64s' unknown: choose engine, openai or extractive", name);
+		rc = LLM_ERR_CONFIG;
+	}
 	if (err)
-		*err = util_strfmt("backend '%.64s' unknown: choose engine, openai or extractive", name);
-	return LLM_ERR_CONFIG;
+		*err = msg;
+	else
+		free(msg);
+	return rc;
 }
 
 void llm_close(struct llm *l)

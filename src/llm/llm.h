@@ -95,6 +95,14 @@ int llm_size_parse(const char *s, uint64_t *out);
 /* 0 when s names a device of the engine backend ("auto", "cpu", "cuda"). */
 int llm_device_check(const char *s);
 
+/* The cheap checks a backend's open would fail on, without opening it:
+ * the backend is engine, openai or extractive (NULL/"" = extractive);
+ * engine: a model file is named and is a readable regular file, the device
+ * is known; openai: a base URL that starts with http:// or https://.
+ * LLM_OK, else LLM_ERR_CONFIG or LLM_ERR_MODEL (the file) and *err (caller
+ * frees) says what is wrong in words. llm_open runs it first. */
+int llm_config_check(const struct llm_config *cfg, char **err);
+
 struct llm;
 
 /* Open a backend. On failure *out is NULL and *err (caller frees) says

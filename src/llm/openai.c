@@ -496,15 +496,7 @@ int llm_openai_open(struct llm *l, const struct llm_config *cfg, char **err)
 {
 	struct oa_state *s;
 
-	if (!cfg->base_url || !*cfg->base_url) {
-		*err = util_strdup("openai backend needs a base URL (config [llm] base_url or --base-url)");
-		return LLM_ERR_CONFIG;
-	}
-	if (strncmp(cfg->base_url, "http://", 7) && strncmp(cfg->base_url, "https://", 8)) {
-		*err = util_strfmt("openai base URL '%.200s' must start with http:// or https://",
-				   cfg->base_url);
-		return LLM_ERR_CONFIG;
-	}
+	/* llm_open ran llm_config_check: base_url is an http(s) URL */
 	const char *key = NULL;
 	if (cfg->api_key_env && *cfg->api_key_env) {
 		key = getenv(cfg->api_key_env);

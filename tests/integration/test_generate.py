@@ -304,8 +304,11 @@ class GenerateTest(unittest.TestCase):
                 "--base-url", "http://127.0.0.1:%d/v1" % port, "--model", "x", check=1)
         self.assertIn("nothing was stored", p.err)
         self.assertEqual(e.counts(), (0, 0, 0))
-        e.b("generate", "--backend", "engine", "--model", "/nonexistent.gguf",
-            "--since", "2026-02-14", check=1)
+        # a model file that is not there is a configuration error (exit 3),
+        # found before any story is selected
+        p = e.b("generate", "--backend", "engine", "--model", "/nonexistent.gguf",
+                "--since", "2026-02-14", check=3)
+        self.assertIn("/nonexistent.gguf", p.err)
         self.assertEqual(e.counts(), (0, 0, 0))
 
     def test_bad_template_leaves_nothing(self):

@@ -238,8 +238,10 @@ static void test_cancel_and_failures(void **state)
 	o.cancel = NULL;
 	o.llm.backend = "engine";
 	o.llm.model_path = "/nonexistent/model.gguf";
-	assert_int_equal(brief_generate(f->st, &o, NULL, NULL, &id, NULL, &err), BRIEF_ERR_LLM);
+	/* a model that cannot be opened is a configuration error (exit 3) */
+	assert_int_equal(brief_generate(f->st, &o, NULL, NULL, &id, NULL, &err), BRIEF_ERR_CONFIG);
 	assert_non_null(err);
+	assert_non_null(strstr(err, "/nonexistent/model.gguf"));
 	free(err);
 	o = opts();
 	o.style = "nosuch";
