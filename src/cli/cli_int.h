@@ -42,6 +42,18 @@ const char *cli_opt_value(int argc, char **argv, int *i, const char *name, int *
 
 struct brief_opts;
 struct util_config;
+struct feed_fetch_opts;
+
+/* [fetch] of cfg (jobs, per_host, timeout, connect_timeout, max_body,
+ * user_agent) over the values already in *fo; cfg may be NULL. The one
+ * validation fetch, the reader and doctor share: 0, or -1 with *err
+ * (caller frees) naming the key, its value and the range. user_agent is
+ * borrowed from cfg. */
+/* [schedule] morning and evening of cfg, when set, are HH:MM times: 0, or
+ * -1 with *err (caller frees). */
+int cli_schedule_check(const struct util_config *cfg, char **err);
+
+int cli_fetch_config(const struct util_config *cfg, struct feed_fetch_opts *fo, char **err);
 
 /* The model and style parts of a briefing's options: backend, model (file
  * or name), base_url from the command line (each may be NULL), else [llm]

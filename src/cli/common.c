@@ -173,3 +173,40 @@ const char *cli_opt_value(int argc, char **argv, int *i, const char *name, int *
 	(*i)++;
 	return argv[*i];
 }
+
+/* [fetch] key as a number in [min, max]; absent = unchanged. */
+static int fetch_long(const struct util_config *cfg, const char *key, long min, long max,
+		      long *v, char **err)
+{
+	const char *s = util_config_get(cfg, key);
+	if (!s)
+		return 0;
+	if (util_parse_long(s, min, max, v) != 0) {
+		*err = util_strfmt("config: %s = '%s': must be a number from %ld to %ld", key, s, min, max);
+		return -1;
+	}
+	return 0;
+}
+
+int cli_fetch_config(const struct util_config *cfg, struct feed_fetch_opts *fo, char **err)
+{
+	long jobs = fo->jobs, per_host = fo->per_host, total = fo->total_timeout;
+	long connect = fo->connect_timeout, body = (long)fo->max_body;
+
+	*err = NULL;
+	if (fetch_long(cfg, "fetch.jobs", 1, 64, &jobs, err) ||
+	    fetch_long(cfg, "fetch.per_host", 1, 64, &per_host, err) ||
+	    fetch_long(cfg, "fetch.timeout", 1, 3600, &total, err) ||
+	    fetch_long(cfg, "fetch.connect_timeout", 1, 3600, &connect, err) ||
+	    fetch_long(cfg, "fetch.max_body", 1024, 1L << 30, &body, err))
+		return -1;
+	fo->jobs = (int)jobs;
+	fo->per_host = (int)per_host;
+	fo->total_timeout = total;
+	fo->connect_timeout = connect;
+	fo->max_body = (size_t)body;
+	const char *ua = util_config_get(cfg, "fetch.user_agent");
+	if (ua && *ua)
+		fo->user_agent = ua; /* belongs to cfg */
+	return 0;
+}

@@ -7,9 +7,30 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "brief/brief.h"
 #include "cli/cli_int.h"
+#include "feed/feed.h"
+#include "llm/llm.h"
 #include "store/store.h"
 #include "util/util.h"
+
+/* What fetch, generate, schedule and the reader would refuse in cfg, by the
+ * same checks they run: NULL when nothing, else a message (caller frees). */
+static char *config_problem(const struct util_config *cfg)
+{
+	struct feed_fetch_opts fo;
+	struct brief_opts bo = { 0 };
+	char *err = NULL;
+
+	feed_fetch_opts_default(&fo);
+	if (cli_fetch_config(cfg, &fo, &err) != 0 || cli_schedule_check(cfg, &err) != 0)
+		return err ? err : util_strdup("out of memory");
+	if (!cli_generate_opts(cfg, NULL, NULL, NULL, &bo, &err))
+		return err ? err : util_strdup("out of memory");
+	if (llm_config_check(&bo.llm, &err) != LLM_OK)
+		return err ? err : util_strdup("out of memory");
+	return NULL;
+}
 
 int cli_doctor_main(const struct cli_global *g, int argc, char **argv)
 {
@@ -37,7 +58,11 @@ int cli_doctor_main(const struct cli_global *g, int argc, char **argv)
 
 	printf("  config:    %s: ", cfg_path ? cfg_path : "(no path: HOME unset?)");
 	if (cfg_path && util_config_load(cfg_path, &cfg, &err) == 0) {
-		printf("ok\n");
+		char *why = config_problem(cfg);
+		printf("%s\n", why ? why : "ok");
+		if (why)
+			problems++;
+		free(why);
 	} else {
 		printf("%s\n", err ? err : "cannot be read");
 		problems++;

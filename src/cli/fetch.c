@@ -89,26 +89,11 @@ static void on_progress(void *ctx, const struct feed_update_progress *p)
 	fflush(stderr);
 }
 
-/* [fetch] key as a number in [min, max]; absent = unchanged. */
-static int config_long(const struct util_config *cfg, const char *key, long min, long max, long *v)
-{
-	const char *s = util_config_get(cfg, key);
-	if (!s)
-		return 0;
-	if (util_parse_long(s, min, max, v) != 0) {
-		fprintf(stderr, "briefing: config: %s = '%s': must be a number from %ld to %ld\n",
-			key, s, min, max);
-		return -1;
-	}
-	return 0;
-}
-
 static int load_config(const struct cli_global *g, struct util_config **cfg,
 		       struct feed_fetch_opts *fo)
 {
 	char *path = g->config_path ? util_strdup(g->config_path) : util_path_config("config");
 	char *err = NULL;
-	long v;
 
 	*cfg = NULL;
 	if (!path) /* no HOME: defaults */
@@ -120,29 +105,11 @@ static int load_config(const struct cli_global *g, struct util_config **cfg,
 		return -1;
 	}
 	free(path);
-	v = fo->jobs;
-	if (config_long(*cfg, "fetch.jobs", 1, 64, &v))
+	if (cli_fetch_config(*cfg, fo, &err) != 0) {
+		fprintf(stderr, "briefing: %s\n", err ? err : "out of memory");
+		free(err);
 		return -1;
-	fo->jobs = (int)v;
-	v = fo->per_host;
-	if (config_long(*cfg, "fetch.per_host", 1, 64, &v))
-		return -1;
-	fo->per_host = (int)v;
-	v = fo->total_timeout;
-	if (config_long(*cfg, "fetch.timeout", 1, 3600, &v))
-		return -1;
-	fo->total_timeout = v;
-	v = fo->connect_timeout;
-	if (config_long(*cfg, "fetch.connect_timeout", 1, 3600, &v))
-		return -1;
-	fo->connect_timeout = v;
-	v = (long)fo->max_body;
-	if (config_long(*cfg, "fetch.max_body", 1024, 1L << 30, &v))
-		return -1;
-	fo->max_body = (size_t)v;
-	const char *ua = util_config_get(*cfg, "fetch.user_agent");
-	if (ua && *ua)
-		fo->user_agent = ua; /* belongs to cfg, which outlives the run */
+	}
 	return 0;
 }
 

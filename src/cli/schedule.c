@@ -31,6 +31,22 @@ static int parse_hhmm(const char *s, int *h, int *m)
 	return 0;
 }
 
+int cli_schedule_check(const struct util_config *cfg, char **err)
+{
+	static const char *const keys[] = { "schedule.morning", "schedule.evening" };
+	int h, m;
+
+	*err = NULL;
+	for (size_t i = 0; i < 2; i++) {
+		const char *v = util_config_get(cfg, keys[i]);
+		if (v && parse_hhmm(v, &h, &m)) {
+			*err = util_strfmt("config: %s = '%s': must be a time HH:MM (24-hour)", keys[i], v);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* Quote a path for a crontab line (sh -c): single quotes; '%' is special
  * to cron and must be escaped. */
 static void put_quoted(const char *s)
@@ -94,6 +110,13 @@ int cli_schedule_main(const struct cli_global *g, int argc, char **argv)
 	if (path && util_config_load(path, &cfg, &err) != 0) {
 		fprintf(stderr, "briefing: %s\n", err ? err : path);
 		free(err);
+		free(path);
+		return CLI_EXIT_IO;
+	}
+	if (cli_schedule_check(cfg, &err) != 0) {   /* the file's fault: 3, not 2 */
+		fprintf(stderr, "briefing: %s\n", err ? err : "out of memory");
+		free(err);
+		util_config_free(cfg);
 		free(path);
 		return CLI_EXIT_IO;
 	}

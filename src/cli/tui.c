@@ -22,30 +22,6 @@ static void tui_usage(FILE *f)
 		"  Keys and colours: [keys] and [theme] in briefing.conf(5).\n");
 }
 
-/* [fetch] settings the reader's fetch uses (the same keys as 'fetch'). */
-static void fetch_opts(const struct util_config *cfg, struct feed_update_opts *uo)
-{
-	long v;
-
-	memset(uo, 0, sizeof *uo);
-	feed_fetch_opts_default(&uo->fetch);
-	v = util_config_get_long(cfg, "fetch.jobs", uo->fetch.jobs);
-	if (v >= 1 && v <= 64)
-		uo->fetch.jobs = (int)v;
-	v = util_config_get_long(cfg, "fetch.per_host", uo->fetch.per_host);
-	if (v >= 1 && v <= 64)
-		uo->fetch.per_host = (int)v;
-	v = util_config_get_long(cfg, "fetch.timeout", uo->fetch.total_timeout);
-	if (v >= 1 && v <= 3600)
-		uo->fetch.total_timeout = v;
-	v = util_config_get_long(cfg, "fetch.connect_timeout", uo->fetch.connect_timeout);
-	if (v >= 1 && v <= 3600)
-		uo->fetch.connect_timeout = v;
-	const char *ua = util_config_get(cfg, "fetch.user_agent");
-	if (ua && *ua)
-		uo->fetch.user_agent = ua;
-}
-
 int cli_tui_main(const struct cli_global *g, int argc, char **argv)
 {
 	struct store *st = NULL;
@@ -87,7 +63,16 @@ int cli_tui_main(const struct cli_global *g, int argc, char **argv)
 	memset(&o, 0, sizeof o);
 	o.db_path = db_path;
 	o.cfg = cfg;
-	fetch_opts(cfg, &o.fetch);
+	feed_fetch_opts_default(&o.fetch.fetch);
+	if (cli_fetch_config(cfg, &o.fetch.fetch, &err) != 0) {
+		fprintf(stderr, "briefing: %s\n", err ? err : "out of memory");
+		free(err);
+		store_close(st);
+		free(cfg_dir);
+		util_config_free(cfg);
+		free(db_path);
+		return CLI_EXIT_IO;
+	}
 	/* `g`: what 'briefing generate' with no arguments would do */
 	if (!cli_generate_opts(cfg, NULL, NULL, NULL, &o.generate, &err)) {
 		fprintf(stderr, "briefing: %s\n", err ? err : "unusable [llm] settings");
