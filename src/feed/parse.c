@@ -373,9 +373,14 @@ static char *content_of(struct ctx *c, xmlNodePtr n, enum ctype ct, int single_l
 		raw = d;
 	}
 	char *t;
-	if (ct == CT_HTML || (ct == CT_GUESS && feed_html_looks_like(raw)))
+	if (ct == CT_HTML || (ct == CT_GUESS && feed_html_looks_like(raw))) {
 		t = html_text(raw, single_line);
-	else
+		/* "&lt;/example&gt;": when stripping tags leaves nothing,
+		 * the decoded text was the content, not markup (titles only,
+		 * and never with attributes: no event handler may survive) */
+		if (!t && single_line && !strchr(raw, '='))
+			t = feed_text_tidy(raw, strlen(raw), single_line);
+	} else
 		t = feed_text_tidy(raw, strlen(raw), single_line);
 	free(raw);
 	return t;

@@ -534,6 +534,7 @@ static int parse_rfc(const char *s, int64_t *out)
 	int nums[4], ndig[4], nnum = 0;
 	int have_zone = 0, have_ymd = 0, ampm = -1;
 	const char *p = s;
+	const char *first = s + strspn(s, " \t\r\n");
 	for (;;) {
 		while (*p == ' ' || *p == '\t' || *p == ',' || *p == '\n' || *p == '\r')
 			p++;
@@ -616,6 +617,10 @@ static int parse_rfc(const char *s, int64_t *out)
 			continue;
 		}
 		if (!f.has_time && !f.mon && nnum == 0 && weekday_lookup(w, wn))
+			continue;
+		/* Any leading "word," is a weekday in some language ("mer,",
+		 * "Mi,"): it carries nothing, so it never makes the date fail. */
+		if (w == first && *p == ',' && !f.has_time && !f.mon && nnum == 0 && !have_ymd)
 			continue;
 		if (f.has_time && (word_eq(w, wn, "am") || word_eq(w, wn, "pm"))) {
 			ampm = tolower(c0) == 'p';

@@ -72,6 +72,17 @@ static struct feed_doc *parse_file(const char *rel)
 
 /* ---- formats ------------------------------------------------------------- */
 
+static void test_title_escaped_markup(void **state)
+{
+	(void)state;
+	/* stripping tags would leave nothing: keep the decoded text */
+	struct feed_doc *d = parse_ok("<rss version=\"2.0\"><channel><title>c</title><item>"
+				      "<title>&lt;/example&gt;</title><link>http://e.com/a</link>"
+				      "</item></channel></rss>", NULL, NULL);
+	assert_str(d->entries[0].title, "</example>");
+	feed_doc_free(d);
+}
+
 static void test_rss20(void **state)
 {
 	(void)state;
@@ -1412,6 +1423,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rss20),
+		cmocka_unit_test(test_title_escaped_markup),
 		cmocka_unit_test(test_rss09x_versions),
 		cmocka_unit_test(test_rdf),
 		cmocka_unit_test(test_atom10),

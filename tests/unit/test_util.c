@@ -459,6 +459,17 @@ static int64_t parsed(const char *s)
 	return t;
 }
 
+static void test_time_foreign_weekday(void **state)
+{
+	(void)state;
+	/* the weekday carries nothing: a name we do not know never fails the date */
+	const int64_t want = util_time_from_civil(2022, 11, 16, 10, 0, 0);
+	assert_true(parsed("mer, 16 nov 2022 10:00:00 +0000") == want);
+	assert_true(parsed("Mi, 16 Nov 2022 10:00:00 GMT") == want);
+	assert_true(parsed("Mié., 16 Nov 2022 10:00:00 GMT") == want);
+	assert_true(parsed("xyz 16 Nov 2022 10:00:00 GMT") == INT64_MIN);
+}
+
 static void test_time_parse_forms(void **state)
 {
 	(void)state;
@@ -1030,6 +1041,7 @@ int main(void)
 		cmocka_unit_test(test_width_vs_glibc),
 		cmocka_unit_test(test_time_civil),
 		cmocka_unit_test(test_time_parse_forms),
+		cmocka_unit_test(test_time_foreign_weekday),
 		cmocka_unit_test(test_time_dates_tsv),
 		cmocka_unit_test(test_time_since),
 		cmocka_unit_test(test_time_now),
