@@ -56,6 +56,15 @@ static eng_model *open_model(const char *path, int prefault)
 
 static void human_bytes(char *buf, size_t n, uint64_t b);
 
+/* 1 when a is one of the NULL-terminated names */
+static int one_of(const char *a, const char *const *names)
+{
+	for (; *names; names++)
+		if (!strcmp(a, *names))
+			return 1;
+	return 0;
+}
+
 /* --device, --vram-budget, --ram-budget (run, bench, info) */
 struct dev_opts {
 	enum eng_device device;
@@ -475,7 +484,12 @@ static int cmd_bench(int argc, char **argv)
 			return 2;
 		if (dr > 0)
 			continue;
+		static const char *const bench_opts[] = { "-t", "-p", "-n", "-r", "-b", NULL };
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (!one_of(argv[i], bench_opts)) {
+			fprintf(stderr, "model bench: unknown option %s\n", argv[i]);
+			return 2;
+		}
 		if (!v) {
 			fprintf(stderr, "model bench: %s needs a value\n", argv[i]);
 			return 2;
@@ -982,6 +996,12 @@ static int cmd_synth(int argc, char **argv)
 		if (!strcmp(argv[i], "--fast")) {
 			fast = 1;
 			continue;
+		}
+		static const char *const synth_opts[] = { "--shape", "--type", "--vocab-from", "-o",
+							  "--seed", "-t", NULL };
+		if (!one_of(argv[i], synth_opts)) {
+			fprintf(stderr, "model synth: unknown option %s\n", argv[i]);
+			return 2;
 		}
 		if (!v) {
 			fprintf(stderr, "model synth: %s needs a value\n", argv[i]);

@@ -262,6 +262,79 @@ class CliTest(unittest.TestCase):
         p = run(["--db", self.db, "--config", cfg, "doctor"], env=self.env, check=1)
         self.assertIn("bad.conf:1", p.stdout)
 
+    def conf(self, name, text):
+        path = os.path.join(self.tmp.name, name)
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def test_doctor_runs_the_commands_checks(self):
+        """What fetch, generate or schedule would refuse, doctor reports."""
+        self.add_samples()
+        cases = [("[fetch]\njobs = 0\n", "jobs", ("fetch",)),
+                 ("[fetch]\ntimeout = -5\n", "timeout", ("fetch",)),
+                 ("[fetch]\nmax_body = 0\n", "max_body", ("fetch",)),
+                 ("[schedule]\nmorning = 25:00\n", "morning", ("schedule",)),
+                 ("[llm]\nbackend = bogus\n", "bogus", ("generate",)),
+                 ("[llm]\ndevice = tpu\n", "tpu", ("generate",)),
+                 ("[llm]\nmodel = %s\n" % os.path.join(self.tmp.name, "none.gguf"),
+                  "none.gguf", ("generate",))]
+        for text, word, cmds in cases:
+            cfg = self.conf("c.conf", text)
+            p = run(["--db", self.db, "--config", cfg, "doctor"], env=self.env, check=1)
+            self.assertIn(word, p.stdout, text)
+            self.assertNotIn("All good", p.stdout, text)
+            for cmd in cmds:   # and the command itself refuses it: exit 3
+                p = run(["--db", self.db, "--config", cfg, cmd], env=self.env, check=3)
+                self.assertIn(word, p.stderr, text)
+        # a good file stays good
+        cfg = self.conf("c.conf", "[fetch]\njobs = 2\n[schedule]\nmorning = 06:30\n")
+        p = run(["--db", self.db, "--config", cfg, "doctor"], env=self.env, check=0)
+        self.assertIn("All good", p.stdout)
+
+    def test_unusable_model_is_exit_3(self):
+        """exit 3 as the man page says, before any story is chosen, and
+        nothing stored"""
+        self.add_samples()
+        missing = os.path.join(self.tmp.name, "absent.gguf")
+        p = self.b("generate", "--backend", "engine", "--model", missing, check=3)
+        self.assertIn("absent.gguf", p.stderr)
+        p = self.b("generate", "--backend", "engine", "--model", self.tmp.name, check=3)
+        self.assertIn("not a regular file", p.stderr)
+        p = self.b("generate", "--backend", "bogus", check=2)   # an argument: 2
+        self.assertEqual(self.q("SELECT count(*) FROM briefings")[0][0], 0)
+
+    def test_fifo_and_directories_are_refused(self):
+        """A FIFO given as the configuration or a prompt template is refused at
+        once (nothing writes to it: reading it would hang)."""
+        fifo = os.path.join(self.tmp.name, "fifo")
+        os.mkfifo(fifo)
+        for cmd, want in (("fetch", 3), ("generate", 3), ("schedule", 3), ("doctor", 1)):
+            p = run(["--db", self.db, "--config", fifo, cmd], env=self.env, check=want,
+                    timeout=20)
+            self.assertIn("not a regular file", p.stdout + p.stderr, cmd)
+        p = run(["--db", self.db, "--config", self.tmp.name, "fetch"], env=self.env,
+                check=3, timeout=20)
+        self.assertIn("directory", p.stderr)
+        # a FIFO in the prompts directory: generate refuses it, stores nothing
+        self.add_samples()
+        self.b("fetch", "--quiet")
+        pdir = os.path.join(self.tmp.name, "config", "briefing", "prompts")
+        os.makedirs(pdir)
+        os.mkfifo(os.path.join(pdir, "story.txt"))
+        p = self.b("generate", "--backend", "extractive", "--since", "2000-01-01", check=3)
+        self.assertIn("not a regular file", p.stderr)
+        self.assertEqual(self.q("SELECT count(*) FROM briefings")[0][0], 0)
+
+    def test_model_commands_refuse_unknown_options(self):
+        for args in (["model", "info", "x.gguf", "--bogus"],
+                     ["model", "run", "x.gguf", "--bogus"],
+                     ["model", "bench", "x.gguf", "--bogus"],
+                     ["model", "synth", "--bogus"],
+                     ["model", "--bogus"]):
+            p = run(args, env=self.env, check=2)
+            self.assertIn("--bogus", p.stderr, args)
+
     def test_unwritable_database(self):
         blocker = os.path.join(self.tmp.name, "file")
         open(blocker, "w").close()
