@@ -86,6 +86,11 @@ deps:
 briefing: $(R)/src/main.o $(APP_LIB_R) $(ENGINE_LIB_R)
 	$(CC) $(OPT) $(LDFLAGS) -o $@ $^ $(LIBS)
 
+# The whole program under ASan+UBSan: make check drives the CLI's
+# integration tests through it too.
+$(A)/briefing: $(A)/src/main.o $(APP_LIB_A) $(ENGINE_LIB_A)
+	$(CC) -g $(SAN) $(LDFLAGS) -o $@ $^ $(LIBS)
+
 engine: $(ENGINE_LIB_R) briefing-model
 
 briefing-model: $(R)/src/engine/tool_main.o $(ENGINE_LIB_R)
@@ -139,13 +144,13 @@ $(R)/src/brief/prompt.o $(A)/src/brief/prompt.o: $(wildcard prompts/*.txt prompt
 
 check: deps
 	@bash scripts/fetch-smollm2.sh >/dev/null || echo "check: SmolLM2 could not be fetched; the tests that need it will say they skipped"
-	@$(MAKE) --no-print-directory briefing $(UNIT_BIN_R) $(UNIT_BIN_A)
+	@$(MAKE) --no-print-directory briefing $(UNIT_BIN_R) $(UNIT_BIN_A) $(A)/briefing
 	@bash tests/run.sh
 
 check-unit: briefing $(UNIT_BIN_R)
 	@bash tests/run.sh unit
 
-check-asan: $(UNIT_BIN_A)
+check-asan: $(UNIT_BIN_A) $(A)/briefing
 	@bash tests/run.sh asan
 
 check-integration: briefing

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the test suites and prints one closing line: "N passed, N failed".
-#   tests/run.sh            unit, integration, then unit again under ASan+UBSan
+#   tests/run.sh            unit, integration, then unit and the CLI's
+#                           integration tests again under ASan+UBSan
 #   tests/run.sh unit|asan|integration
 # Environment: BRIEFING_SHARED (default ../shared) locates the corpus.
 set -u
@@ -47,6 +48,18 @@ if [ "$what" = all ] || [ "$what" = asan ]; then
 	for t in build/asan/tests/test_*; do
 		[ -x "$t" ] && run_one "asan/$(basename "$t")" "$t"
 	done
+	# The command-line integration tests again, through the program built
+	# with ASan+UBSan (the reader's tmux tests are timing-bound: not here).
+	if [ -x build/asan/briefing ]; then
+		for t in tests/integration/test_*.py; do
+			case $t in */test_tui.py) continue ;; esac
+			# exit 86 on any report: no test expects that status
+			BRIEFING_BIN="$PWD/build/asan/briefing" \
+				ASAN_OPTIONS="$ASAN_OPTIONS:exitcode=86" \
+				UBSAN_OPTIONS="$UBSAN_OPTIONS:exitcode=86" \
+				run_one "asan/integration/$(basename "$t")" python3 "$t"
+		done
+	fi
 fi
 echo
 [ ${#failures[@]} -gt 0 ] && printf 'failed: %s\n' "${failures[@]}"
