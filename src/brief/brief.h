@@ -57,6 +57,56 @@ int brief_generate(struct store *st, const struct brief_opts *o, brief_progress_
 		   void *ctx, int64_t *id, char **plan, char **err);
 
 enum brief_format { BRIEF_FMT_MD, BRIEF_FMT_TXT, BRIEF_FMT_JSON };
+
+/* ---- a briefing as a document (render.c) ----------------------------------
+ * The blocks of one stored briefing in reading order. The layout stored with
+ * the briefing (sections, digest, insights) decides the masthead, headings,
+ * numbering, the shortlist and the references; the exporter (markdown, text)
+ * and the reader both draw these blocks, so every style looks the same in
+ * both. Text points into the briefing or into the document: valid while
+ * both live. */
+enum brief_blk {
+	BRIEF_BLK_TITLE,      /* the masthead */
+	BRIEF_BLK_DATE,       /* the date line */
+	BRIEF_BLK_TAGLINE,
+	BRIEF_BLK_NOTE,       /* how it was written (the extractive edition) */
+	BRIEF_BLK_HEADING,    /* a section: emoji (or NULL) and text */
+	BRIEF_BLK_ENTRY,      /* an entry's headline: num > 0 numbers it; depth 2 or 3 */
+	BRIEF_BLK_FLAG,       /* text: why the entry (or, story -1, the assessment) is unverified */
+	BRIEF_BLK_TEXT,       /* paragraphs, "- " lists, "Unpacked:", "Bottom line:" */
+	BRIEF_BLK_LIST,       /* one line of the digest's contents */
+	BRIEF_BLK_READ_MORE,  /* url: the entry's lead source */
+	BRIEF_BLK_ALSO,       /* one of the entry's other sources: text "Feed — title", url */
+	BRIEF_BLK_SHORT,      /* a shortlist line: text headline, detail, url, why */
+	BRIEF_BLK_BOTTOM,     /* the bottom line */
+	BRIEF_BLK_REFERENCE,  /* one source of the whole briefing: text, url */
+	BRIEF_BLK_FOOTER,     /* provenance */
+};
+
+struct brief_block {
+	enum brief_blk kind;
+	int story;            /* index into the briefing's stories, -1 = none */
+	int num;              /* ENTRY: its number (insights), 0 = none */
+	int depth;            /* HEADING 2; ENTRY 2, or 3 under a section heading */
+	const char *emoji;    /* HEADING: NULL = none */
+	const char *text;
+	const char *detail;   /* SHORT: the one-line text */
+	const char *url;      /* READ_MORE, ALSO, SHORT, REFERENCE; NULL = none */
+	const char *why;      /* ENTRY, SHORT: why it is unverified, NULL = it passed */
+};
+
+struct brief_doc {
+	struct brief_block *blk;
+	size_t n, cap;
+	char **owned;         /* strings made for the document */
+	size_t n_owned, cap_owned;
+};
+
+struct store_briefing;
+/* Lay out b (read with store_briefing_get) as blocks. BRIEF_OK or
+ * BRIEF_ERR_NOMEM; free with brief_doc_free either way. */
+int brief_doc_build(const struct store_briefing *b, struct brief_doc *d);
+void brief_doc_free(struct brief_doc *d);
 /* Render stored briefing id (0 = the latest). *out caller frees. */
 int brief_render(struct store *st, int64_t id, enum brief_format f, char **out, char **err);
 

@@ -36,6 +36,11 @@ enum brief_layout {
 	BRIEF_LAYOUT_INSIGHTS,    /* numbered insights, no sections */
 };
 
+/* "sections", "digest", "insights" (render.c) */
+const char *brief_layout_name(enum brief_layout l);
+/* 0 and *out set, or -1 when s names no layout */
+int brief_layout_parse(const char *s, enum brief_layout *out);
+
 /* A style: its template set and its layout. */
 struct brief_style {
 	char *name;

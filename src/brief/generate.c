@@ -1125,6 +1125,7 @@ int brief_generate(struct store *st, const struct brief_opts *o, brief_progress_
 	b.edition = util_strdup(r.edition);
 	b.edition_date = util_strdup(r.date_line);
 	b.style = util_strdup(r.style.name);
+	b.layout = util_strdup(brief_layout_name(r.style.layout));
 	b.backend = util_strdup(llm_backend(l));
 	b.model = util_strdup(llm_model_name(l));
 	b.model_hash = util_strdup(llm_model_hash(l));

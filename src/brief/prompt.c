@@ -271,13 +271,7 @@ static int read_style_conf(struct brief_style *st, const char *config_dir, char 
 	int rc = BRIEF_OK;
 	const char *layout = util_config_get(c, "layout");
 	if (layout) {
-		if (!strcmp(layout, "sections"))
-			st->layout = BRIEF_LAYOUT_SECTIONS;
-		else if (!strcmp(layout, "digest"))
-			st->layout = BRIEF_LAYOUT_DIGEST;
-		else if (!strcmp(layout, "insights"))
-			st->layout = BRIEF_LAYOUT_INSIGHTS;
-		else {
+		if (brief_layout_parse(layout, &st->layout)) {
 			*err = util_strfmt("%s: layout must be sections, digest or insights, not '%s'",
 					   path, layout);
 			rc = BRIEF_ERR_CONFIG;

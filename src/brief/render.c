@@ -1,7 +1,10 @@
-/* render.c — a stored briefing as markdown (CommonMark/pandoc: every piece
- * of feed or model text escaped, links percent-encoded), plain text for
- * mail(1) (wrapped at 72 columns), or JSON for scripts. Each entry lists
- * its references; flagged entries are marked in every format. */
+/* render.c — a stored briefing as a document of blocks (brief_doc_build:
+ * the one layout, which the reader draws too), and that document as
+ * markdown (CommonMark/pandoc: every piece of feed or model text escaped,
+ * links percent-encoded) or plain text for mail(1) (wrapped at 72 columns);
+ * or the briefing as JSON for scripts. Each entry links its lead source
+ * ("Read more →") and lists the others; flagged entries are marked in every
+ * format. */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,22 +39,39 @@ static int is_extractive(const struct store_briefing *b)
 	return b->backend && !strcmp(b->backend, "extractive");
 }
 
-static const char *assessment_title(const struct store_briefing *b)
+const char *brief_layout_name(enum brief_layout l)
 {
-	if (b->style && !strcmp(b->style, "digest"))
-		return "The Big Picture";
-	if (b->style && !strcmp(b->style, "insights"))
-		return "The Pattern";
-	return "Secretary's Assessment";
+	switch (l) {
+	case BRIEF_LAYOUT_DIGEST: return "digest";
+	case BRIEF_LAYOUT_INSIGHTS: return "insights";
+	case BRIEF_LAYOUT_SECTIONS: break;
+	}
+	return "sections";
 }
 
-static int layout_of(const struct store_briefing *b)
+int brief_layout_parse(const char *s, enum brief_layout *out)
 {
+	static const enum brief_layout all[] = { BRIEF_LAYOUT_SECTIONS, BRIEF_LAYOUT_DIGEST,
+						 BRIEF_LAYOUT_INSIGHTS };
+	for (size_t i = 0; s && i < sizeof all / sizeof all[0]; i++)
+		if (!strcmp(s, brief_layout_name(all[i]))) {
+			*out = all[i];
+			return 0;
+		}
+	return -1;
+}
+
+/* The stored layout; for briefings stored before it was kept, what the
+ * bundled style names and the stories' shape say. */
+static enum brief_layout layout_of(const struct store_briefing *b)
+{
+	enum brief_layout l;
+	if (brief_layout_parse(b->layout, &l) == 0)
+		return l;
 	if (b->style && !strcmp(b->style, "digest"))
 		return BRIEF_LAYOUT_DIGEST;
 	if (b->style && !strcmp(b->style, "insights"))
 		return BRIEF_LAYOUT_INSIGHTS;
-	/* a user style: sections when its stories carry them */
 	for (size_t i = 0; i < b->n_stories; i++)
 		if (b->stories[i].section)
 			return BRIEF_LAYOUT_SECTIONS;
@@ -69,6 +89,249 @@ static int is_short(const struct store_briefing_story *s)
 static const char *label_extractive =
 	"Extractive edition: written without a language model; each entry is built from its "
 	"sources' own lead sentences.";
+
+/* ---- the document ------------------------------------------------------------ */
+
+/* Only http(s) links are ever linked or offered as "Read more". */
+static int linkable(const char *u)
+{
+	return u && (util_str_casecmp_prefix(u, "http://") || util_str_casecmp_prefix(u, "https://"));
+}
+
+
+struct doc_ctx {
+	struct brief_doc *d;
+	const struct store_briefing *b;
+	int nomem;
+};
+
+static struct brief_block *add(struct doc_ctx *c, enum brief_blk kind, int story, const char *text)
+{
+	struct brief_doc *d = c->d;
+	if (c->nomem)
+		return NULL;
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? d->cap * 2 : 32;
+		struct brief_block *v = realloc(d->blk, cap * sizeof *v);
+		if (!v) {
+			c->nomem = 1;
+			return NULL;
+		}
+		d->blk = v;
+		d->cap = cap;
+	}
+	struct brief_block *k = &d->blk[d->n++];
+	*k = (struct brief_block){ .kind = kind, .story = story, .text = text };
+	return k;
+}
+
+/* s (malloc'd, may be NULL) kept by the document */
+static const char *own(struct doc_ctx *c, char *s)
+{
+	struct brief_doc *d = c->d;
+	if (!s || c->nomem) {
+		c->nomem = 1;
+		free(s);
+		return NULL;
+	}
+	if (d->n_owned == d->cap_owned) {
+		size_t cap = d->cap_owned ? d->cap_owned * 2 : 16;
+		char **v = realloc(d->owned, cap * sizeof *v);
+		if (!v) {
+			c->nomem = 1;
+			free(s);
+			return NULL;
+		}
+		d->owned = v;
+		d->cap_owned = cap;
+	}
+	return d->owned[d->n_owned++] = s;
+}
+
+static const char *source_text(struct doc_ctx *c, const struct store_briefing_source *r)
+{
+	return own(c, util_strfmt("%s \xe2\x80\x94 %s", r->feed_title ? r->feed_title : "?",
+				  r->title ? r->title : "(untitled)"));
+}
+
+/* Headline, flag, text, "Read more →" (the lead) and the other sources. */
+static void doc_entry(struct doc_ctx *c, size_t i, int num, int depth)
+{
+	const struct store_briefing_story *s = &c->b->stories[i];
+	int si = (int)i;
+	struct brief_block *k = add(c, BRIEF_BLK_ENTRY, si, s->headline ? s->headline : "");
+	if (!k)
+		return;
+	k->num = num;
+	k->depth = depth;
+	if (s->flagged) {
+		k->why = s->flag_reason ? s->flag_reason : "failed the faithfulness check";
+		add(c, BRIEF_BLK_FLAG, si, k->why);
+	}
+	add(c, BRIEF_BLK_TEXT, si, s->body ? s->body : "");
+	size_t first = 0;
+	if (s->n_src && linkable(s->src[0].link)) {
+		struct brief_block *r = add(c, BRIEF_BLK_READ_MORE, si, NULL);
+		if (r)
+			r->url = s->src[0].link;
+		first = 1;
+	}
+	for (size_t j = first; j < s->n_src; j++) {
+		struct brief_block *r = add(c, BRIEF_BLK_ALSO, si, source_text(c, &s->src[j]));
+		if (r)
+			r->url = s->src[j].link;
+	}
+}
+
+static void doc_heading(struct doc_ctx *c, const char *emoji, const char *text)
+{
+	struct brief_block *k = add(c, BRIEF_BLK_HEADING, -1, text);
+	if (k) {
+		k->emoji = emoji && *emoji ? emoji : NULL;
+		k->depth = 2;
+	}
+}
+
+/* links: each line links its lead, unless the references list them all */
+static void doc_shortlist(struct doc_ctx *c, int links)
+{
+	const struct store_briefing *b = c->b;
+	int first = 1;
+	for (size_t i = 0; i < b->n_stories; i++) {
+		const struct store_briefing_story *s = &b->stories[i];
+		if (!is_short(s))
+			continue;
+		if (first)
+			doc_heading(c, NULL, "The Shortlist");
+		first = 0;
+		struct brief_block *k = add(c, BRIEF_BLK_SHORT, (int)i, s->headline ? s->headline : "");
+		if (!k)
+			return;
+		k->detail = s->body ? s->body : "";
+		k->url = links && s->n_src && !util_str_empty(s->src[0].link) ? s->src[0].link : NULL;
+		if (s->flagged)
+			k->why = s->flag_reason ? s->flag_reason : "failed the faithfulness check";
+	}
+}
+
+/* The assessment under its heading (none in the digest, where it leads),
+ * then the bottom line. */
+static void doc_assessment(struct doc_ctx *c, const char *emoji, const char *title)
+{
+	const struct store_briefing *b = c->b;
+	if (title && (!util_str_empty(b->assessment) || !util_str_empty(b->bottom_line)))
+		doc_heading(c, emoji, title);
+	if (b->assessment_flag)
+		add(c, BRIEF_BLK_FLAG, -1, b->assessment_flag);
+	if (title && !util_str_empty(b->assessment))
+		add(c, BRIEF_BLK_TEXT, -1, b->assessment);
+	if (!util_str_empty(b->bottom_line))
+		add(c, BRIEF_BLK_BOTTOM, -1, b->bottom_line);
+}
+
+static const char *masthead(struct doc_ctx *c, enum brief_layout l, size_t n_full)
+{
+	const char *e = c->b->edition;
+	if (l == BRIEF_LAYOUT_DIGEST)
+		return "The Digest";
+	if (l == BRIEF_LAYOUT_INSIGHTS)
+		return own(c, util_strfmt("Top %zu Insights", n_full));
+	if (e && !strcmp(e, "morning"))
+		return "Morning Briefing";
+	if (e && !strcmp(e, "evening"))
+		return "Evening Briefing";
+	return "Briefing";
+}
+
+static const char *footer(struct doc_ctx *c)
+{
+	const struct store_briefing *b = c->b;
+	int model = !util_str_empty(b->model) && !is_extractive(b) &&
+		    (!b->backend || strcmp(b->model, b->backend));
+	return own(c, util_strfmt("Briefing %lld, %s edition, style %s; written by the %s backend"
+				  "%s%s%s.%s", (long long)b->id, b->edition ? b->edition : "?",
+				  b->style ? b->style : "?", b->backend ? b->backend : "?",
+				  model ? " (" : "", model ? b->model : "", model ? ")" : "",
+				  b->status && !strcmp(b->status, "flagged")
+				  ? " Entries marked \xe2\x9a\xa0 name something their sources do not." : ""));
+}
+
+int brief_doc_build(const struct store_briefing *b, struct brief_doc *d)
+{
+	struct doc_ctx c = { d, b, 0 };
+	enum brief_layout l = layout_of(b);
+	size_t n_full = 0;
+
+	memset(d, 0, sizeof *d);
+	for (size_t i = 0; i < b->n_stories; i++)
+		n_full += !is_short(&b->stories[i]);
+	add(&c, BRIEF_BLK_TITLE, -1, masthead(&c, l, n_full));
+	if (!util_str_empty(b->edition_date))
+		add(&c, BRIEF_BLK_DATE, -1, b->edition_date);
+	if (!util_str_empty(b->tagline))
+		add(&c, BRIEF_BLK_TAGLINE, -1, b->tagline);
+	if (is_extractive(b))
+		add(&c, BRIEF_BLK_NOTE, -1, label_extractive);
+
+	if (l == BRIEF_LAYOUT_DIGEST) {
+		if (!util_str_empty(b->assessment))
+			add(&c, BRIEF_BLK_TEXT, -1, b->assessment);
+		if (n_full)
+			add(&c, BRIEF_BLK_TEXT, -1, "In today's digest:");
+		for (size_t i = 0; i < b->n_stories; i++)
+			if (!is_short(&b->stories[i]))
+				add(&c, BRIEF_BLK_LIST, (int)i, b->stories[i].headline ? b->stories[i].headline : "");
+		for (size_t i = 0; i < b->n_stories; i++)
+			if (!is_short(&b->stories[i]))
+				doc_entry(&c, i, 0, 2);
+		doc_shortlist(&c, 0);
+		doc_assessment(&c, NULL, NULL);
+		int any = 0;
+		for (size_t i = 0; i < b->n_stories; i++)
+			for (size_t j = 0; j < b->stories[i].n_src; j++) {
+				if (!any++)
+					doc_heading(&c, NULL, "References");
+				struct brief_block *k = add(&c, BRIEF_BLK_REFERENCE, (int)i,
+							    source_text(&c, &b->stories[i].src[j]));
+				if (k)
+					k->url = b->stories[i].src[j].link;
+			}
+	} else if (l == BRIEF_LAYOUT_INSIGHTS) {
+		int num = 0;
+		for (size_t i = 0; i < b->n_stories; i++)
+			if (!is_short(&b->stories[i]))
+				doc_entry(&c, i, ++num, 2);
+		doc_shortlist(&c, 1);
+		doc_assessment(&c, NULL, "The Pattern");
+	} else {
+		const char *last = NULL;
+		for (size_t i = 0; i < b->n_stories; i++) {
+			const struct store_briefing_story *s = &b->stories[i];
+			if (is_short(s))
+				continue;
+			if (s->section && (!last || strcmp(last, s->section))) {
+				doc_heading(&c, s->emoji, s->section);
+				last = s->section;
+			}
+			doc_entry(&c, i, 0, last ? 3 : 2);
+		}
+		doc_shortlist(&c, 1);
+		doc_assessment(&c, "\xf0\x9f\x94\xad", "Secretary's Assessment");
+	}
+	add(&c, BRIEF_BLK_FOOTER, -1, footer(&c));
+	return c.nomem ? BRIEF_ERR_NOMEM : BRIEF_OK;
+}
+
+void brief_doc_free(struct brief_doc *d)
+{
+	if (!d)
+		return;
+	for (size_t i = 0; i < d->n_owned; i++)
+		free(d->owned[i]);
+	free(d->owned);
+	free(d->blk);
+	memset(d, 0, sizeof *d);
+}
 
 /* ---- markdown ---------------------------------------------------------------- */
 
@@ -107,11 +370,6 @@ static void md_line(struct util_buf *o, const char *s, size_t n)
 	}
 	md_inline(o, p);
 	free(l);
-}
-
-static int linkable(const char *u)
-{
-	return u && (util_str_casecmp_prefix(u, "http://") || util_str_casecmp_prefix(u, "https://"));
 }
 
 /* Percent-encode what would break a markdown link destination. Only
@@ -204,23 +462,6 @@ static void md_body(struct util_buf *o, const char *body)
 		util_buf_puts(o, "\n");
 }
 
-static void md_sources(struct util_buf *o, const struct store_briefing_story *s)
-{
-	if (s->n_src == 0)
-		return;
-	util_buf_puts(o, s->n_src == 1 ? "Source: " : "Sources: ");
-	for (size_t j = 0; j < s->n_src; j++) {
-		const struct store_briefing_source *r = &s->src[j];
-		char *t = util_strfmt("%s \xe2\x80\x94 %s", r->feed_title ? r->feed_title : "?",
-				      r->title ? r->title : "(untitled)");
-		if (j)
-			util_buf_puts(o, "; ");
-		md_link(o, t ? t : "", r->link);
-		free(t);
-	}
-	util_buf_puts(o, "\n\n");
-}
-
 static void md_flag(struct util_buf *o, const char *why)
 {
 	util_buf_puts(o, "> \xe2\x9a\xa0 **Unverified:** ");
@@ -228,158 +469,116 @@ static void md_flag(struct util_buf *o, const char *why)
 	util_buf_puts(o, "\n\n");
 }
 
-static void md_entry(struct util_buf *o, const struct store_briefing_story *s, const char *hdr)
+/* 1 when block i + 1 is not of the same kind (a run of list lines ends) */
+static int run_ends(const struct brief_doc *d, size_t i)
 {
-	util_buf_puts(o, hdr);
-	md_inline(o, s->headline);
-	if (s->flagged)
-		util_buf_puts(o, " \xe2\x9a\xa0");
-	util_buf_puts(o, "\n\n");
-	if (s->flagged)
-		md_flag(o, s->flag_reason);
-	md_body(o, s->body);
-	if (s->n_src && linkable(s->src[0].link)) {
-		md_link(o, "Read more \xe2\x86\x92", s->src[0].link);
-		util_buf_puts(o, "\n\n");
-	}
-	md_sources(o, s);
+	return i + 1 >= d->n || d->blk[i + 1].kind != d->blk[i].kind;
 }
 
-static void md_assessment(struct util_buf *o, const struct store_briefing *b, const char *emoji)
+static int run_starts(const struct brief_doc *d, size_t i)
 {
-	if (util_str_empty(b->assessment) && util_str_empty(b->bottom_line))
-		return;
-	util_buf_printf(o, "## %s%s%s\n\n", emoji ? emoji : "", emoji ? " " : "",
-			assessment_title(b));
-	if (b->assessment_flag)
-		md_flag(o, b->assessment_flag);
-	md_body(o, b->assessment);
-	if (!util_str_empty(b->bottom_line)) {
-		util_buf_puts(o, "**Bottom line:** ");
-		md_line(o, b->bottom_line, strlen(b->bottom_line));
-		util_buf_puts(o, "\n\n");
-	}
+	return i == 0 || d->blk[i - 1].kind != d->blk[i].kind;
 }
 
-static void md_footer(struct util_buf *o, const struct store_briefing *b)
+static void render_md(struct util_buf *o, const struct brief_doc *d)
 {
-	util_buf_puts(o, "---\n\n*");
-	util_buf_printf(o, "Briefing %lld, %s edition, style %s; written by the ", (long long)b->id,
-			b->edition ? b->edition : "?", b->style ? b->style : "?");
-	md_inline(o, b->backend);
-	util_buf_puts(o, " backend");
-	if (b->model && !is_extractive(b)) {
-		util_buf_puts(o, " (");
-		md_inline(o, b->model);
-		util_buf_puts(o, ")");
-	}
-	util_buf_puts(o, ".");
-	if (b->status && !strcmp(b->status, "flagged"))
-		util_buf_puts(o, " Entries marked \xe2\x9a\xa0 name something their sources do not.");
-	util_buf_puts(o, "*\n");
-}
-
-static void render_md(struct util_buf *o, const struct store_briefing *b)
-{
-	int layout = layout_of(b);
-	const char *last_sec = NULL;
-	int first = 1;
-
-	if (layout == BRIEF_LAYOUT_INSIGHTS)
-		util_buf_printf(o, "# Top %zu Insights\n\n", b->n_stories);
-	else if (layout == BRIEF_LAYOUT_DIGEST)
-		util_buf_puts(o, "# The Digest\n\n");
-	else
-		util_buf_puts(o, "# Briefings\n\n");
-	util_buf_puts(o, "**");
-	md_inline(o, b->edition_date);
-	util_buf_puts(o, "**\n\n");
-	if (!util_str_empty(b->tagline)) {
-		util_buf_puts(o, "*");
-		md_inline(o, b->tagline);
-		util_buf_puts(o, "*\n\n");
-	}
-	if (is_extractive(b))
-		util_buf_printf(o, "> %s\n\n", label_extractive);
-
-	if (layout == BRIEF_LAYOUT_DIGEST) {
-		md_body(o, b->assessment);
-		util_buf_puts(o, "In today's digest:\n\n");
-		for (size_t i = 0; i < b->n_stories; i++)
-			if (!is_short(&b->stories[i])) {
-				util_buf_puts(o, "- ");
-				md_inline(o, b->stories[i].headline);
-				util_buf_puts(o, "\n");
+	for (size_t i = 0; i < d->n; i++) {
+		const struct brief_block *k = &d->blk[i];
+		switch (k->kind) {
+		case BRIEF_BLK_TITLE:
+			util_buf_puts(o, "# ");
+			md_inline(o, k->text);
+			util_buf_puts(o, "\n\n");
+			break;
+		case BRIEF_BLK_DATE:
+			util_buf_puts(o, "**");
+			md_inline(o, k->text);
+			util_buf_puts(o, "**\n\n");
+			break;
+		case BRIEF_BLK_TAGLINE:
+			util_buf_puts(o, "*");
+			md_inline(o, k->text);
+			util_buf_puts(o, "*\n\n");
+			break;
+		case BRIEF_BLK_NOTE:
+			util_buf_puts(o, "> ");
+			md_inline(o, k->text);
+			util_buf_puts(o, "\n\n");
+			break;
+		case BRIEF_BLK_HEADING:
+			util_buf_puts(o, "## ");
+			if (k->emoji) {
+				util_buf_puts(o, k->emoji);
+				util_buf_putc(o, ' ');
 			}
-		util_buf_puts(o, "\n");
-		for (size_t i = 0; i < b->n_stories; i++)
-			if (!is_short(&b->stories[i]))
-				md_entry(o, &b->stories[i], "## ");
-		for (size_t i = 0; i < b->n_stories; i++) {
-			const struct store_briefing_story *s = &b->stories[i];
-			if (!is_short(s))
-				continue;
-			if (first)
-				util_buf_puts(o, "## The Shortlist\n\n");
-			first = 0;
+			md_inline(o, k->text);
+			util_buf_puts(o, "\n\n");
+			break;
+		case BRIEF_BLK_ENTRY:
+			util_buf_puts(o, k->depth == 3 ? "### " : "## ");
+			if (k->num)
+				util_buf_printf(o, "%d. ", k->num);
+			md_inline(o, k->text);
+			if (k->why)
+				util_buf_puts(o, " \xe2\x9a\xa0");
+			util_buf_puts(o, "\n\n");
+			break;
+		case BRIEF_BLK_FLAG:
+			md_flag(o, k->text);
+			break;
+		case BRIEF_BLK_TEXT:
+			md_body(o, k->text);
+			break;
+		case BRIEF_BLK_LIST:
+			util_buf_puts(o, "- ");
+			md_inline(o, k->text);
+			util_buf_puts(o, run_ends(d, i) ? "\n\n" : "\n");
+			break;
+		case BRIEF_BLK_READ_MORE:
+			if (linkable(k->url)) {
+				md_link(o, "Read more \xe2\x86\x92", k->url);
+				util_buf_puts(o, "\n\n");
+			}
+			break;
+		case BRIEF_BLK_ALSO:
+			util_buf_puts(o, run_starts(d, i) ? "Also: " : "; ");
+			md_link(o, k->text, k->url);
+			if (run_ends(d, i) || d->blk[i + 1].story != k->story)
+				util_buf_puts(o, "\n\n");
+			break;
+		case BRIEF_BLK_SHORT:
 			util_buf_puts(o, "- **");
-			md_inline(o, s->headline);
+			md_inline(o, k->text);
 			util_buf_puts(o, "** \xe2\x80\x94 ");
-			md_inline(o, s->body);
-			if (s->flagged) {
+			md_inline(o, k->detail);
+			if (linkable(k->url)) {
+				util_buf_putc(o, ' ');
+				md_link(o, "Read more \xe2\x86\x92", k->url);
+			}
+			if (k->why) {
 				util_buf_puts(o, " \xe2\x9a\xa0 *Unverified: ");
-				md_inline(o, s->flag_reason);
+				md_inline(o, k->why);
 				util_buf_puts(o, "*");
 			}
-			util_buf_puts(o, "\n");
-		}
-		if (!first)
-			util_buf_puts(o, "\n");
-		if (b->assessment_flag)
-			md_flag(o, b->assessment_flag);
-		if (!util_str_empty(b->bottom_line)) {
+			util_buf_puts(o, run_ends(d, i) ? "\n\n" : "\n");
+			break;
+		case BRIEF_BLK_BOTTOM:
 			util_buf_puts(o, "**Bottom line:** ");
-			md_line(o, b->bottom_line, strlen(b->bottom_line));
+			md_line(o, k->text, strlen(k->text));
 			util_buf_puts(o, "\n\n");
+			break;
+		case BRIEF_BLK_REFERENCE:
+			util_buf_puts(o, "- ");
+			md_link(o, k->text, k->url);
+			util_buf_puts(o, run_ends(d, i) ? "\n\n" : "\n");
+			break;
+		case BRIEF_BLK_FOOTER:
+			util_buf_puts(o, "---\n\n*");
+			md_inline(o, k->text);
+			util_buf_puts(o, "*\n");
+			break;
 		}
-		util_buf_puts(o, "## References\n\n");
-		for (size_t i = 0; i < b->n_stories; i++)
-			for (size_t j = 0; j < b->stories[i].n_src; j++) {
-				const struct store_briefing_source *r = &b->stories[i].src[j];
-				char *t = util_strfmt("%s \xe2\x80\x94 %s",
-						      r->feed_title ? r->feed_title : "?",
-						      r->title ? r->title : "(untitled)");
-				util_buf_puts(o, "- ");
-				md_link(o, t ? t : "", r->link);
-				util_buf_puts(o, "\n");
-				free(t);
-			}
-		util_buf_puts(o, "\n");
-	} else if (layout == BRIEF_LAYOUT_INSIGHTS) {
-		for (size_t i = 0; i < b->n_stories; i++) {
-			char hdr[32];
-			snprintf(hdr, sizeof hdr, "## %zu. ", i + 1);
-			md_entry(o, &b->stories[i], hdr);
-		}
-		md_assessment(o, b, NULL);
-	} else {
-		for (size_t i = 0; i < b->n_stories; i++) {
-			const struct store_briefing_story *s = &b->stories[i];
-			if (s->section && (!last_sec || strcmp(last_sec, s->section))) {
-				util_buf_puts(o, "## ");
-				if (s->emoji && *s->emoji) {
-					util_buf_puts(o, s->emoji);
-					util_buf_putc(o, ' ');
-				}
-				md_inline(o, s->section);
-				util_buf_puts(o, "\n\n");
-				last_sec = s->section;
-			}
-			md_entry(o, s, "### ");
-		}
-		md_assessment(o, b, "\xf0\x9f\x94\xad");
 	}
-	md_footer(o, b);
 }
 
 /* ---- plain text ------------------------------------------------------------------ */
@@ -465,35 +664,6 @@ static void txt_indent(struct util_buf *o, const char *s, size_t ind)
 	util_buf_free(&w);
 }
 
-static void txt_entry(struct util_buf *o, const struct store_briefing_story *s, const char *num)
-{
-	if (num)
-		util_buf_puts(o, num);
-	util_buf_puts(o, s->headline ? s->headline : "");
-	util_buf_puts(o, "\n");
-	if (s->flagged) {
-		char *t = util_strfmt("[!] Unverified: %s", s->flag_reason ? s->flag_reason : "");
-		txt_wrap(o, t, 0);
-		free(t);
-	}
-	txt_wrap(o, s->body, 0);
-	if (s->n_src && s->src[0].link)
-		util_buf_printf(o, "Read more \xe2\x86\x92 %s\n", s->src[0].link);
-	if (s->n_src) {
-		util_buf_puts(o, s->n_src == 1 ? "Source:\n" : "Sources:\n");
-		for (size_t j = 0; j < s->n_src; j++) {
-			char *t = util_strfmt("- %s \xe2\x80\x94 %s",
-					      s->src[j].feed_title ? s->src[j].feed_title : "?",
-					      s->src[j].title ? s->src[j].title : "(untitled)");
-			txt_indent(o, t, 2);
-			free(t);
-			if (s->src[j].link)
-				util_buf_printf(o, "    <%s>\n", s->src[j].link);
-		}
-	}
-	util_buf_puts(o, "\n");
-}
-
 static void txt_heading(struct util_buf *o, const char *emoji, const char *name)
 {
 	if (emoji && *emoji)
@@ -505,87 +675,105 @@ static void txt_heading(struct util_buf *o, const char *emoji, const char *name)
 	util_buf_puts(o, "\n\n");
 }
 
-static void render_txt(struct util_buf *o, const struct store_briefing *b)
+static void txt_flag(struct util_buf *o, const char *why)
 {
-	int layout = layout_of(b);
-	const char *last_sec = NULL;
+	char *t = util_strfmt("[!] Unverified: %s", why ? why : "");
+	txt_wrap(o, t, 0);
+	free(t);
+}
 
-	util_buf_printf(o, "%s\n%s\n\n", layout == BRIEF_LAYOUT_DIGEST ? "The Digest"
-			: layout == BRIEF_LAYOUT_INSIGHTS ? "Top Insights" : "Briefings",
-			b->edition_date ? b->edition_date : "");
-	if (!util_str_empty(b->tagline)) {
-		txt_wrap(o, b->tagline, 0);
-		util_buf_puts(o, "\n");
-	}
-	if (is_extractive(b)) {
-		txt_wrap(o, label_extractive, 0);
-		util_buf_puts(o, "\n");
-	}
-	if (layout == BRIEF_LAYOUT_DIGEST && !util_str_empty(b->assessment)) {
-		txt_wrap(o, b->assessment, 0);
-		util_buf_puts(o, "\n");
-	}
-	for (size_t i = 0; i < b->n_stories; i++) {
-		const struct store_briefing_story *s = &b->stories[i];
-		if (layout == BRIEF_LAYOUT_SECTIONS && s->section &&
-		    (!last_sec || strcmp(last_sec, s->section))) {
-			txt_heading(o, s->emoji, s->section);
-			last_sec = s->section;
-		}
-		if (is_short(s))
-			continue;
-		char num[24];
-		snprintf(num, sizeof num, "%zu. ", i + 1);
-		txt_entry(o, s, layout == BRIEF_LAYOUT_INSIGHTS ? num : NULL);
-	}
-	int any_short = 0;
-	for (size_t i = 0; i < b->n_stories; i++) {
-		const struct store_briefing_story *s = &b->stories[i];
-		if (!is_short(s))
-			continue;
-		if (!any_short)
-			txt_heading(o, NULL, "The Shortlist");
-		any_short = 1;
-		char *t = util_strfmt("- %s \xe2\x80\x94 %s%s%s", s->headline ? s->headline : "",
-				      s->body ? s->body : "", s->flagged ? " [!] Unverified: " : "",
-				      s->flagged && s->flag_reason ? s->flag_reason : "");
-		txt_wrap(o, t, 2);
-		free(t);
-		if (s->n_src && s->src[0].link)
-			util_buf_printf(o, "  <%s>\n", s->src[0].link);
-	}
-	if (any_short)
-		util_buf_puts(o, "\n");
-	if (layout != BRIEF_LAYOUT_DIGEST && !util_str_empty(b->assessment)) {
-		txt_heading(o, layout == BRIEF_LAYOUT_SECTIONS ? "\xf0\x9f\x94\xad" : NULL,
-			    assessment_title(b));
-		if (b->assessment_flag) {
-			char *t = util_strfmt("[!] Unverified: %s", b->assessment_flag);
+/* An entry's text runs straight into its links; a blank line after. */
+static int txt_entry_goes_on(const struct brief_doc *d, size_t i)
+{
+	return i + 1 < d->n && d->blk[i + 1].story == d->blk[i].story && d->blk[i].story >= 0 &&
+	       (d->blk[i + 1].kind == BRIEF_BLK_READ_MORE || d->blk[i + 1].kind == BRIEF_BLK_ALSO);
+}
+
+static void render_txt(struct util_buf *o, const struct brief_doc *d)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		const struct brief_block *k = &d->blk[i];
+		char *t = NULL;
+		switch (k->kind) {
+		case BRIEF_BLK_TITLE:
+			util_buf_printf(o, "%s\n", k->text);
+			if (i + 1 >= d->n || d->blk[i + 1].kind != BRIEF_BLK_DATE)
+				util_buf_puts(o, "\n");
+			break;
+		case BRIEF_BLK_DATE:
+			util_buf_printf(o, "%s\n\n", k->text);
+			break;
+		case BRIEF_BLK_TAGLINE:
+		case BRIEF_BLK_NOTE:
+			txt_wrap(o, k->text, 0);
+			util_buf_puts(o, "\n");
+			break;
+		case BRIEF_BLK_HEADING:
+			txt_heading(o, k->emoji, k->text);
+			break;
+		case BRIEF_BLK_ENTRY:
+			if (k->num)
+				util_buf_printf(o, "%d. ", k->num);
+			util_buf_printf(o, "%s\n", k->text);
+			break;
+		case BRIEF_BLK_FLAG:
+			txt_flag(o, k->text);
+			break;
+		case BRIEF_BLK_TEXT:
+			txt_wrap(o, k->text, 0);
+			if (!txt_entry_goes_on(d, i))
+				util_buf_puts(o, "\n");
+			break;
+		case BRIEF_BLK_LIST:
+			t = util_strfmt("- %s", k->text);
+			txt_wrap(o, t, 2);
+			if (run_ends(d, i))
+				util_buf_puts(o, "\n");
+			break;
+		case BRIEF_BLK_READ_MORE:
+			util_buf_printf(o, "Read more \xe2\x86\x92 %s\n", k->url);
+			if (!txt_entry_goes_on(d, i))
+				util_buf_puts(o, "\n");
+			break;
+		case BRIEF_BLK_ALSO:
+			if (run_starts(d, i) || d->blk[i - 1].story != k->story)
+				util_buf_puts(o, "Also:\n");
+			t = util_strfmt("- %s", k->text);
+			txt_indent(o, t, 2);
+			if (k->url)
+				util_buf_printf(o, "    <%s>\n", k->url);
+			if (!txt_entry_goes_on(d, i))
+				util_buf_puts(o, "\n");
+			break;
+		case BRIEF_BLK_SHORT:
+			t = util_strfmt("- %s \xe2\x80\x94 %s%s%s", k->text, k->detail,
+					k->why ? " [!] Unverified: " : "", k->why ? k->why : "");
+			txt_wrap(o, t, 2);
+			if (k->url)
+				util_buf_printf(o, "  <%s>\n", k->url);
+			if (run_ends(d, i))
+				util_buf_puts(o, "\n");
+			break;
+		case BRIEF_BLK_BOTTOM:
+			t = util_strfmt("Bottom line: %s", k->text);
 			txt_wrap(o, t, 0);
-			free(t);
+			util_buf_puts(o, "\n");
+			break;
+		case BRIEF_BLK_REFERENCE:
+			t = util_strfmt("- %s", k->text);
+			txt_indent(o, t, 0);
+			if (k->url)
+				util_buf_printf(o, "  <%s>\n", k->url);
+			if (run_ends(d, i))
+				util_buf_puts(o, "\n");
+			break;
+		case BRIEF_BLK_FOOTER:
+			util_buf_puts(o, "-- \n");
+			txt_wrap(o, k->text, 0);
+			break;
 		}
-		txt_wrap(o, b->assessment, 0);
-		util_buf_puts(o, "\n");
-	} else if (b->assessment_flag) {
-		char *t = util_strfmt("[!] Unverified: %s", b->assessment_flag);
-		txt_wrap(o, t, 0);
 		free(t);
 	}
-	if (!util_str_empty(b->bottom_line)) {
-		char *t = util_strfmt("Bottom line: %s", b->bottom_line);
-		txt_wrap(o, t, 0);
-		free(t);
-		util_buf_puts(o, "\n");
-	}
-	char *foot = util_strfmt("Briefing %lld, %s edition, style %s; written by the %s backend%s%s%s.",
-				 (long long)b->id, b->edition ? b->edition : "?",
-				 b->style ? b->style : "?", b->backend ? b->backend : "?",
-				 b->model && !is_extractive(b) ? " (" : "",
-				 b->model && !is_extractive(b) ? b->model : "",
-				 b->model && !is_extractive(b) ? ")" : "");
-	util_buf_puts(o, "-- \n");
-	txt_wrap(o, foot, 0);
-	free(foot);
 }
 
 /* ---- JSON ------------------------------------------------------------------------ */
@@ -628,6 +816,7 @@ static void render_json(struct util_buf *o, const struct store_briefing *b)
 	js_kv(o, "edition", b->edition, 1);
 	js_kv(o, "date_line", b->edition_date, 1);
 	js_kv(o, "style", b->style, 1);
+	js_kv(o, "layout", brief_layout_name(layout_of(b)), 1);
 	js_kv(o, "status", b->status, 1);
 	js_kv(o, "tagline", b->tagline, 1);
 	util_buf_puts(o, ",\n \"stories\": [");
@@ -702,11 +891,21 @@ int brief_render_briefing(const struct store_briefing *b, enum brief_format f, c
 	util_buf_init(&o);
 	if (util_buf_reserve(&o, 4096))
 		return BRIEF_ERR_NOMEM;
-	switch (f) {
-	case BRIEF_FMT_MD: render_md(&o, b); break;
-	case BRIEF_FMT_TXT: render_txt(&o, b); break;
-	case BRIEF_FMT_JSON: render_json(&o, b); break;
-	default:
+	if (f == BRIEF_FMT_JSON) {
+		render_json(&o, b);
+	} else if (f == BRIEF_FMT_MD || f == BRIEF_FMT_TXT) {
+		struct brief_doc d;
+		if (brief_doc_build(b, &d) != BRIEF_OK) {
+			brief_doc_free(&d);
+			util_buf_free(&o);
+			return BRIEF_ERR_NOMEM;
+		}
+		if (f == BRIEF_FMT_MD)
+			render_md(&o, &d);
+		else
+			render_txt(&o, &d);
+		brief_doc_free(&d);
+	} else {
 		util_buf_free(&o);
 		return BRIEF_ERR_ARG;
 	}

@@ -144,6 +144,10 @@ static const char *const migrations[] = {
 	"ALTER TABLE briefings ADD COLUMN seconds_decode REAL NOT NULL DEFAULT 0;"
 	"ALTER TABLE briefings ADD COLUMN seconds_wait REAL NOT NULL DEFAULT 0;"
 	"ALTER TABLE briefings ADD COLUMN device TEXT;",
+	/* 5: the layout a briefing was written in ("sections", "digest",
+	 * "insights"), so the exporter and the reader draw it the same way
+	 * whatever its style is called (NULL for briefings stored before) */
+	"ALTER TABLE briefings ADD COLUMN layout TEXT;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -194,6 +194,8 @@ struct store_briefing {
 	char *edition;        /* "morning", "evening" */
 	char *edition_date;   /* the date line: "2026.02.21 — Evening (7:00 PM)" */
 	char *style;          /* "secretary", "digest", "insights", a user style */
+	char *layout;         /* "sections", "digest", "insights"; NULL when stored
+			       * before the layout was kept (then derived) */
 	char *tagline;
 	char *assessment;     /* paragraphs separated by blank lines */
 	char *bottom_line;

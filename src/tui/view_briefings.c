@@ -1,4 +1,4 @@
-/* Briefings: the editions, newest first, with the date line, edition,
+/* Briefings: the editions, newest first, with the date line, edition, style,
  * story count, tagline and a mark for flagged ones. Enter reads one; e
  * exports it. */
 #include <curses.h>
@@ -53,6 +53,7 @@ static void reload(struct tui_app *a, struct briefings_state *s)
 		clean_field(&s->v[i].edition);
 		clean_field(&s->v[i].tagline);
 		clean_field(&s->v[i].status);
+		clean_field(&s->v[i].style);
 	}
 	tui_list_clamp(&s->list, list_rows(a));
 	s->gen = a->data_gen;
@@ -111,10 +112,13 @@ static void briefings_draw(struct tui_app *a, int top, int rows)
 		if (!sel)
 			tui_attr(a, TUI_E_DIM);
 		tui_draw_text(y, 39, count, 11);
+		char *st = tui_text_trunc(b->style ? b->style : "", 10);
+		tui_draw_text(y, 51, st ? st : "", 10);
+		free(st);
 		if (!sel)
 			tui_attr(a, TUI_E_NORMAL);
-		char *t = tui_text_trunc(b->tagline ? b->tagline : "", a->cols - 54);
-		tui_draw_text(y, 52, t ? t : "", a->cols - 54);
+		char *t = tui_text_trunc(b->tagline ? b->tagline : "", a->cols - 64);
+		tui_draw_text(y, 62, t ? t : "", a->cols - 64);
 		free(t);
 	}
 }

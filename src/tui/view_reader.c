@@ -1,7 +1,7 @@
-/* Reader: one briefing laid out like the house style — date line, tagline,
- * emoji-headed sections of entries (headline, text, "Read more →"), the
- * Secretary's Assessment and the Bottom line — wrapped to the window and
- * scrolled like less; n/p jump between sections. The story nearest the
+/* Reader: one briefing in the exporter's layout (brief_doc_build: the
+ * masthead, date line, tagline, headed sections of entries or the digest's
+ * and insights' own shapes, the assessment and the Bottom line) wrapped to
+ * the window and scrolled like less; n/p jump between headings. The story nearest the
  * top of the screen is the current one: Enter shows its sources, o opens
  * its lead link. e exports the briefing to markdown. */
 #include <curses.h>
@@ -61,72 +61,87 @@ static int add_section(struct reader_state *s, const char *emoji, const char *na
 	return tui_doc_add(&s->doc, "", TUI_E_NORMAL, -1, 0);
 }
 
+/* The exporter's document (brief_doc_build), drawn for the screen. */
 static int build(struct reader_state *s)
 {
 	const struct store_briefing *b = &s->b;
 	struct tui_doc *d = &s->doc;
-	const char *section = NULL;
-	int rc = 0;
+	struct brief_doc doc;
+	int rc = brief_doc_build(b, &doc) == BRIEF_OK ? 0 : -1;
 
-	rc |= tui_doc_add(d, b->edition_date && *b->edition_date ? b->edition_date : b->edition,
-			  TUI_E_HEADING, -1, 0);
-	if (b->tagline && *b->tagline) {
-		rc |= tui_doc_add(d, "", TUI_E_NORMAL, -1, 0);
-		rc |= tui_doc_add(d, b->tagline, TUI_E_NORMAL, -1, 0);
-	}
-	for (size_t i = 0; i < b->n_stories && rc == 0; i++) {
-		const struct store_briefing_story *st = &b->stories[i];
-		int shortlist = st->kind && !strcmp(st->kind, "shortlist");
-		if (st->section && (!section || strcmp(section, st->section))) {
-			section = st->section;
-			rc |= add_section(s, st->emoji, st->section);
-		} else if (i == 0) {
+	for (size_t i = 0; i < doc.n && rc == 0; i++) {
+		const struct brief_block *k = &doc.blk[i];
+		int head = k->story >= 0 ? TAG_HEAD(k->story) : -1;
+		int rest = k->story >= 0 ? TAG_REST(k->story) : -1;
+		int last_in_run = i + 1 >= doc.n || doc.blk[i + 1].kind != k->kind;
+		switch (k->kind) {
+		case BRIEF_BLK_TITLE:
+			rc |= tui_doc_add(d, k->text, TUI_E_HEADING, -1, 0);
+			break;
+		case BRIEF_BLK_DATE:
+			rc |= tui_doc_add(d, k->text, TUI_E_DIM, -1, 0);
+			break;
+		case BRIEF_BLK_TAGLINE:
+		case BRIEF_BLK_NOTE:
 			rc |= tui_doc_add(d, "", TUI_E_NORMAL, -1, 0);
-		}
-		if (shortlist) {
-			rc |= tui_doc_addf(d, TUI_E_NORMAL, TAG_HEAD(i), 2, "\xe2\x80\xa2 %s%s%s",
-					   st->headline ? st->headline : "", st->body && *st->body ? " \xe2\x80\x94 " : "",
-					   st->body ? st->body : "");
-			continue;
-		}
-		rc |= tui_doc_add(d, st->headline && *st->headline ? st->headline : "(no headline)",
-				  TUI_E_UNREAD, TAG_HEAD(i), 0);
-		if (st->flagged)
-			rc |= tui_doc_addf(d, TUI_E_ERROR, TAG_REST(i), 0, "[flagged: %s]",
-					   st->flag_reason ? st->flag_reason : "failed its check");
-		rc |= tui_doc_add(d, "", TUI_E_NORMAL, TAG_REST(i), 0);
-		rc |= tui_doc_add(d, st->body, TUI_E_NORMAL, TAG_REST(i), 0);
-		rc |= tui_doc_add(d, "", TUI_E_NORMAL, TAG_REST(i), 0);
-		if (st->n_src && st->src[0].link && *st->src[0].link) {
-			if (st->n_src > 1)
-				rc |= tui_doc_addf(d, TUI_E_LINK, TAG_REST(i), 0,
-						   "Read more \xe2\x86\x92 %s (+%zu more source%s)",
-						   st->src[0].link, st->n_src - 1, st->n_src == 2 ? "" : "s");
+			rc |= tui_doc_add(d, k->text, k->kind == BRIEF_BLK_NOTE ? TUI_E_DIM : TUI_E_NORMAL,
+					  -1, 0);
+			break;
+		case BRIEF_BLK_HEADING:
+			rc |= add_section(s, k->emoji, k->text);
+			break;
+		case BRIEF_BLK_ENTRY:
+			if (d->n_paras && d->paras[d->n_paras - 1].text[0])
+				rc |= tui_doc_add(d, "", TUI_E_NORMAL, -1, 0);
+			if (k->num)
+				rc |= tui_doc_addf(d, TUI_E_UNREAD, head, 0, "%d. %s", k->num,
+						   *k->text ? k->text : "(no headline)");
 			else
-				rc |= tui_doc_addf(d, TUI_E_LINK, TAG_REST(i), 0, "Read more \xe2\x86\x92 %s",
-						   st->src[0].link);
-		} else {
-			rc |= tui_doc_add(d, "Read more \xe2\x86\x92 (no link)", TUI_E_DIM, TAG_REST(i), 0);
+				rc |= tui_doc_add(d, *k->text ? k->text : "(no headline)", TUI_E_UNREAD,
+						  head, 0);
+			break;
+		case BRIEF_BLK_FLAG:
+			rc |= tui_doc_addf(d, TUI_E_ERROR, rest, 0, "[!] Unverified: %s", k->text);
+			break;
+		case BRIEF_BLK_TEXT:
+			rc |= tui_doc_add(d, "", TUI_E_NORMAL, rest, 0);
+			rc |= tui_doc_add(d, k->text, TUI_E_NORMAL, rest, 0);
+			rc |= tui_doc_add(d, "", TUI_E_NORMAL, rest, 0);
+			break;
+		case BRIEF_BLK_LIST:
+			rc |= tui_doc_addf(d, TUI_E_NORMAL, head, 2, "\xe2\x80\xa2 %s", k->text);
+			if (last_in_run)
+				rc |= tui_doc_add(d, "", TUI_E_NORMAL, -1, 0);
+			break;
+		case BRIEF_BLK_READ_MORE:
+			rc |= tui_doc_addf(d, TUI_E_LINK, rest, 0, "Read more \xe2\x86\x92 %s", k->url);
+			break;
+		case BRIEF_BLK_ALSO:
+			rc |= tui_doc_addf(d, TUI_E_DIM, rest, 2, "also: %s", k->text);
+			break;
+		case BRIEF_BLK_SHORT:
+			rc |= tui_doc_addf(d, TUI_E_NORMAL, head, 2, "\xe2\x80\xa2 %s%s%s%s%s", k->text,
+					   *k->detail ? " \xe2\x80\x94 " : "", k->detail,
+					   k->why ? " [!] Unverified: " : "", k->why ? k->why : "");
+			break;
+		case BRIEF_BLK_BOTTOM:
+			rc |= tui_doc_add(d, "", TUI_E_NORMAL, -1, 0);
+			rc |= tui_doc_addf(d, TUI_E_UNREAD, -1, 0, "Bottom line: %s", k->text);
+			break;
+		case BRIEF_BLK_REFERENCE:
+			rc |= tui_doc_addf(d, TUI_E_DIM, rest, 2, "%s%s%s", k->text, k->url ? " " : "",
+					   k->url ? k->url : "");
+			break;
+		case BRIEF_BLK_FOOTER: {
+			char when[32];
+			tui_fmt_time(b->created, when, sizeof when);
+			rc |= tui_doc_add(d, "", TUI_E_NORMAL, -1, 0);
+			rc |= tui_doc_addf(d, TUI_E_DIM, -1, 0, "%s Written %s.", k->text, when);
+			break;
 		}
-		rc |= tui_doc_add(d, "", TUI_E_NORMAL, TAG_REST(i), 0);
+		}
 	}
-	if (b->assessment && *b->assessment) {
-		rc |= add_section(s, "\xf0\x9f\x94\xad", "Secretary's Assessment");
-		rc |= tui_doc_add(d, b->assessment, TUI_E_NORMAL, -1, 0);
-		if (b->assessment_flag)
-			rc |= tui_doc_addf(d, TUI_E_ERROR, -1, 0, "[assessment flagged: %s]",
-					   b->assessment_flag);
-	}
-	if (b->bottom_line && *b->bottom_line) {
-		rc |= tui_doc_add(d, "", TUI_E_NORMAL, -1, 0);
-		rc |= tui_doc_addf(d, TUI_E_UNREAD, -1, 0, "Bottom line: %s", b->bottom_line);
-	}
-	char when[32];
-	tui_fmt_time(b->created, when, sizeof when);
-	rc |= tui_doc_add(d, "", TUI_E_NORMAL, -1, 0);
-	rc |= tui_doc_addf(d, TUI_E_DIM, -1, 0, "%s edition | %zu stories | %s%s%s | written %s",
-			   b->edition ? b->edition : "", b->n_stories, b->backend ? b->backend : "",
-			   b->model ? " " : "", b->model ? b->model : "", when);
+	brief_doc_free(&doc);
 	return rc ? -1 : 0;
 }
 

@@ -96,7 +96,7 @@ class ExportTest(unittest.TestCase):
         md = self.b("export", "latest").out
         self.assertEqual(md, self.b("export").out)
         self.assertEqual(md, self.b("export", str(bid), "--format", "md").out)
-        self.assertTrue(md.startswith("# Briefings\n\n**2026.02.21 \u2014 Evening (7:00 PM)**\n\n"
+        self.assertTrue(md.startswith("# Evening Briefing\n\n**2026.02.21 \u2014 Evening (7:00 PM)**\n\n"
                                       "*Memory gets cheap.*\n"))
         self.assertIn("## %s Geopolitics & Chips\n\n### CXMT undercuts DDR4\n" % GLOBE, md)
         self.assertIn("[Read more \u2192](https://chipwire.example/cxmt?a=%281%29&b=%3C2%3E)", md)
@@ -108,7 +108,7 @@ class ExportTest(unittest.TestCase):
         self.assertNotIn("Extractive edition", md)
 
         txt = self.b("export", "--format", "txt").out
-        self.assertTrue(txt.startswith("Briefings\n2026.02.21 \u2014 Evening (7:00 PM)\n"))
+        self.assertTrue(txt.startswith("Evening Briefing\n2026.02.21 \u2014 Evening (7:00 PM)\n"))
         self.assertIn("[!] Unverified: not in the sources: 9000", txt)
         self.assertIn("Read more \u2192 https://chipwire.example/cxmt?a=(1)&b=<2>\n", txt)
         self.assertNotIn("**", txt)

@@ -165,7 +165,7 @@ class GenerateTest(unittest.TestCase):
         e.load_samples()
         e.b("generate", "--edition", "evening", "--since", "2026-02-14", "--quiet")
         md = e.b("export", "latest").out
-        self.assertTrue(md.startswith("# Briefings\n\n**2026.02.21 \u2014 Evening (7:00 PM)**\n"))
+        self.assertTrue(md.startswith("# Evening Briefing\n\n**2026.02.21 \u2014 Evening (7:00 PM)**\n"))
         self.assertIn("Extractive edition", md)
         self.assertIn("## \U0001f52d Secretary's Assessment", md)
         self.assertIn("[Read more \u2192](https://", md)
@@ -174,8 +174,11 @@ class GenerateTest(unittest.TestCase):
         entries = [l for l in md.splitlines() if l.startswith("### ")]
         self.assertGreaterEqual(len(entries), 4, md)
         self.assertLessEqual(len(entries), 10, md)   # the default cap
-        # every entry lists its sources
-        self.assertEqual(md.count("\n### "), md.count("\nSource: ") + md.count("\nSources: "))
+        # every entry links its lead source once ("Read more"), and lists
+        # only its other sources
+        self.assertEqual(md.count("\n### "), md.count("\n[Read more \u2192](http"))
+        self.assertNotIn("Sources: ", md)
+        self.assertNotIn("extractive extractive", md)
         # provenance stored
         row = e.q("SELECT backend, model, edition, window_start, window_end, prompt_hashes,"
                   " style FROM briefings")[0]
@@ -424,7 +427,7 @@ class GenerateTest(unittest.TestCase):
         e.b("generate", "--since", "2026-02-14", "--quiet")
         e.b("generate", "--since", "2026-02-14", "--style", "digest", "--quiet")
         md1 = e.b("export", "1").out
-        self.assertIn("# Briefings", md1)
+        self.assertIn("Briefing\n\n**", md1)
         latest = e.b("export", "latest").out
         self.assertIn("## The Shortlist", latest)
         self.assertIn("## References", latest)

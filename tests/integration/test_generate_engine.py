@@ -145,7 +145,7 @@ def check_briefing(t, e, model, n_stories=None):
     md = e.b("export", "latest", "--format", "md").out
     t.assertIn("Secretary's Assessment", md)
     t.assertEqual(md.count("\n### "), len(entries), md[:3000])
-    t.assertEqual(md.count("\n### "), md.count("\nSource: ") + md.count("\nSources: "))
+    t.assertEqual(md.count("\n### "), md.count("\n[Read more \u2192](http"))
     txt = e.b("export", "latest", "--format", "txt").out
     t.assertIn("2026.02.21", txt)
     t.assertNotIn("### ", txt)

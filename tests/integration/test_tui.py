@@ -635,8 +635,8 @@ class TuiTest(unittest.TestCase):
         # the briefings come first when there are any, newest first
         s = p.wait_for("2 briefings, 1 flagged")
         rows = body(s).split("\n")
-        self.assertRegex(rows[0], r"^ ! 2026\.02\.21 \u2014 Evening \(7:00 PM\) +4 stories +China")
-        self.assertRegex(rows[1], r"^   2026\.02\.21 \u2014 Morning \(7:00 AM\) +4 stories +A quieter")
+        self.assertRegex(rows[0], r"^ ! 2026\.02\.21 \u2014 Evening \(7:00 PM\) +4 stories +secretary +China")
+        self.assertRegex(rows[1], r"^   2026\.02\.21 \u2014 Morning \(7:00 AM\) +4 stories +secretary +A quieter")
         # the reader: date line, tagline, sections with their emoji, entries
         p.keys("Enter")
         s = p.wait_for("Briefing | 2026.02.21")
@@ -644,8 +644,10 @@ class TuiTest(unittest.TestCase):
         self.assertIn("2026.02.21 \u2014 Evening (7:00 PM)", b)
         self.assertIn("China undercuts the memory market.", b)
         self.assertIn("\U0001F310 Geopolitics & Chips", b)
-        self.assertIn("[flagged: a number is not in the sources]", b)
-        self.assertIn("Read more \u2192 " + items[0][4] + " (+1 more source)", b)
+        self.assertIn("[!] Unverified: a number is not in the sources", b)
+        # the lead is "Read more"; the other source is listed once, not the lead again
+        self.assertIn("Read more \u2192 " + items[0][4], b)
+        self.assertIn("also: ", b)
         for line in s.split("\n"):
             self.assertLessEqual(width(line), 100, line)
         # n jumps to the next section heading, p back
@@ -787,6 +789,47 @@ class TuiTest(unittest.TestCase):
         p.wait_for("briefing | Briefing | 2026.02.21")
         p.keys("q")
         p.wait_for("briefing | Briefings")
+        p.keys("Q")
+        self.assert_restored(p)
+
+    def test_reader_draws_each_style_like_the_export(self):
+        """A digest and an insights briefing keep their own shape in the
+        reader (masthead, numbering, shortlist, no Secretary's Assessment),
+        the one the exporter draws; the list shows each briefing's style."""
+        self.env.update({"BRIEFING_NOW": str(self.NOW), "TZ": "UTC"})
+        self.add_samples()
+        self.b("generate", "--style", "digest", "--since", "2026-02-14", "--quiet")
+        self.b("generate", "--style", "insights", "--since", "2026-02-14", "--quiet")
+        md = self.b("export", "1")
+        self.assertIn("## The Shortlist", md)
+        p = self.start(height=60)
+        s = p.wait_for("2 briefings")
+        rows = body(s).split("\n")
+        self.assertRegex(rows[0], r"stories +insights ")
+        self.assertRegex(rows[1], r"stories +digest ")
+        p.keys("Enter")                  # the newest: insights
+        s = p.wait_for("Top ")
+        self.assertRegex(body(s), r"\n +1\. ")
+        p.keys("G")
+        s = p.wait_for("(100%)")
+        self.assertIn("The Pattern", s)
+        self.assertNotIn("Secretary's Assessment", s)
+        p.keys("q")
+        p.wait_for("briefing | Briefings")
+        p.keys("j", "Enter")             # the digest
+        s = p.wait_for("The Digest")
+        self.assertIn("In today's digest:", s)
+        found = False
+        for _ in range(40):              # page down to the shortlist
+            if "The Shortlist" in p.screen():
+                found = True
+                break
+            p.keys("PageDown")
+        self.assertTrue(found, p.screen())
+        p.keys("G")
+        s = p.wait_for("(100%)")
+        self.assertIn("References", s)
+        self.assertNotIn("Secretary's Assessment", s)
         p.keys("Q")
         self.assert_restored(p)
 

@@ -392,7 +392,7 @@ static void test_render_md(void **state)
 
 	make_briefing(&b, s, src, "secretary");
 	assert_int_equal(brief_render_briefing(&b, BRIEF_FMT_MD, &out), BRIEF_OK);
-	assert_non_null(strstr(out, "# Briefings\n\n**2026.02.21 \xe2\x80\x94 Evening (7:00 PM)**\n"));
+	assert_non_null(strstr(out, "# Evening Briefing\n\n**2026.02.21 \xe2\x80\x94 Evening (7:00 PM)**\n"));
 	assert_non_null(strstr(out, "## \xf0\x9f\x8c\x90 Geopolitics & Chips\n"));
 	assert_non_null(strstr(out, "### CXMT \\*undercuts\\* DDR4\n"));
 	/* a line of model text cannot become a heading or a list */
@@ -401,7 +401,13 @@ static void test_render_md(void **state)
 	/* links: percent-encoded; a javascript: link is never linked */
 	assert_non_null(strstr(out, "[Read more \xe2\x86\x92](https://chipwire.example/cxmt%20%281%29)"));
 	assert_null(strstr(out, "](javascript"));
-	assert_non_null(strstr(out, "Sources: [Chip Wire \xe2\x80\x94 CXMT \\[cuts\\] prices]"));
+	/* the lead is "Read more" only; the other sources follow, once each */
+	assert_null(strstr(out, "[Chip Wire"));
+	assert_non_null(strstr(out, "Also: [Policy Desk \xe2\x80\x94 India joins](https://policy.example/india)\n"));
+	/* a lead that cannot be linked is listed as text instead */
+	assert_non_null(strstr(out, "Also: Model Watch \xe2\x80\x94 Codex speed\n"));
+	/* the footer names the backend once */
+	assert_non_null(strstr(out, "written by the extractive backend."));
 	/* the flagged entry is marked */
 	assert_non_null(strstr(out, "### Codex gets faster \xe2\x9a\xa0"));
 	assert_non_null(strstr(out, "**Unverified:** not in the sources: 9000"));
@@ -429,7 +435,7 @@ static void test_render_txt_json(void **state)
 
 	make_briefing(&b, s, src, "secretary");
 	assert_int_equal(brief_render_briefing(&b, BRIEF_FMT_TXT, &out), BRIEF_OK);
-	assert_non_null(strstr(out, "Briefings\n2026.02.21"));
+	assert_non_null(strstr(out, "Evening Briefing\n2026.02.21"));
 	assert_non_null(strstr(out, "CXMT *undercuts* DDR4\n"));
 	assert_non_null(strstr(out, "[!] Unverified: not in the sources: 9000"));
 	assert_non_null(strstr(out, "Read more \xe2\x86\x92 https://chipwire.example/cxmt (1)\n"));
@@ -453,7 +459,83 @@ static void test_render_txt_json(void **state)
 	assert_non_null(strstr(out, "\"flagged\": true, \"flag_reason\": \"not in the sources: 9000\""));
 	assert_non_null(strstr(out, "{\"item_id\": null, \"feed\": \"Model Watch\""));
 	assert_non_null(strstr(out, "\"provenance\": {\"backend\": \"extractive\""));
+	assert_non_null(strstr(out, "\"layout\": \"sections\""));
 	free(out);
+}
+
+/* One document for every format and the reader: the stored layout decides
+ * it, not the style's name. */
+static void test_render_layouts(void **state)
+{
+	(void)state;
+	struct store_briefing b;
+	struct store_briefing_story s[3];
+	struct store_briefing_source src[3];
+	struct brief_doc d;
+	char *out = NULL;
+
+	make_briefing(&b, s, src, "secretary");
+	assert_int_equal(brief_doc_build(&b, &d), BRIEF_OK);
+	static const enum brief_blk want[] = { BRIEF_BLK_TITLE, BRIEF_BLK_DATE, BRIEF_BLK_TAGLINE,
+		BRIEF_BLK_NOTE, BRIEF_BLK_HEADING, BRIEF_BLK_ENTRY, BRIEF_BLK_TEXT,
+		BRIEF_BLK_READ_MORE, BRIEF_BLK_ALSO, BRIEF_BLK_HEADING, BRIEF_BLK_ENTRY,
+		BRIEF_BLK_FLAG, BRIEF_BLK_TEXT, BRIEF_BLK_ALSO, BRIEF_BLK_HEADING, BRIEF_BLK_TEXT,
+		BRIEF_BLK_BOTTOM, BRIEF_BLK_FOOTER };
+	assert_int_equal(d.n, sizeof want / sizeof want[0]);
+	for (size_t i = 0; i < d.n; i++)
+		assert_int_equal(d.blk[i].kind, want[i]);
+	assert_string_equal(d.blk[0].text, "Evening Briefing");
+	assert_int_equal(d.blk[5].depth, 3);
+	assert_int_equal(d.blk[5].story, 0);
+	assert_string_equal(d.blk[10].why, "not in the sources: 9000");
+	assert_string_equal(d.blk[14].text, "Secretary's Assessment");
+	brief_doc_free(&d);
+
+	/* insights: numbered, "The Pattern" */
+	make_briefing(&b, s, src, "insights");
+	assert_int_equal(brief_render_briefing(&b, BRIEF_FMT_MD, &out), BRIEF_OK);
+	assert_non_null(strstr(out, "# Top 2 Insights\n"));
+	assert_non_null(strstr(out, "## 1. CXMT \\*undercuts\\* DDR4\n"));
+	assert_non_null(strstr(out, "## 2. Codex gets faster"));
+	assert_non_null(strstr(out, "## The Pattern\n"));
+	assert_null(strstr(out, "Secretary's Assessment"));
+	free(out);
+
+	/* a user's style stored with the digest layout draws as a digest */
+	make_briefing(&b, s, src, "mine");
+	b.layout = "digest";
+	b.n_stories = 3;
+	assert_int_equal(brief_render_briefing(&b, BRIEF_FMT_MD, &out), BRIEF_OK);
+	assert_non_null(strstr(out, "# The Digest\n"));
+	assert_non_null(strstr(out, "## The Shortlist\n"));
+	assert_null(strstr(out, "Secretary's Assessment"));
+	free(out);
+	assert_int_equal(brief_render_briefing(&b, BRIEF_FMT_TXT, &out), BRIEF_OK);
+	assert_non_null(strstr(out, "The Digest\n2026.02.21"));
+	assert_non_null(strstr(out, "The Shortlist\n====="));
+	free(out);
+
+	/* the stored layout wins over the style's name */
+	make_briefing(&b, s, src, "digest");
+	b.layout = "sections";
+	assert_int_equal(brief_render_briefing(&b, BRIEF_FMT_MD, &out), BRIEF_OK);
+	assert_non_null(strstr(out, "# Evening Briefing\n"));
+	assert_non_null(strstr(out, "Secretary's Assessment"));
+	free(out);
+
+	/* a model named like its backend is not said twice */
+	make_briefing(&b, s, src, "secretary");
+	b.backend = "openai";
+	b.model = "openai";
+	assert_int_equal(brief_render_briefing(&b, BRIEF_FMT_TXT, &out), BRIEF_OK);
+	assert_null(strstr(out, "openai (openai)"));
+	free(out);
+
+	enum brief_layout l;
+	assert_int_equal(brief_layout_parse("insights", &l), 0);
+	assert_int_equal(l, BRIEF_LAYOUT_INSIGHTS);
+	assert_int_equal(brief_layout_parse("columns", &l), -1);
+	assert_string_equal(brief_layout_name(BRIEF_LAYOUT_DIGEST), "digest");
 }
 
 int main(void)
@@ -468,6 +550,7 @@ int main(void)
 		cmocka_unit_test(test_check),
 		cmocka_unit_test(test_render_md),
 		cmocka_unit_test(test_render_txt_json),
+		cmocka_unit_test(test_render_layouts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -187,6 +187,7 @@ static void test_passes(void **state)
 	assert_int_equal(got.pass_tokens, 0);
 	assert_true(got.seconds_decode == 0);
 	assert_null(got.device);
+	assert_null(got.layout);
 	store_briefing_clear(&got);
 
 	/* an empty device is no device; the list rows carry the counts too */
@@ -386,6 +387,7 @@ static void test_migrate_from_v3(void **state)
 		"ALTER TABLE briefings DROP COLUMN seconds_decode;"
 		"ALTER TABLE briefings DROP COLUMN seconds_wait;"
 		"ALTER TABLE briefings DROP COLUMN device;"
+		"ALTER TABLE briefings DROP COLUMN layout;"
 		"INSERT INTO briefings(created, edition, edition_date, style, backend, model,"
 		" prompt_tokens, completion_tokens, seconds_write, seconds_total)"
 		" VALUES (3000, 'morning', '2026.02.20', 'secretary', 'engine', 'old.gguf',"
