@@ -293,11 +293,12 @@ static void progress(struct run *r, const char *stage, size_t done, size_t total
 	r->cb(r->ctx, &p);
 }
 
+/* Stories count as done when their request ends (piece NULL), not when
+ * their first token arrives. */
 static void llm_progress(void *ctx, size_t index, const char *piece, size_t tokens_total)
 {
 	struct run *r = ctx;
-	(void)piece;
-	if (index < r->n_seen && !r->seen[index]) {
+	if (!piece && index < r->n_seen && !r->seen[index]) {
 		r->seen[index] = 1;
 		r->done++;
 	}

@@ -254,6 +254,9 @@ struct eng_gen_params {
 	const char *system;          /* system message for chat (may be NULL) */
 	const char *chat_template;   /* override: family name ("chatml", "llama3", ...) or NULL */
 	eng_token_fn on_token;       /* may be NULL */
+	/* sequence i has ended (end of generation, a limit, a stop, an error
+	 * or cancellation), once per prepared sequence; may be NULL */
+	void (*on_done)(void *ud, int i);
 	void *ud;
 };
 void eng_gen_default(struct eng_gen_params *g);

@@ -174,8 +174,11 @@ static int emit(struct gen_seq *q, const struct eng_gen_params *g, int32_t tok, 
 	return stop || cb_stop;
 }
 
-static void seq_release(struct eng_ctx *c, struct gen_seq *q, char **texts_out)
+static void seq_release(struct eng_ctx *c, struct gen_seq *q, const struct eng_gen_params *g,
+			char **texts_out)
 {
+	if (g->on_done && q->idx >= 0)
+		g->on_done(g->ud, q->idx);
 	if (q->slot >= 0)
 		eng_seq_free(c, q->slot);
 	q->slot = -1;
@@ -322,7 +325,7 @@ enum eng_err eng_generate_batch(eng_ctx *c, int n, const char *const *prompts,
 					  &pn[nnew]);
 			next_prompt++;
 			if (err != ENG_OK) {
-				seq_release(c, &qs[i], texts_out);
+				seq_release(c, &qs[i], g, texts_out);
 				qs[i].idx = -1;
 				break;
 			}
@@ -362,14 +365,14 @@ enum eng_err eng_generate_batch(eng_ctx *c, int n, const char *const *prompts,
 			free(pids[k]);
 			pids[k] = NULL;
 			if (err != ENG_OK) {
-				seq_release(c, q, texts_out);
+				seq_release(c, q, g, texts_out);
 				q->idx = -1;
 				continue;
 			}
 			running++;
 			q->next = eng_sampler_sample(q->smp, nlog + (size_t)k * V);
 			if (seq_take(c, q, g, &err)) {
-				seq_release(c, q, texts_out);
+				seq_release(c, q, g, texts_out);
 				q->idx = -1;
 				running--;
 			}
@@ -380,7 +383,7 @@ enum eng_err eng_generate_batch(eng_ctx *c, int n, const char *const *prompts,
 				struct gen_seq *q = &qs[rwho[k]];
 				q->next = eng_sampler_sample(q->smp, logits + (size_t)k * V);
 				if (seq_take(c, q, g, &err)) {
-					seq_release(c, q, texts_out);
+					seq_release(c, q, g, texts_out);
 					q->idx = -1;
 					running--;
 				}
@@ -407,7 +410,7 @@ enum eng_err eng_generate_batch(eng_ctx *c, int n, const char *const *prompts,
 			struct gen_seq *q = &qs[who[k]];
 			q->next = eng_sampler_sample(q->smp, logits + (size_t)k * V);
 			if (seq_take(c, q, g, &err)) {
-				seq_release(c, q, texts_out);
+				seq_release(c, q, g, texts_out);
 				q->idx = -1;
 				running--;
 			}
@@ -419,7 +422,7 @@ out:
 	if (qs)
 		for (int i = 0; i < nslots; i++)
 			if (qs[i].idx >= 0 || qs[i].slot >= 0)
-				seq_release(c, &qs[i], texts_out);
+				seq_release(c, &qs[i], g, texts_out);
 	free(qs);
 	free(logits);
 	free(slots);

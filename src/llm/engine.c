@@ -335,6 +335,13 @@ static int on_token(void *ud, int i, int32_t tok, const char *piece, size_t len)
 	return stop || (r->cancel && *r->cancel);
 }
 
+static void on_done(void *ud, int i)
+{
+	struct run *r = ud;
+	if (r->cb)
+		r->cb(r->ctx, r->map[i], NULL, r->tokens_total);
+}
+
 static const char *sys_of(const struct llm_request *q)
 {
 	for (size_t i = 0; i < q->n_msgs; i++)
@@ -500,6 +507,7 @@ static int run_group(struct eng_state *s, const struct llm_request *reqs, const 
 	g.chat = s->has_template;
 	g.system = s->has_template ? sys : NULL;
 	g.on_token = on_token;
+	g.on_done = on_done;
 	run->map = map;
 	g.ud = run;
 	double t0 = now_s();

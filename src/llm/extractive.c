@@ -765,8 +765,10 @@ static int ex_complete(struct llm *l, const struct llm_request *reqs, size_t n,
 		out[i].prompt_tokens = 0;
 		out[i].completion_tokens = 0;
 		out[i].seconds = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
-		if (cb)
+		if (cb) {
 			cb(ctx, i, text, 0);
+			cb(ctx, i, NULL, 0);   /* and it has ended */
+		}
 	}
 	return LLM_OK;
 }

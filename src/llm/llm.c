@@ -174,6 +174,28 @@ const char *llm_model_hash(const struct llm *l)
 	return l ? l->model_hash : "";
 }
 
+/* Between a backend and the caller's progress callback: every request's
+ * end is passed on exactly once, also for requests the backend never
+ * started (a prompt too long, a batch that failed). */
+struct ends {
+	llm_progress_cb cb;
+	void *ctx;
+	unsigned char *ended;
+	size_t n, tokens;
+};
+
+static void ends_cb(void *ctx, size_t index, const char *piece, size_t tokens_total)
+{
+	struct ends *e = ctx;
+	e->tokens = tokens_total;
+	if (!piece) {
+		if (index >= e->n || e->ended[index])
+			return;
+		e->ended[index] = 1;
+	}
+	e->cb(e->ctx, index, piece, tokens_total);
+}
+
 int llm_complete(struct llm *l, const struct llm_request *reqs, size_t n,
 		 struct llm_response *out, llm_progress_cb cb, void *ctx,
 		 volatile int *cancel)
@@ -191,7 +213,20 @@ int llm_complete(struct llm *l, const struct llm_request *reqs, size_t n,
 			llm_response_fail(&out[i], LLM_ERR_CANCELLED, "cancelled");
 		return LLM_ERR_CANCELLED;
 	}
-	return l->ops->complete(l, reqs, n, out, cb, ctx, cancel);
+	if (!cb)
+		return l->ops->complete(l, reqs, n, out, NULL, NULL, cancel);
+	struct ends e = { cb, ctx, calloc(n, 1), n, 0 };
+	if (!e.ended) {
+		for (size_t i = 0; i < n; i++)
+			llm_response_fail(&out[i], LLM_ERR_NOMEM, "out of memory");
+		return LLM_ERR_NOMEM;
+	}
+	int rc = l->ops->complete(l, reqs, n, out, ends_cb, &e, cancel);
+	for (size_t i = 0; i < n; i++)
+		if (!e.ended[i])
+			ends_cb(&e, i, NULL, e.tokens);
+	free(e.ended);
+	return rc;
 }
 
 int llm_stats(const struct llm *l, enum llm_stats_scope scope, struct llm_stats *out)

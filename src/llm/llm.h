@@ -125,7 +125,9 @@ const char *llm_model_name(const struct llm *l);   /* file name / server model /
 const char *llm_model_hash(const struct llm *l);   /* hex digest identifying the weights, or "" */
 
 /* Progress while a batch runs: request index, the piece just produced
- * (may be ""), tokens generated so far in the batch. */
+ * (may be ""), tokens generated so far in the batch. piece NULL: request
+ * index has ended (done, failed or cancelled) — reported exactly once for
+ * every request of the batch, last for that request. */
 typedef void (*llm_progress_cb)(void *ctx, size_t index, const char *piece, size_t tokens_total);
 
 /* Run n requests. The engine backend decodes them together (one weight pass

@@ -435,6 +435,8 @@ static int oa_complete(struct llm *l, const struct llm_request *reqs, size_t n,
 			CURLcode cc = msg->data.result;
 			curl_multi_remove_handle(m, x->h);
 			xfer_finish(s, x, cc, &out[x->idx]);
+			if (x->call->cb)   /* this request has ended */
+				x->call->cb(x->call->ctx, x->idx, NULL, x->call->tokens_total);
 			busy[x - xs] = 0;
 			xfer_free(x);
 			running--;

@@ -340,6 +340,32 @@ static void cancel_cb(void *ctx, size_t index, const char *piece, size_t tokens_
 		*(volatile int *)ctx = 1;
 }
 
+/* Records the ends the progress callback reports (piece NULL). */
+struct ends_rec {
+	int ended[8];         /* times each request's end was reported */
+	int after[8];         /* pieces reported after that end */
+	int order[16];
+	int n;
+};
+
+static void ends_rec_cb(void *ctx, size_t index, const char *piece, size_t tokens_total)
+{
+	struct ends_rec *e = ctx;
+	(void)tokens_total;
+	if (index >= 8) {
+		e->n = 99;
+		return;
+	}
+	if (piece) {
+		e->after[index] += e->ended[index] > 0;
+		return;
+	}
+	e->ended[index]++;
+	if (e->n < 16)
+		e->order[e->n] = (int)index;
+	e->n++;
+}
+
 static void engine_case(const char *file)
 {
 	char path[1200];
@@ -391,7 +417,14 @@ static void engine_case(const char *file)
 	struct llm_request mix[2] = { reqs[0], reqs[0] };
 	mix[1].max_tokens = 5;
 	struct llm_response mr[2];
-	assert_int_equal(llm_complete(l, mix, 2, mr, NULL, NULL, NULL), LLM_OK);
+	struct ends_rec er = { 0 };
+	assert_int_equal(llm_complete(l, mix, 2, mr, ends_rec_cb, &er, NULL), LLM_OK);
+	/* each request's end is reported once, when it ends: the short one first */
+	assert_int_equal(er.n, 2);
+	assert_int_equal(er.ended[0], 1);
+	assert_int_equal(er.ended[1], 1);
+	assert_int_equal(er.order[0], 1);
+	assert_int_equal(er.after[0] + er.after[1], 0);
 	assert_int_equal(mr[0].completion_tokens, batch[0].completion_tokens);
 	assert_true(mr[1].completion_tokens > 0 && mr[1].completion_tokens <= 5);
 	assert_true(strlen(mr[1].text) < strlen(mr[0].text));
@@ -411,7 +444,12 @@ static void engine_case(const char *file)
 	struct llm_msg bm[2] = { { "system", "x" }, { "user", big } };
 	struct llm_request two[2] = { reqs[0], { .msgs = bm, .n_msgs = 2, .max_tokens = 24 } };
 	struct llm_response tr[2];
-	assert_int_equal(llm_complete(l, two, 2, tr, NULL, NULL, NULL), LLM_OK);
+	memset(&er, 0, sizeof er);
+	assert_int_equal(llm_complete(l, two, 2, tr, ends_rec_cb, &er, NULL), LLM_OK);
+	/* the request that never started still ends, once */
+	assert_int_equal(er.n, 2);
+	assert_int_equal(er.ended[0], 1);
+	assert_int_equal(er.ended[1], 1);
 	assert_int_equal(tr[0].err, LLM_OK);
 	assert_int_equal(tr[1].err, LLM_ERR_CONTEXT);
 	assert_null(tr[1].text);
