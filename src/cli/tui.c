@@ -64,18 +64,11 @@ int cli_tui_main(const struct cli_global *g, int argc, char **argv)
 	o.db_path = db_path;
 	o.cfg = cfg;
 	feed_fetch_opts_default(&o.fetch.fetch);
-	if (cli_fetch_config(cfg, &o.fetch.fetch, &err) != 0) {
-		fprintf(stderr, "briefing: %s\n", err ? err : "out of memory");
-		free(err);
-		store_close(st);
-		free(cfg_dir);
-		util_config_free(cfg);
-		free(db_path);
-		return CLI_EXIT_IO;
-	}
-	/* `g`: what 'briefing generate' with no arguments would do */
-	if (!cli_generate_opts(cfg, NULL, NULL, NULL, &o.generate, &err)) {
-		fprintf(stderr, "briefing: %s\n", err ? err : "unusable [llm] settings");
+	/* [fetch] as fetch reads it; `g`: what 'briefing generate' with no
+	 * arguments would do */
+	if (cli_fetch_config(cfg, &o.fetch.fetch, &err) != 0 ||
+	    !cli_generate_opts(cfg, NULL, NULL, NULL, &o.generate, &err)) {
+		fprintf(stderr, "briefing: %s\n", err ? err : "unusable configuration");
 		free(err);
 		store_close(st);
 		free(cfg_dir);
