@@ -167,27 +167,51 @@ done:
 	return res;
 }
 
-/* Not valid UTF-8 and not one valid multi-byte sequence in it: a
- * single-byte encoding, most likely windows-1252 (what feeds that declare
- * nothing and use curly quotes mean). */
-static int looks_cp1252(const char *s, size_t n)
+/* What the bytes past ASCII are: *bad bytes that start no valid UTF-8
+ * sequence, *multi valid multi-byte sequences; *bad_line is the line of
+ * the first bad byte. */
+struct utf8_census {
+	size_t bad, multi;
+	int bad_line;
+};
+
+static struct utf8_census utf8_census(const char *s, size_t n)
 {
-	size_t bad = 0, multi = 0;
+	struct utf8_census c = { 0, 0, 0 };
+	int line = 1;
 	for (size_t i = 0; i < n;) {
 		unsigned char ch = (unsigned char)s[i];
 		if (ch < 0x80) {
+			line += ch == '\n';
 			i++;
 			continue;
 		}
 		uint32_t cp;
 		size_t k = util_utf8_decode(s + i, n - i, &cp);
-		if (cp == 0xFFFD && k == 1)
-			bad++;
-		else
-			multi++;
+		if (cp == 0xFFFD && k == 1) {
+			if (!c.bad++)
+				c.bad_line = line;
+		} else {
+			c.multi++;
+		}
 		i += k;
 	}
-	return bad > 0 && multi == 0;
+	return c;
+}
+
+/* Not valid UTF-8 and not one valid multi-byte sequence in it: a
+ * single-byte encoding, most likely windows-1252 (what feeds that declare
+ * nothing and use curly quotes mean). */
+static int looks_cp1252(struct utf8_census c)
+{
+	return c.bad > 0 && c.multi == 0;
+}
+
+/* Valid UTF-8 with characters past ASCII: what a single-byte label on it
+ * gets wrong ("CafÃ©"); the bytes win. */
+static int is_utf8_not_ascii(struct utf8_census c)
+{
+	return c.bad == 0 && c.multi > 0;
 }
 
 /* util_utf8_repair, but NUL bytes (which would cut C strings short) become
@@ -290,11 +314,20 @@ static char *to_utf8(struct feed_note *c, const char *buf, size_t len, const cha
 		}
 	}
 	char *res = NULL;
-	if ((!label[0] || label_is(label, utf8_labels)) && looks_cp1252(buf + skip, len - skip)) {
+	int utf8ish = !label[0] || label_is(label, utf8_labels);
+	struct utf8_census cen = { 0, 0, 0 };
+	if (utf8ish || label_is(label, cp1252_labels))
+		cen = utf8_census(buf + skip, len - skip);
+	if (utf8ish && looks_cp1252(cen)) {
 		res = from_cp1252(buf + skip, len - skip, out_len);
 		snprintf(used, sizeof(used), "windows-1252");
-	} else if (!label[0] || label_is(label, utf8_labels)) {
+	} else if (utf8ish || is_utf8_not_ascii(cen)) {
+		/* UTF-8 as labelled, or as the bytes say despite a single-byte
+		 * label; bytes that are not UTF-8 become U+FFFD and the document
+		 * is not well-formed */
 		res = repair_utf8(buf + skip, len - skip, out_len);
+		if (cen.bad)
+			feed_note(c, cen.bad_line, "bytes that are not UTF-8 (replaced with U+FFFD)");
 	} else if (label_is(label, cp1252_labels)) {
 		res = from_cp1252(buf, len, out_len);
 		snprintf(used, sizeof(used), "%s", !strcasecmp(label, "us-ascii") || !strcasecmp(label, "ascii")

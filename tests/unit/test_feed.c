@@ -345,12 +345,33 @@ static void test_encodings(void **state)
 	assert_str(d->encoding, "UTF-8");
 	feed_doc_free(d);
 
-	/* invalid UTF-8 is repaired, never rejected */
-	const char broken[] = "<rss><channel><title>ok \xff\xfe caf\xc3\xa9</title></channel></rss>";
+	/* UTF-8 bytes under a single-byte label, from the declaration or from
+	 * HTTP: decoded as the bytes say, not as "GrÃ¼ÃŸe" */
+	const char *labels[] = { "ISO-8859-1", "windows-1252", "us-ascii" };
+	for (size_t i = 0; i < sizeof labels / sizeof labels[0]; i++) {
+		char *x = util_strfmt("<?xml version=\"1.0\" encoding=\"%s\"?>"
+				      "<rss><channel><title>Grüße, Café</title></channel></rss>", labels[i]);
+		d = parse_ok(x, NULL, NULL);
+		assert_str(d->title, "Grüße, Café");
+		assert_str(d->encoding, "UTF-8");
+		assert_int_equal(d->well_formed, 1);
+		feed_doc_free(d);
+		free(x);
+	}
+	d = parse_ok("<rss><channel><title>Café</title></channel></rss>", NULL, "iso-8859-1");
+	assert_str(d->title, "Café");
+	feed_doc_free(d);
+
+	/* invalid UTF-8 is repaired, never rejected, and the document says it
+	 * was not well-formed (the line of the first bad byte) */
+	const char broken[] = "<rss><channel>\n<title>ok \xff\xfe caf\xc3\xa9</title></channel></rss>";
 	d = parse_ok(broken, NULL, NULL);
 	assert_non_null(d->title);
 	assert_true(util_utf8_valid(d->title, strlen(d->title)));
 	assert_non_null(strstr(d->title, "café"));
+	assert_int_equal(d->well_formed, 0);
+	assert_non_null(d->error);
+	assert_non_null(strstr(d->error, "line 2: bytes that are not UTF-8"));
 	feed_doc_free(d);
 
 	/* a blank line before the declaration (TechCrunch) */
