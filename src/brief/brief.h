@@ -102,6 +102,23 @@ struct brief_doc {
 	size_t n_owned, cap_owned;
 };
 
+/* ---- the archive by section (select.c) ---------------------------------- */
+struct store_item;
+struct brief_group {
+	char *name;           /* the section's name and emoji (owned) */
+	char *emoji;
+	struct store_item *items; /* newest first (owned) */
+	size_t n;
+};
+/* Items published in [since, until) placed in their best section, as a
+ * briefing would place them (sections.conf from config_dir, else the
+ * bundled one): the sections in their order, each with its items newest
+ * first, empty sections left out; off-topic items are not listed. On error
+ * *err (caller frees) says why. Free with brief_groups_free. */
+int brief_group_by_section(struct store *st, const char *config_dir, int64_t since,
+			   int64_t until, struct brief_group **out, size_t *n, char **err);
+void brief_groups_free(struct brief_group *g, size_t n);
+
 struct store_briefing;
 /* Lay out b (read with store_briefing_get) as blocks. BRIEF_OK or
  * BRIEF_ERR_NOMEM; free with brief_doc_free either way. */

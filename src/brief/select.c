@@ -257,3 +257,74 @@ done:
 	store_feeds_free(feeds, n_feeds);
 	return rc;
 }
+
+static int newest_first(const void *a, const void *b)
+{
+	return -by_time(a, b);
+}
+
+void brief_groups_free(struct brief_group *g, size_t n)
+{
+	for (size_t i = 0; g && i < n; i++) {
+		free(g[i].name);
+		free(g[i].emoji);
+		store_items_free(g[i].items, g[i].n);
+	}
+	free(g);
+}
+
+int brief_group_by_section(struct store *st, const char *config_dir, int64_t since,
+			   int64_t until, struct brief_group **out, size_t *n, char **err)
+{
+	struct brief_sections secs = { 0 };
+	struct brief_item *it = NULL;
+	struct brief_group *g = NULL;
+	size_t n_it = 0, n_g = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	*err = NULL;
+	if ((rc = brief_sections_load_dir(config_dir, &secs, err)) != BRIEF_OK)
+		return rc;
+	if ((rc = brief_select(st, &secs, since, until, &it, &n_it)) != BRIEF_OK) {
+		*err = util_strdup(rc == BRIEF_ERR_STORE ? "cannot read the archive" : brief_strerror(rc));
+		brief_sections_free(&secs);
+		return rc;
+	}
+	qsort(it, n_it, sizeof *it, newest_first);
+	rc = BRIEF_ERR_NOMEM;
+	g = calloc(secs.n + 1, sizeof *g);
+	if (!g)
+		goto done;
+	for (size_t s = 0; s < secs.n; s++) {
+		size_t cnt = 0, k = 0;
+		for (size_t i = 0; i < n_it; i++)
+			cnt += it[i].section == (int)s;
+		if (!cnt)
+			continue;
+		struct brief_group *x = &g[n_g++];
+		x->name = util_strdup(secs.s[s].name);
+		x->emoji = util_strdup(secs.s[s].emoji ? secs.s[s].emoji : "");
+		x->items = calloc(cnt, sizeof *x->items);
+		if (!x->name || !x->emoji || !x->items)
+			goto done;
+		for (size_t i = 0; i < n_it; i++)
+			if (it[i].section == (int)s) {
+				x->items[k++] = it[i].it;   /* ownership moves */
+				memset(&it[i].it, 0, sizeof it[i].it);
+			}
+		x->n = cnt;
+	}
+	*out = g;
+	*n = n_g;
+	g = NULL;
+	rc = BRIEF_OK;
+done:
+	if (rc != BRIEF_OK && !*err)
+		*err = util_strdup("out of memory");
+	brief_groups_free(g, n_g);
+	brief_items_free(it, n_it);
+	brief_sections_free(&secs);
+	return rc;
+}

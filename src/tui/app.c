@@ -76,6 +76,7 @@ static const struct tui_view *const views[TUI_V_COUNT] = {
 	[TUI_V_SEARCH] = &tui_view_search,
 	[TUI_V_PAGER] = &tui_view_pager,
 	[TUI_V_HELP] = &tui_view_help,
+	[TUI_V_SECTIONS] = &tui_view_sections,
 };
 
 const struct tui_view *tui_view_get(enum tui_view_id id)
@@ -491,6 +492,8 @@ static int global_cmd(struct tui_app *a, enum tui_cmd cmd, int key)
 		return tui_view_switch(a, TUI_V_FEEDS, 0);
 	case TUI_CMD_SEARCH:
 		return tui_view_switch(a, TUI_V_SEARCH, 0);
+	case TUI_CMD_SECTIONS:
+		return tui_view_switch(a, TUI_V_SECTIONS, 0);
 	case TUI_CMD_FETCH:
 		return tui_fetch_start(a, 0);
 	case TUI_CMD_GENERATE:

@@ -56,7 +56,9 @@ enum {
 	TUI_VM_BRIEFINGS = 1 << 5,
 	TUI_VM_READER = 1 << 6,
 	TUI_VM_STORY = 1 << 7,
-	TUI_VM_LISTS = TUI_VM_ITEMS | TUI_VM_FEEDS | TUI_VM_SEARCH | TUI_VM_BRIEFINGS,
+	TUI_VM_SECTIONS = 1 << 8,
+	TUI_VM_LISTS = TUI_VM_ITEMS | TUI_VM_FEEDS | TUI_VM_SEARCH | TUI_VM_BRIEFINGS |
+		       TUI_VM_SECTIONS,
 	TUI_VM_ALL = 0xffff,
 };
 
@@ -90,6 +92,7 @@ enum tui_cmd {
 	TUI_CMD_BRIEFINGS,
 	TUI_CMD_EXPORT,
 	TUI_CMD_GENERATE,
+	TUI_CMD_SECTIONS,
 	TUI_CMD_COUNT
 };
 
@@ -166,6 +169,7 @@ enum tui_view_id {
 	TUI_V_SEARCH,
 	TUI_V_PAGER,
 	TUI_V_HELP,
+	TUI_V_SECTIONS,
 	TUI_V_COUNT
 };
 
@@ -206,7 +210,8 @@ struct tui_view {
 };
 
 extern const struct tui_view tui_view_items, tui_view_feeds, tui_view_search,
-	tui_view_pager, tui_view_help, tui_view_briefings, tui_view_reader, tui_view_story;
+	tui_view_pager, tui_view_help, tui_view_briefings, tui_view_reader, tui_view_story,
+	tui_view_sections;
 
 /* A line editor: UTF-8 text, cursor at the end. */
 struct tui_input {

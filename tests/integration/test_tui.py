@@ -833,6 +833,35 @@ class TuiTest(unittest.TestCase):
         p.keys("Q")
         self.assert_restored(p)
 
+    def test_sections_view_groups_the_archive(self):
+        """5: the last 7 days under the headings of sections.conf, placed as
+        a briefing places them; Enter reads an item, n in the pager goes to
+        the next item across a heading, q comes back."""
+        p = self.start_generate()
+        p.keys("5")
+        # the whole screen drawn: the third heading and the item under it
+        s = p.wait(lambda s: re.search(r"\d+ items in \d+ sections, last 7 days", s) and
+                   re.search(r"Open Source & Hardware \(\d+\)\s*\n.*zclaw fits", s),
+                   "the sections view")
+        rows = body(s).split("\n")
+        self.assertRegex(rows[0], r"^ *\U0001F310 Geopolitics & Chips \(\d+\)")
+        self.assertIn("\U0001F9E0 Foundation Models (", body(s))
+        # each section's items newest first under its heading, once each
+        self.assertIn("Samsung and SK hynix", rows[1])   # the chips section's newest
+        titles = [r[40:].strip() for r in rows if re.match(r"^ +N ", r)]
+        self.assertEqual(len(titles), len(set(titles)), rows)
+        p.keys("Enter")
+        p.wait_for("Item | lines")
+        p.keys("q")
+        s = p.wait_for("items in")
+        p.keys("G")                     # the last item, not a heading
+        p.keys("Enter")
+        p.wait_for("Item | lines")
+        p.keys("q")
+        p.wait_for("items in")
+        p.keys("Q")
+        self.assert_restored(p)
+
     def test_generate_help_and_keys(self):
         """g generates in Briefings and Items; in Feeds it stays top."""
         p = self.start_generate()

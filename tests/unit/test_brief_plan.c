@@ -570,6 +570,72 @@ static void test_select_fixtures(void **state)
 	fx_free(f);
 }
 
+/* The archive by section: the same placement as brief_select, sections in
+ * their order, items newest first, off-topic ones left out; a broken
+ * sections.conf is an error that says where. */
+static void test_group_by_section(void **state)
+{
+	(void)state;
+	struct fx *f = fx_clusters();
+	struct brief_sections secs;
+	assert_int_equal(brief_sections_load(NULL, &secs, NULL), BRIEF_OK);
+	struct brief_item *it = NULL;
+	size_t n = 0;
+	assert_int_equal(brief_select(f->st, &secs, f->since, f->until, &it, &n), BRIEF_OK);
+
+	struct brief_group *g = NULL;
+	size_t ng = 0, total = 0;
+	char *err = NULL;
+	assert_int_equal(brief_group_by_section(f->st, NULL, f->since, f->until, &g, &ng, &err),
+			 BRIEF_OK);
+	assert_null(err);
+	assert_true(ng > 1);
+	int last = -1;
+	for (size_t i = 0; i < ng; i++) {
+		int sec = -1;
+		for (size_t k = 0; k < secs.n; k++)
+			if (!strcmp(secs.s[k].name, g[i].name))
+				sec = (int)k;
+		assert_true(sec > last);            /* the sections' order, each once */
+		last = sec;
+		assert_string_equal(g[i].emoji, secs.s[sec].emoji);
+		assert_true(g[i].n > 0);
+		for (size_t k = 0; k < g[i].n; k++) {
+			int j = find_guid(it, n, g[i].items[k].guid);
+			assert_true(j >= 0);
+			assert_int_equal(it[j].section, sec);
+			if (k)
+				assert_true(g[i].items[k - 1].published >= g[i].items[k].published);
+		}
+		total += g[i].n;
+	}
+	assert_int_equal(total, n);
+	for (size_t d = 0; d < f->n_drop; d++)
+		for (size_t i = 0; i < ng; i++)
+			for (size_t k = 0; k < g[i].n; k++)
+				assert_string_not_equal(g[i].items[k].guid, f->drop[d]);
+	brief_groups_free(g, ng);
+
+	/* a user's sections.conf that does not parse */
+	char dir[] = "/tmp/briefing-group-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char *conf = util_strfmt("%s/sections.conf", dir);
+	assert_int_equal(util_file_write(conf, "[chips\n", 7), 0);
+	assert_int_not_equal(brief_group_by_section(f->st, dir, f->since, f->until, &g, &ng, &err),
+			     BRIEF_OK);
+	assert_non_null(err);
+	assert_non_null(strstr(err, "sections.conf"));
+	assert_null(g);
+	free(err);
+	unlink(conf);
+	rmdir(dir);
+	free(conf);
+
+	brief_items_free(it, n);
+	brief_sections_free(&secs);
+	fx_free(f);
+}
+
 static void test_cluster_fixtures(void **state)
 {
 	(void)state;
@@ -1048,6 +1114,7 @@ int main(void)
 		cmocka_unit_test(test_sections_user_override),
 		cmocka_unit_test(test_words),
 		cmocka_unit_test(test_select_fixtures),
+		cmocka_unit_test(test_group_by_section),
 		cmocka_unit_test(test_cluster_fixtures),
 		cmocka_unit_test(test_cluster_threshold),
 		cmocka_unit_test(test_cluster_same_feed),
