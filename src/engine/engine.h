@@ -271,6 +271,33 @@ enum eng_err eng_generate_batch(eng_ctx *c, int n, const char *const *prompts,
 enum eng_err eng_generate(eng_ctx *c, const char *prompt, const struct eng_gen_params *g,
 			  char **text_out);
 
+/* ---- requantising a model file (requant.c) --------------------------------
+ * What llama-quantize does for the types the engine reads, without an
+ * importance matrix: every 2-D weight (not the norms) dequantised and
+ * quantised again with the reference quantisers (bit-exact with ggml's),
+ * the other tensors and all metadata copied; general.file_type and
+ * general.quantization_version set. Unless pure, the K-quant mixes follow
+ * llama.cpp's rules (Q4_K_M: output Q6_K, attn_v and ffn_down Q6_K in the
+ * layers use_more_bits picks, ...), and a tensor whose rows do not split
+ * into the type's blocks falls back as llama.cpp's does (Q4_K -> Q5_0,
+ * Q5_K -> Q5_1, Q6_K -> Q8_0, else F16). */
+struct eng_requant_opts {
+	const char *type;     /* F32 F16 BF16 Q8_0 Q4_0 Q4_1 Q5_0 Q5_1 Q4_K(_S|_M) Q5_K(_S|_M) Q6_K */
+	int pure;             /* every 2-D weight in the type itself */
+	int token_embd_type;  /* ENG_TYPE_* for token_embd.weight, -1: by the rules */
+	int output_type;      /* ENG_TYPE_* for output.weight, -1: by the rules */
+	int threads;          /* <= 0: all cores */
+};
+struct eng_requant_report {
+	int n_tensors, n_requantized, n_fallback;
+	uint64_t bytes_in, bytes_out; /* tensor data */
+};
+/* IN to OUT (written to OUT.tmp, then renamed). err as in eng_gguf_open. */
+enum eng_err eng_requantize(const char *in, const char *out, const struct eng_requant_opts *o,
+			    struct eng_requant_report *rep, char *err, size_t errsz);
+/* The ENG_TYPE_* of a tensor type name ("q6_k", "Q8_0", ...), -1 if none. */
+int eng_type_from_name(const char *name);
+
 /* ---- command-line tool (tool.c) ------------------------------------------ */
 
 /* The `model` command: argv[0] is the program/command name, argv[1] the

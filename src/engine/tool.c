@@ -4,6 +4,7 @@
  *   run FILE -p PROMPT [options]   stream a generation to stdout
  *   bench FILE [options]           pp/tg tokens per second, batch sizes 1, 4, 16
  *   synth --shape S --type T --vocab-from FILE -o OUT [--fast]   seeded random GGUF
+ *   quantize IN OUT --type T [--pure] [...]   requantise a model (llama-quantize's job)
  * This is the one engine file that prints: it is a command-line front end. */
 #include <errno.h>
 #include <inttypes.h>
@@ -1151,6 +1152,91 @@ fail:
 	return e == ENG_OK ? 0 : 1;
 }
 
+/* ---- quantize --------------------------------------------------------------- */
+
+static void quantize_usage(FILE *f)
+{
+	fprintf(f, "usage: model quantize IN.gguf OUT.gguf --type TYPE [--pure]\n"
+		   "       [--token-embedding-type T] [--output-tensor-type T] [-t THREADS]\n"
+		   "types: F32 F16 BF16 Q8_0 Q4_0 Q4_1 Q5_0 Q5_1 Q4_K_S Q4_K_M Q5_K_S Q5_K_M Q6_K\n"
+		   "--pure: every 2-D weight in TYPE (no K-quant mix, no Q6_K output)\n");
+}
+
+static int cmd_quantize(int argc, char **argv)
+{
+	struct eng_requant_opts o = { .token_embd_type = -1, .output_type = -1 };
+	const char *in = NULL, *out = NULL;
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			quantize_usage(stdout);
+			return 0;
+		} else if (!strcmp(a, "--pure")) {
+			o.pure = 1;
+		} else if (!strcmp(a, "--type") || !strcmp(a, "--token-embedding-type") ||
+			   !strcmp(a, "--output-tensor-type") || !strcmp(a, "-t")) {
+			if (!v) {
+				fprintf(stderr, "model quantize: %s needs a value\n", a);
+				return 2;
+			}
+			i++;
+			if (!strcmp(a, "--type")) {
+				o.type = v;
+			} else if (!strcmp(a, "-t")) {
+				char *end;
+				long t = strtol(v, &end, 10);
+				if (*end || t < 1 || t > 1024) {
+					fprintf(stderr, "model quantize: -t wants 1..1024 threads, not '%s'\n", v);
+					return 2;
+				}
+				o.threads = (int)t;
+			} else {
+				int t = eng_type_from_name(v);
+				if (t < 0) {
+					fprintf(stderr, "model quantize: %s: unknown tensor type '%s' (%s)\n", a, v,
+						eng_type_supported_list());
+					return 2;
+				}
+				*(a[2] == 't' ? &o.token_embd_type : &o.output_type) = t;
+			}
+		} else if (a[0] == '-' && a[1]) {
+			fprintf(stderr, "model quantize: unknown option %s\n", a);
+			return 2;
+		} else if (!in) {
+			in = a;
+		} else if (!out) {
+			out = a;
+		} else {
+			fprintf(stderr, "model quantize: unexpected argument '%s'\n", a);
+			return 2;
+		}
+	}
+	if (!in || !out || !o.type) {
+		quantize_usage(stderr);
+		return 2;
+	}
+	if (!strcmp(in, out)) {
+		fprintf(stderr, "model quantize: the output would replace the input; name another file\n");
+		return 2;
+	}
+	struct eng_requant_report rep;
+	char err[512] = "";
+	double t0 = now_s();
+	enum eng_err e = eng_requantize(in, out, &o, &rep, err, sizeof err);
+	if (e != ENG_OK) {
+		fprintf(stderr, "model quantize: %s%s%s\n", eng_strerror(e), *err ? ": " : "", err);
+		return e == ENG_ERR_INVALID_ARG ? 2 : 1;
+	}
+	char a[32], b[32];
+	human_bytes(a, sizeof a, rep.bytes_in);
+	human_bytes(b, sizeof b, rep.bytes_out);
+	fprintf(stderr, "wrote %s: %d tensors, %d requantised (%d to a fallback type: rows that do "
+		"not split into the type's blocks); %s -> %s, %.1f s\n", out, rep.n_tensors,
+		rep.n_requantized, rep.n_fallback, a, b, now_s() - t0);
+	return 0;
+}
+
 /* ---- entry ------------------------------------------------------------------ */
 
 static void usage(FILE *f, const char *prog)
@@ -1159,7 +1245,8 @@ static void usage(FILE *f, const char *prog)
 		   "  info FILE                         architecture, shapes, types, size, chat template, memory\n"
 		   "  run FILE -p PROMPT [-n N] [--chat] [--temp T] ...   stream a generation\n"
 		   "  bench FILE [-t N] [-b 1,4,16]     prompt processing and generation tokens/s\n"
-		   "  synth --shape 1b|8b|70b|DIMS --type Q4_K_M|Q8_0|... --vocab-from FILE -o OUT.gguf [--fast]\n",
+		   "  synth --shape 1b|8b|70b|DIMS --type Q4_K_M|Q8_0|... --vocab-from FILE -o OUT.gguf [--fast]\n"
+		   "  quantize IN.gguf OUT.gguf --type Q4_K_M|Q8_0|... [--pure]   requantise a model file\n",
 		prog);
 }
 
@@ -1179,6 +1266,8 @@ int eng_tool_main(int argc, char **argv)
 		return cmd_bench(argc - 1, argv + 1);
 	if (!strcmp(cmd, "synth"))
 		return cmd_synth(argc - 1, argv + 1);
+	if (!strcmp(cmd, "quantize"))
+		return cmd_quantize(argc - 1, argv + 1);
 	fprintf(stderr, "%s: unknown command '%s'\n", prog, cmd);
 	usage(stderr, prog);
 	return 2;

@@ -189,6 +189,43 @@ class ModelCliTest(unittest.TestCase):
         with open(out_path, "rb") as f, open(again, "rb") as g:
             self.assertEqual(f.read(), g.read())
 
+    def test_quantize(self):
+        """model quantize: a Q4_K_M copy of the F32 master that info reads
+        as the mix and run runs; the same twice gives the same bytes; bad
+        arguments are exit 2, bad files exit 1, nothing half-written."""
+        master = os.path.join(ENGINE, "micro-llama-f32.gguf")
+        out_path = os.path.join(self.tmp.name, "q.gguf")
+        _, err = run(["quantize", master, out_path, "--type", "Q4_K_M", "-t", "2"])
+        self.assertIn("40 tensors, 30 requantised", err)
+        out, _ = run(["info", out_path])
+        self.assertIn("Q4_K", out)
+        self.assertIn("Q6_K", out)
+        out, err = run(["run", out_path, "-p", "Once upon a time", "-n", "4", "-t", "2", "--ids"])
+        self.assertEqual(len(ids_of(err)), 4)
+        again = os.path.join(self.tmp.name, "r.gguf")
+        run(["quantize", master, again, "--type", "q4_k_m", "-t", "1"])
+        with open(out_path, "rb") as f, open(again, "rb") as g:
+            self.assertEqual(f.read(), g.read())
+        # --pure and the per-tensor overrides
+        pure = os.path.join(self.tmp.name, "p.gguf")
+        run(["quantize", master, pure, "--type", "Q8_0", "--pure", "--output-tensor-type", "f16"])
+        out, _ = run(["info", pure])
+        self.assertIn("Q8_0", out)
+        self.assertIn("F16", out)
+        for args, want in ((["quantize", master, pure], 2),
+                           (["quantize", master, pure, "--type", "Q3_K_M"], 2),
+                           (["quantize", master, pure, "--type", "Q8_0", "--bogus"], 2),
+                           (["quantize", master, master, "--type", "Q8_0"], 2),
+                           (["quantize", master, pure, "--type", "Q8_0", "--token-embedding-type",
+                             "q9"], 2),
+                           (["quantize", os.path.join(ENGINE, "README.md"), pure, "--type",
+                             "Q8_0"], 1)):
+            _, err = run(args, check=want)
+            self.assertTrue(err.strip(), args)
+        missing_dir = os.path.join(self.tmp.name, "no", "x.gguf")
+        _, err = run(["quantize", master, missing_dir, "--type", "Q8_0"], check=1)
+        self.assertFalse(os.path.exists(missing_dir))
+
     def test_synth_fast(self):
         # --fast writes random blocks directly: a valid model of the same
         # layout (so the same size) as the default, seeded and independent
