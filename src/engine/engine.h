@@ -253,6 +253,13 @@ struct eng_gen_params {
 	int chat;                    /* 1: wrap the prompt with the model's chat template */
 	const char *system;          /* system message for chat (may be NULL) */
 	const char *chat_template;   /* override: family name ("chatml", "llama3", ...) or NULL */
+	/* per prompt, for a batch of different requests (NULL: the fields
+	 * above for all): prompt i samples with seq_sampling[i], its seed as
+	 * given (with sampling, prompt i gets sampling.seed + i), and chat wraps
+	 * it with seq_system[i] (may be NULL: none). Each prompt's tokens are
+	 * then those it gets alone with the same settings. */
+	const struct eng_sampling *seq_sampling;
+	const char *const *seq_system;
 	eng_token_fn on_token;       /* may be NULL */
 	/* sequence i has ended (end of generation, a limit, a stop, an error
 	 * or cancellation), once per prepared sequence; may be NULL */

@@ -52,7 +52,7 @@ void eng_gen_default(struct eng_gen_params *g)
 
 /* Formats the prompt (chat template or plain) and tokenizes it. */
 static enum eng_err prompt_ids(struct eng_ctx *c, const char *prompt, const struct eng_gen_params *g,
-			       int32_t **ids, int *n)
+			       const char *system, int32_t **ids, int *n)
 {
 	struct eng_model *m = c->m;
 	enum eng_err e;
@@ -83,8 +83,8 @@ static enum eng_err prompt_ids(struct eng_ctx *c, const char *prompt, const stru
 	int nm = 0;
 	char defsys[1024];
 	const char *dsys = NULL;
-	if (g->system)
-		msgs[nm++] = (struct eng_chat_msg){ "system", g->system };
+	if (system)
+		msgs[nm++] = (struct eng_chat_msg){ "system", system };
 	else if (!g->chat_template && m->chat_template &&
 		 eng_chat_template_default_system(m->chat_template, defsys, sizeof defsys))
 		dsys = defsys;
@@ -209,7 +209,7 @@ static enum eng_err seq_prepare(struct eng_ctx *c, struct gen_seq *q, int idx, c
 	q->idx = idx;
 	*ids_out = NULL;
 	*n_out = 0;
-	e = prompt_ids(c, prompt, g, &ids, &n);
+	e = prompt_ids(c, prompt, g, g->seq_system ? g->seq_system[idx] : g->system, &ids, &n);
 	if (e != ENG_OK)
 		return e;
 	if (n >= c->p.n_ctx) {
@@ -220,7 +220,10 @@ static enum eng_err seq_prepare(struct eng_ctx *c, struct gen_seq *q, int idx, c
 	e = eng_seq_new(c, &q->slot);
 	if (e == ENG_OK) {
 		struct eng_sampling sp = g->sampling;
-		sp.seed += (uint64_t)idx;
+		if (g->seq_sampling)
+			sp = g->seq_sampling[idx];
+		else
+			sp.seed += (uint64_t)idx;
 		q->smp = eng_sampler_new(&sp, c->m->hp.n_vocab);
 		q->st = eng_tok_stream_new(c->m->tok, 0);
 		if (!q->smp || !q->st || text_append(q, "", 0))

@@ -373,15 +373,6 @@ static char *user_of(const struct llm_request *q)
 	return util_buf_steal(&b);
 }
 
-static int same_group(const struct llm_request *a, const struct llm_request *b)
-{
-	const char *sa = sys_of(a), *sb = sys_of(b);
-	if ((sa == NULL) != (sb == NULL) || (sa && strcmp(sa, sb)))
-		return 0;
-	/* max_tokens may differ: each request stops at its own (on_token) */
-	return a->temperature == b->temperature && a->top_p == b->top_p;
-}
-
 /* A context with at least n_seq slots of at least n_ctx positions: sized to
  * the batch (prompts + replies), not to the model's whole context, so ten
  * stories do not reserve ten full-length KV caches. The handle's own
@@ -417,24 +408,26 @@ static int ensure_ctx(struct eng_state *s, int n_seq, int n_ctx, char **why)
 	return LLM_OK;
 }
 
-/* Runs the requests idx[0..n) (one group) as one batch. */
-static int run_group(struct eng_state *s, const struct llm_request *reqs, const size_t *idx,
-		     size_t n, struct llm_response *out, struct run *run, char **why)
+/* Runs requests [0, n) as one batch: each with its own system message,
+ * temperature, top_p and seed (the engine's per-sequence settings), so
+ * different requests still share every weight pass. */
+static int run_batch(struct eng_state *s, const struct llm_request *reqs, size_t n,
+		     struct llm_response *out, struct run *run, char **why)
 {
-	const struct llm_request *q0 = &reqs[idx[0]];
-	const char *sys = sys_of(q0);
 	char **prompts = calloc(n, sizeof *prompts);
 	char **texts = calloc(n, sizeof *texts);
 	size_t *map = calloc(n, sizeof *map);
+	struct eng_sampling *samp = calloc(n, sizeof *samp);
+	const char **systems = calloc(n, sizeof *systems);
 	int rc = LLM_OK, n_ctx = s->n_ctx, maxp = 0;
 	size_t nb = 0;
 
-	if (!prompts || !texts || !map) {
+	if (!prompts || !texts || !map || !samp || !systems) {
 		rc = LLM_ERR_NOMEM;
 		goto out;
 	}
-	for (size_t i = 0; i < n; i++) {
-		size_t k = idx[i];
+	for (size_t k = 0; k < n; k++) {
+		const char *sys = sys_of(&reqs[k]);
 		char *user = user_of(&reqs[k]);
 		char *full = user ? (sys ? util_strfmt("%s\n\n%s", sys, user) : util_strdup(user)) : NULL;
 		if (!full) {
@@ -465,11 +458,18 @@ static int run_group(struct eng_state *s, const struct llm_request *reqs, const 
 			maxp = nt;
 		if (s->has_template) {
 			prompts[nb] = user;
+			systems[nb] = sys;
 			free(full);
 		} else {
 			prompts[nb] = full;
 			free(user);
 		}
+		const struct llm_request *q = &reqs[k];
+		eng_sampling_default(&samp[nb]);
+		/* default: greedy, reproducible */
+		samp[nb].temperature = q->temperature >= 0 ? q->temperature : 0;
+		samp[nb].top_p = q->top_p > 0 ? q->top_p : 1.0f;
+		samp[nb].seed = q->seed;
 		map[nb++] = k;
 	}
 	if (nb == 0)
@@ -498,14 +498,9 @@ static int run_group(struct eng_state *s, const struct llm_request *reqs, const 
 		}
 	}
 	g.max_tokens = mt;
-	if (q0->temperature >= 0)
-		g.sampling.temperature = q0->temperature;
-	else
-		g.sampling.temperature = 0;          /* default: greedy, reproducible */
-	g.sampling.top_p = q0->top_p > 0 ? q0->top_p : 1.0f;
-	g.sampling.seed = q0->seed;
+	g.seq_sampling = samp;
 	g.chat = s->has_template;
-	g.system = s->has_template ? sys : NULL;
+	g.seq_system = s->has_template ? systems : NULL;
 	g.on_token = on_token;
 	g.on_done = on_done;
 	run->map = map;
@@ -557,6 +552,8 @@ out:
 	free(prompts);
 	free(texts);
 	free(map);
+	free(samp);
+	free(systems);
 	return rc;
 }
 
@@ -565,13 +562,11 @@ static int en_complete(struct llm *l, const struct llm_request *reqs, size_t n,
 		       volatile int *cancel)
 {
 	struct eng_state *s = l->impl;
-	size_t *idx = malloc(n * sizeof *idx);
-	char *done = calloc(n, 1);
 	double *t_last = calloc(n, sizeof *t_last);
 	char *why = NULL;
 	int rc = LLM_OK;
 
-	if (!idx || !done || !t_last) {
+	if (!t_last) {
 		rc = LLM_ERR_NOMEM;
 		goto out;
 	}
@@ -579,17 +574,7 @@ static int en_complete(struct llm *l, const struct llm_request *reqs, size_t n,
 	for (size_t i = 0; i < n; i++)
 		out[i].completion_tokens = 0;
 	struct run run = { reqs, out, NULL, t_last, cb, ctx, cancel, 0 };
-	for (size_t i = 0; i < n && rc == LLM_OK; i++) {
-		if (done[i])
-			continue;
-		size_t ng = 0;
-		for (size_t k = i; k < n; k++)
-			if (!done[k] && same_group(&reqs[i], &reqs[k])) {
-				idx[ng++] = k;
-				done[k] = 1;
-			}
-		rc = run_group(s, reqs, idx, ng, out, &run, &why);
-	}
+	rc = run_batch(s, reqs, n, out, &run, &why);
 	if (rc == LLM_OK && cancel && *cancel)
 		rc = LLM_ERR_CANCELLED;
 out:
@@ -598,8 +583,6 @@ out:
 			if (!out[i].text && !out[i].err)
 				llm_response_fail(&out[i], rc, "%s", why ? why : llm_strerror(rc));
 	free(why);
-	free(idx);
-	free(done);
 	free(t_last);
 	return rc;
 }

@@ -757,6 +757,69 @@ static void test_generate_batch(void **state)
 	eng_model_free(m);
 }
 
+/* Different requests in one batch: each prompt with its own sampling
+ * (greedy, sampled, sampled with top_p; seeds as given) and its own system
+ * message gets the text it gets alone with those settings, and the batch
+ * shares its weight passes (fewer than the prompts alone take). */
+static void test_generate_batch_per_sequence(void **state)
+{
+	(void)state;
+	eng_model *m = load_model("stories260K");
+	const char *prompts[3] = { "Once upon a time", "The chip war", "Lily and Tom" };
+	const char *systems[3] = { NULL, "Be brief.", "Tell a story." };
+	struct eng_sampling samp[3];
+	for (int i = 0; i < 3; i++)
+		eng_sampling_default(&samp[i]);
+	samp[1].temperature = 0.9f;
+	samp[1].seed = 11;
+	samp[2].temperature = 1.3f;
+	samp[2].top_p = 0.8f;
+	samp[2].seed = 3;
+
+	struct eng_gen_params g;
+	struct eng_pass_stats st;
+	char *alone[3], *batch[3], *greedy = NULL;
+	uint64_t alone_passes = 0;
+	eng_gen_default(&g);
+	g.max_tokens = 20;
+	g.chat = 1;
+	g.chat_template = "chatml";
+	eng_ctx *c1 = new_ctx(m, 256, 1, 0, 32);
+	for (int i = 0; i < 3; i++) {
+		g.sampling = samp[i];
+		g.system = systems[i];
+		eng_ctx_stats_reset(c1);
+		assert_int_equal(eng_generate(c1, prompts[i], &g, &alone[i]), ENG_OK);
+		eng_ctx_stats(c1, &st);
+		alone_passes += st.passes;
+	}
+	/* the sampled one is not what greedy gives (the test samples at all) */
+	g.sampling = samp[0];
+	g.system = systems[1];
+	assert_int_equal(eng_generate(c1, prompts[1], &g, &greedy), ENG_OK);
+	assert_string_not_equal(greedy, alone[1]);
+	free(greedy);
+	eng_ctx_free(c1);
+
+	eng_gen_default(&g);
+	g.max_tokens = 20;
+	g.chat = 1;
+	g.chat_template = "chatml";
+	g.seq_sampling = samp;
+	g.seq_system = systems;
+	eng_ctx *c3 = new_ctx(m, 256, 3, 0, 64);
+	assert_int_equal(eng_generate_batch(c3, 3, prompts, &g, batch), ENG_OK);
+	eng_ctx_stats(c3, &st);
+	for (int i = 0; i < 3; i++) {
+		assert_string_equal(batch[i], alone[i]);
+		free(batch[i]);
+		free(alone[i]);
+	}
+	assert_true(st.passes < alone_passes);
+	eng_ctx_free(c3);
+	eng_model_free(m);
+}
+
 /* ---- errors ----------------------------------------------------------------- */
 
 static void test_context_overflow(void **state)
@@ -1045,7 +1108,7 @@ int main(void)
 		return 1;
 	}
 
-	struct CMUnitTest tests[sizeof cases / sizeof cases[0] + 16];
+	struct CMUnitTest tests[sizeof cases / sizeof cases[0] + 24];
 	size_t n = 0;
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		tests[n].name = cases[i].model;
@@ -1082,6 +1145,7 @@ int main(void)
 	}
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_context_overflow);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_generate_batch);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_generate_batch_per_sequence);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_load_errors);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_load_broken);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_sampler);

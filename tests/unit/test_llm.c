@@ -436,6 +436,32 @@ static void engine_case(const char *file)
 		llm_response_clear(&one[i]);
 	}
 
+	/* requests with different settings (system, temperature, seed) share
+	 * one batch: each gets what it gets alone, in fewer passes than apart */
+	{
+		struct llm_msg sm[2] = { { "system", "Be brief." }, { "user", users[2] } };
+		struct llm_request diff[3] = { reqs[0], reqs[1], { .task = LLM_TASK_STORY, .msgs = sm,
+			.n_msgs = 2, .max_tokens = 24, .temperature = 0 } };
+		diff[1].temperature = 0.9f;
+		diff[1].seed = 5;
+		struct llm_response dr[3], d1;
+		struct llm_stats ls;
+		uint64_t apart = 0;
+		assert_int_equal(llm_complete(l, diff, 3, dr, NULL, NULL, NULL), LLM_OK);
+		assert_int_equal(llm_stats(l, LLM_STATS_LAST, &ls), LLM_OK);
+		uint64_t together = ls.passes;
+		for (int i = 0; i < 3; i++) {
+			assert_int_equal(llm_complete(l, &diff[i], 1, &d1, NULL, NULL, NULL), LLM_OK);
+			assert_int_equal(dr[i].err, LLM_OK);
+			assert_string_equal(dr[i].text, d1.text);
+			assert_int_equal(llm_stats(l, LLM_STATS_LAST, &ls), LLM_OK);
+			apart += ls.passes;
+			llm_response_clear(&d1);
+			llm_response_clear(&dr[i]);
+		}
+		assert_true(together < apart);
+	}
+
 	/* a prompt too long for the context fails alone */
 	char *big = malloc(20000);
 	for (int k = 0; k < 19990; k += 10)
