@@ -362,11 +362,16 @@ static int user_version(struct store *st, int *v)
 	return rc == SQLITE_OK ? STORE_OK : (store_rc(rc));
 }
 
-/* Bring the schema up to date, one migration per transaction. The version
- * is read inside the write transaction so two processes opening a fresh
- * database at once do not both run the same migration. */
+/* Bring the schema up to date, one migration per transaction. A current
+ * schema is seen without a write transaction, so opening a database never
+ * waits for a writer (a long fetch) unless there is a migration to run.
+ * When there is, the version is read again inside the write transaction so
+ * two processes opening a fresh database at once do not both run it. */
 static int migrate(struct store *st, char **msg)
 {
+	int cur = -1;
+	if (user_version(st, &cur) == STORE_OK && cur == N_MIGRATIONS)
+		return STORE_OK;
 	for (;;) {
 		int err = store_exec(st, "BEGIN IMMEDIATE");
 		if (err) {

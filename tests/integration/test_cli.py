@@ -335,6 +335,30 @@ class CliTest(unittest.TestCase):
             p = run(args, env=self.env, check=2)
             self.assertIn("--bogus", p.stderr, args)
 
+    def test_readers_do_not_wait_for_a_writer(self):
+        """While another process holds a write transaction (a long fetch),
+        the commands that only read answer at once: opening a database whose
+        schema is current takes no write lock."""
+        self.add_samples()
+        self.b("fetch", "--quiet")
+        self.b("generate", "--since", "2000-01-01", "--quiet")
+        con = sqlite3.connect(self.db, timeout=0)
+        try:
+            con.execute("BEGIN IMMEDIATE")
+            con.execute("UPDATE feeds SET title = title")
+            for args in (["items", "--limit", "3"], ["search", "memory"], ["feeds", "list"],
+                         ["export", "--list"], ["export", "latest"]):
+                t0 = time.monotonic()
+                p = self.b(*args)
+                self.assertLess(time.monotonic() - t0, 3.0, args)
+                self.assertTrue(p.stdout.strip(), args)
+            # a writer still waits its turn and then says why it gave up
+            p = self.b("feeds", "add", "http://127.0.0.1:9/x.xml", check=None)
+            self.assertNotEqual(p.returncode, 0)
+        finally:
+            con.rollback()
+            con.close()
+
     def test_unwritable_database(self):
         blocker = os.path.join(self.tmp.name, "file")
         open(blocker, "w").close()
