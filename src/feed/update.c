@@ -146,6 +146,7 @@ static char *store_doc(struct update *u, struct store_feed *fd, const struct fee
 			.summary = e->summary,
 			.content = e->content,
 			.published = entry_time(e, now),
+			.undated = e->published <= 0 && e->updated <= 0,
 			.fetched = now,
 		};
 		enum store_upsert outcome = STORE_ITEM_UNCHANGED;

@@ -105,7 +105,8 @@ static const char SQL_UPDATE[] =
 	"UPDATE items SET"
 	"  guid = coalesce(nullif(guid, ''), ?2),"
 	"  url = ?3, url_norm = ?4, title = ?5, author = ?6, summary = ?7,"
-	"  content = ?8, hash = ?9, published = ?10, updated = ?11"
+	"  content = ?8, hash = ?9, published = CASE WHEN ?12 THEN published ELSE ?10 END,"
+	"  updated = ?11"
 	" WHERE id = ?1 AND ("
 	"  (coalesce(guid, '') = '' AND ?2 IS NOT NULL)"
 	"  OR coalesce(url, '') <> coalesce(?3, '')"
@@ -113,7 +114,7 @@ static const char SQL_UPDATE[] =
 	"  OR coalesce(author, '') <> coalesce(?6, '')"
 	"  OR coalesce(summary, '') <> coalesce(?7, '')"
 	"  OR coalesce(content, '') <> coalesce(?8, '')"
-	"  OR published <> ?10)";
+	"  OR (NOT ?12 AND published <> ?10))";
 
 static const char SQL_INSERT[] =
 	"INSERT INTO items(feed_id, guid, url, url_norm, title, author, summary, content,"
@@ -153,8 +154,7 @@ static int upsert(struct store *st, const struct store_item *it, const char *gui
 	if ((err = bind_fields(s, it, guid, url_key, hash)))
 		goto done;
 	sqlite3_bind_int64(s, 11, now);
-	if (!found)
-		sqlite3_bind_int(s, 12, it->read ? 1 : 0);
+	sqlite3_bind_int(s, 12, found ? it->undated != 0 : it->read != 0);
 	int rc = sqlite3_step(s);
 	if (rc != SQLITE_DONE) {
 		err = store_rc(rc);
@@ -191,7 +191,7 @@ int store_item_upsert(struct store *st, const struct store_item *it,
 	char hashbuf[17];
 	const char *hash = it->hash;
 	if (!hash || !*hash) {
-		store_item_hash(it->title, it->published, hashbuf);
+		store_item_hash(it->title, it->undated ? 0 : it->published, hashbuf);
 		hash = hashbuf;
 	}
 	int64_t now = it->fetched ? it->fetched : util_time_now();

@@ -113,6 +113,9 @@ struct store_item {
 	char *content;        /* text */
 	char *hash;           /* hex of title+published (the last-resort dedupe key) */
 	int64_t published;    /* UTC seconds (the fetch time if the feed gave none) */
+	int undated;          /* upsert: the feed gave no date, published is "now":
+			       * a row already stored keeps its date (first seen),
+			       * and the hash leaves the date out */
 	int64_t fetched;      /* first seen */
 	int64_t updated;      /* last changed */
 	int read;
@@ -127,7 +130,9 @@ enum store_upsert { STORE_ITEM_NEW = 1, STORE_ITEM_UPDATED, STORE_ITEM_UNCHANGED
  * URL and hash rules only match rows without one (two guids are never
  * merged; a row without a guid takes the new one). An item that reappears
  * with any of title, url, author, summary, content, published changed is
- * updated in place (FTS kept in step; fetched and read kept, updated set);
+ * updated in place (FTS kept in step; fetched and read kept, updated set;
+ * an undated item keeps the date it was first stored with, so fetching it
+ * again changes nothing);
  * otherwise it is left alone. it->hash is computed if NULL. "Now" is
  * it->fetched, or util_time_now() when 0: a new row gets fetched = updated =
  * now; it->updated is ignored. Atomic (its own transaction, or a savepoint

@@ -139,10 +139,30 @@ class FetchTest(unittest.TestCase):
         self.assertIn("gzip", req["headers"].get("Accept-Encoding", ""))
 
     def test_items_without_dates_get_fetch_time(self):
-        self.srv.route("/nodate.xml", Response(body=rss("N", [{"guid": "g", "title": "T"}])))
+        """An undated item is dated when first seen, and keeps that date:
+        fetching the same feed again neither re-dates it nor counts it as
+        updated (so it does not come back in every edition). Items without
+        a guid or link (matched by title) too."""
+        self.srv.route("/nodate.xml", Response(body=rss("N", [
+            {"guid": "g", "title": "T"}, {"title": "Only a title"}])))
         fid = self.add(self.srv.url("/nodate.xml"))
         self.fetch(now=NOW)
-        self.assertEqual(self.items_of(fid)[0]["published"], NOW)
+        self.assertEqual([i["published"] for i in self.items_of(fid)], [NOW, NOW])
+        p = self.fetch("--force", now=NOW + 3600)
+        self.assertIn("0 new", p.stdout)
+        self.assertNotRegex(p.stdout, r"[1-9]\d* updated")
+        got = self.items_of(fid)
+        self.assertEqual(len(got), 2)
+        self.assertEqual([i["published"] for i in got], [NOW, NOW])
+        self.assertEqual([i["updated"] for i in got], [NOW, NOW])
+        # a real change still updates it, and still keeps the first date
+        self.srv.route("/nodate.xml", Response(body=rss("N", [
+            {"guid": "g", "title": "T, revised"}, {"title": "Only a title"}])))
+        p = self.fetch("--force", now=NOW + 7200)
+        self.assertIn("1 updated", p.stdout)
+        got = {i["title"]: i for i in self.items_of(fid)}
+        self.assertEqual(got["T, revised"]["published"], NOW)
+        self.assertEqual(got["T, revised"]["updated"], NOW + 7200)
 
     def test_304_with_etag_stores_nothing_new(self):
         self.srv.route("/e.xml", Response(body=rss("E", items(2)), etag='"v1"',

@@ -639,6 +639,48 @@ static void test_changed_item_updated(void **state)
 	}
 }
 
+/* An undated item (the fetch time stands in for its date) keeps the date
+ * it was first stored with: seen again later it is unchanged, found by its
+ * title when it has no guid or link, and a real change keeps the date. */
+static void test_undated_keeps_first_seen(void **state)
+{
+	struct fx *f = *state;
+	int64_t fid = add_feed(f->st, "https://a.example/feed", "A");
+	struct store_item a = { .feed_id = fid, .guid = "g", .title = "T", .published = 1000,
+				.fetched = 1000, .undated = 1 };
+	struct store_item b = { .feed_id = fid, .title = "Only a title", .published = 1000,
+				.fetched = 1000, .undated = 1 };
+	int64_t ida, idb, id2;
+	enum store_upsert oc;
+	assert_int_equal(store_item_upsert(f->st, &a, &ida, &oc), STORE_OK);
+	assert_int_equal(store_item_upsert(f->st, &b, &idb, &oc), STORE_OK);
+	a.published = a.fetched = b.published = b.fetched = 5000;
+	assert_int_equal(store_item_upsert(f->st, &a, &id2, &oc), STORE_OK);
+	assert_int_equal(oc, STORE_ITEM_UNCHANGED);
+	assert_int_equal(id2, ida);
+	assert_int_equal(store_item_upsert(f->st, &b, &id2, &oc), STORE_OK);
+	assert_int_equal(oc, STORE_ITEM_UNCHANGED);
+	assert_int_equal(id2, idb);
+	assert_int_equal(count_items(f->st, fid), 2);
+	a.title = "T, revised";
+	a.published = a.fetched = 9000;
+	assert_int_equal(store_item_upsert(f->st, &a, &id2, &oc), STORE_OK);
+	assert_int_equal(oc, STORE_ITEM_UPDATED);
+	struct store_item got;
+	assert_int_equal(store_item_get(f->st, ida, &got), STORE_OK);
+	assert_int_equal(got.published, 1000);
+	assert_int_equal(got.updated, 9000);
+	store_item_clear(&got);
+	/* a date given later wins over the stand-in */
+	a.undated = 0;
+	a.published = 7000;
+	assert_int_equal(store_item_upsert(f->st, &a, &id2, &oc), STORE_OK);
+	assert_int_equal(oc, STORE_ITEM_UPDATED);
+	assert_int_equal(store_item_get(f->st, ida, &got), STORE_OK);
+	assert_int_equal(got.published, 7000);
+	store_item_clear(&got);
+}
+
 static void test_unchanged_reported(void **state)
 {
 	struct fx *f = *state;
@@ -974,6 +1016,7 @@ int main(void)
 		BOTH(test_dedupe_hash),
 		BOTH(test_changed_item_updated),
 		BOTH(test_unchanged_reported),
+		BOTH(test_undated_keeps_first_seen),
 		cmocka_unit_test(test_fts_query_quoting),
 		BOTH(test_search_hostile),
 		BOTH(test_search_ranking),
