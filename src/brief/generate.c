@@ -1042,8 +1042,11 @@ int brief_generate(struct store *st, const struct brief_opts *o, brief_progress_
 		r.secs.max_total = r.style.max_stories;
 
 	/* the window */
-	/* [since, now): an item published at this very second goes to the next edition */
-	r.until = r.now;
+	/* [since, now]: an item published (or, undated, fetched) at this very
+	 * second is in, so a generate run in the second of the fetch before it
+	 * finds what that fetch brought; the window ends at now + 1, where the
+	 * next edition's begins */
+	r.until = r.now + 1;
 	if (o->since) {
 		r.since = o->since;
 	} else {
@@ -1053,7 +1056,7 @@ int brief_generate(struct store *st, const struct brief_opts *o, brief_progress_
 				  store_errmsg(st));
 			goto out;
 		}
-		r.since = last > 0 ? (last < r.now ? last : r.now) : r.now - DEFAULT_WINDOW;
+		r.since = last > 0 ? (last < r.until ? last : r.until) : r.now - DEFAULT_WINDOW;
 	}
 
 	progress(&r, "select", 0, 0, 0, 0);
@@ -1081,7 +1084,7 @@ int brief_generate(struct store *st, const struct brief_opts *o, brief_progress_
 	if (r.n_stories == 0) {
 		char a[32], z[32];
 		rc = fail(&r, BRIEF_ERR_EMPTY, "no relevant items published between %s and %s",
-			  util_time_iso(r.since, a, sizeof a), util_time_iso(r.now, z, sizeof z));
+			  util_time_iso(r.since, a, sizeof a), util_time_iso(r.until, z, sizeof z));
 		goto out;
 	}
 	if (o->dry_run) {
@@ -1148,7 +1151,7 @@ int brief_generate(struct store *st, const struct brief_opts *o, brief_progress_
 	}
 	b.prompt_hashes = brief_style_hashes(&r.style);
 	b.window_start = r.since;
-	b.window_end = r.now;
+	b.window_end = r.until;
 	b.seconds_total = mono() - t0;
 	if (!b.edition || !b.edition_date || !b.style || !b.backend || !b.prompt_hashes) {
 		rc = BRIEF_ERR_NOMEM;

@@ -185,7 +185,7 @@ class GenerateTest(unittest.TestCase):
         self.assertEqual(row[0], "extractive")
         self.assertEqual(row[2], "evening")
         self.assertEqual(row[3], calendar.timegm((2026, 2, 14, 0, 0, 0)))
-        self.assertEqual(row[4], NOW)
+        self.assertEqual(row[4], NOW + 1)   # [start, end): the second of NOW is in
         self.assertIn("story=", row[5])
         self.assertEqual(row[6], "secretary")
         n_src = e.q("SELECT count(*) FROM story_sources s JOIN items i ON i.id = s.item_id")[0][0]
@@ -223,6 +223,26 @@ class GenerateTest(unittest.TestCase):
         p = e.b("generate", "--since", "2026-02-01", "--dry-run",
                 env={"BRIEFING_NOW": str(NOW + 12 * 3600)})
         self.assertIn("2026-02-01T00:00:00Z", p.out)
+
+    def test_same_second_as_the_fetch(self):
+        """fetch then generate in the same second (cron runs them back to
+        back): the undated item the fetch just stamped with "now" is in the
+        edition, and the next edition, even in that second, does not repeat
+        it."""
+        e = self.e
+        path = os.path.join(e.tmp.name, "undated.xml")
+        with open(path, "w") as f:
+            f.write('<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title>'
+                    '<item><title>CXMT sells DDR4 memory chips at half the price</title>'
+                    '<link>https://wire.example/cxmt</link><description>ChangXin Memory'
+                    ' undercuts Samsung and SK hynix on DRAM as export controls bite.'
+                    '</description></item></channel></rss>')
+        e.b("feeds", "add", path)
+        e.b("fetch", "--quiet")
+        e.b("generate", "--quiet")
+        self.assertEqual(e.q("SELECT count(*) FROM briefing_stories")[0][0], 1)
+        p = e.b("generate", check=4)
+        self.assertIn("nothing to write", p.err)
 
     def test_edition_auto(self):
         e = self.e

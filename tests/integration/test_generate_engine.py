@@ -170,7 +170,7 @@ class TinyModel(unittest.TestCase):
         row = self.batched.q("SELECT edition, style, window_start, window_end, prompt_hashes"
                              " FROM briefings")[0]
         self.assertEqual(row[:4], ("evening", "secretary",
-                                   calendar.timegm((2026, 2, 14, 0, 0, 0)), NOW))
+                                   calendar.timegm((2026, 2, 14, 0, 0, 0)), NOW + 1))
         for k in ("system=", "story=", "assessment=", "tagline="):
             self.assertIn(k, row[4])
 

@@ -147,7 +147,7 @@ static void test_generate_and_render(void **state)
 	assert_string_equal(b.edition_date, "2026.02.21 \xe2\x80\x94 Evening (7:00 PM)");
 	assert_string_equal(b.backend, "extractive");
 	assert_int_equal(b.window_start, NOW - 12 * 3600);
-	assert_int_equal(b.window_end, NOW);
+	assert_int_equal(b.window_end, NOW + 1);   /* [start, end): this second is in */
 	assert_non_null(strstr(b.prompt_hashes, "story="));
 	assert_int_equal(b.n_stories, 2);
 	size_t srcs = b.stories[0].n_src + b.stories[1].n_src;
