@@ -15,10 +15,13 @@ struct store;
  * error; returns a CLI_EXIT_* code (CLI_EXIT_OK and *st set on success). */
 int cli_store_open(const struct cli_global *g, struct store **st);
 
-/* Import OPML text into the store. *added / *existing counted (may be NULL).
- * Returns 0, or -1 with *err set (caller frees). */
+/* Import OPML text into the store. *added / *existing / *skipped counted
+ * (may be NULL). Outlines whose URL feed_url_refusal refuses (file:// too:
+ * the list may come from anyone) are skipped, each said on stderr with its
+ * reason, as is a list read only in part. Returns 0, or -1 with *err set
+ * (caller frees). */
 int cli_import_opml(struct store *st, const char *buf, size_t len,
-		    size_t *added, size_t *existing, char **err);
+		    size_t *added, size_t *existing, size_t *skipped, char **err);
 
 /* The bundled default feed list (feeds/default.opml), NUL-terminated. */
 extern const char cli_default_opml[];

@@ -30,10 +30,10 @@ size_t cli_default_opml_len(void)
 }
 
 int cli_import_opml(struct store *st, const char *buf, size_t len,
-		    size_t *added, size_t *existing, char **err)
+		    size_t *added, size_t *existing, size_t *skipped, char **err)
 {
 	struct feed_opml_entry *e = NULL;
-	size_t n = 0, nadd = 0, nexist = 0;
+	size_t n = 0, nadd = 0, nexist = 0, nskip = 0;
 	char *why = NULL;
 	int rc = feed_opml_parse_ex(buf, len, &e, &n, &why);
 
@@ -42,6 +42,12 @@ int cli_import_opml(struct store *st, const char *buf, size_t len,
 		free(why);
 		return -1;
 	}
+	if (why) {
+		fputs("briefing: warning: the list is not well-formed (", stderr);
+		cli_print_safe(stderr, why);
+		fputs("); outlines after that point were not read\n", stderr);
+		free(why);
+	}
 	if (store_begin(st) != STORE_OK) {
 		*err = util_strfmt("database: %s", store_errmsg(st));
 		feed_opml_free(e, n);
@@ -49,6 +55,17 @@ int cli_import_opml(struct store *st, const char *buf, size_t len,
 	}
 	for (size_t i = 0; i < n; i++) {
 		int64_t id;
+		const char *no = feed_url_refusal(e[i].url, 0);
+		if (no) {
+			if (nskip++ < 20) {
+				fputs("briefing: skipped ", stderr);
+				cli_print_safe(stderr, e[i].title ? e[i].title : "(untitled)");
+				fputs(" <", stderr);
+				cli_print_safe(stderr, e[i].url ? e[i].url : "");
+				fprintf(stderr, ">: %s\n", no);
+			}
+			continue;
+		}
 		rc = store_feed_add(st, e[i].url, e[i].title, e[i].site, e[i].category, &id);
 		if (rc == STORE_OK) {
 			nadd++;
@@ -67,10 +84,14 @@ int cli_import_opml(struct store *st, const char *buf, size_t len,
 		store_rollback(st);
 		return -1;
 	}
+	if (nskip > 20)
+		fprintf(stderr, "briefing: ... and %zu more skipped\n", nskip - 20);
 	if (added)
 		*added = nadd;
 	if (existing)
 		*existing = nexist;
+	if (skipped)
+		*skipped = nskip;
 	return 0;
 }
 
@@ -104,7 +125,7 @@ int cli_store_open(const struct cli_global *g, struct store **st)
 
 		if (!(skip && *skip && strcmp(skip, "0"))) {
 			if (cli_import_opml(*st, cli_default_opml, cli_default_opml_len(),
-					    &added, NULL, &err) != 0) {
+					    &added, NULL, NULL, &err) != 0) {
 				fprintf(stderr, "briefing: importing the default feeds: %s\n", err);
 				free(err);
 			} else if (!g->quiet && added) {

@@ -44,10 +44,14 @@ int cli_doctor_main(const struct cli_global *g, int argc, char **argv)
 	int problems = 0;
 
 	if (argc > 1) {
-		fprintf(stderr, "usage: briefing doctor\n");
+		int help = !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help");
+		if (!help)
+			fprintf(stderr, "briefing: doctor: %s '%s'\n",
+				argv[1][0] == '-' ? "unknown option" : "unexpected argument", argv[1]);
+		fprintf(help ? stdout : stderr, "usage: briefing doctor\n");
 		free(cfg_path);
 		free(db_path);
-		return CLI_EXIT_USAGE;
+		return help ? CLI_EXIT_OK : CLI_EXIT_USAGE;
 	}
 	printf("briefing doctor\n");
 	printf("  libraries: libcurl %s, libxml2 %s, sqlite %s%s\n",

@@ -14,7 +14,7 @@ static void items_usage(FILE *f)
 	fprintf(f,
 		"usage: briefing items [--since WHEN] [--feed ID|URL] [--search QUERY]\n"
 		"                      [--limit N] [--unread] [--json]\n"
-		"       briefing search QUERY... [--limit N] [--json]\n"
+		"       briefing search [--limit N] [--json] [--] QUERY...\n"
 		"WHEN: 30m, 6h, 2d, 1w, today, yesterday, or an ISO date/time.\n");
 }
 
@@ -82,14 +82,23 @@ static int items_run(const struct cli_global *g, int argc, char **argv, int sear
 	struct store *st = NULL;
 	struct util_buf words;
 	const char *since = NULL, *feed = NULL, *search = NULL;
-	int json = 0, bad = 0, rc;
+	int json = 0, bad = 0, rc, words_only = 0;
 	size_t n = 0;
 	long limit = search_cmd ? 20 : 50;
 
 	util_buf_init(&words);
 	for (int i = 1; i < argc; i++) {
 		const char *v;
-		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+		if (search_cmd && (words_only || argv[i][0] != '-' || !argv[i][1])) {
+			/* a word to look for (after "--", anything is) */
+			if (words.len)
+				util_buf_putc(&words, ' ');
+			util_buf_puts(&words, argv[i]);
+			continue;
+		}
+		if (!strcmp(argv[i], "--")) {
+			words_only = 1;
+		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			items_usage(stdout);
 			util_buf_free(&words);
 			return CLI_EXIT_OK;
@@ -111,12 +120,9 @@ static int items_run(const struct cli_global *g, int argc, char **argv, int sear
 				fprintf(stderr, "briefing: --limit wants a number, not '%s'\n", v);
 				bad = 1;
 			}
-		} else if (!bad && search_cmd && (argv[i][0] != '-' || words.len)) {
-			if (words.len)
-				util_buf_putc(&words, ' ');
-			util_buf_puts(&words, argv[i]);
 		} else if (!bad) {
-			fprintf(stderr, "briefing: %s: unknown option '%s'\n", argv[0], argv[i]);
+			fprintf(stderr, "briefing: %s: %s '%s'\n", argv[0],
+				argv[i][0] == '-' ? "unknown option" : "unexpected argument", argv[i]);
 			bad = 1;
 		}
 		if (bad)

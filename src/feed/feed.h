@@ -119,6 +119,11 @@ char *feed_url_resolve(const char *base, const char *ref);
 char *feed_url_normalize(const char *url);
 /* Lower-cased host of url into out (NUL-terminated); 0 ok, -1 none. */
 int feed_url_host(const char *url, char *out, size_t size);
+/* The one policy for a feed's URL (feeds add, feeds import, the reader's
+ * a): http:// or https:// with a host, or, when allow_file (the user
+ * typed it), file:// with an absolute path; no spaces or control
+ * characters, at most 4096 bytes. NULL when acceptable, else why (static). */
+const char *feed_url_refusal(const char *url, int allow_file);
 
 /* ---- OPML (opml.c) ------------------------------------------------------ */
 struct feed_opml_entry {
@@ -136,7 +141,8 @@ struct feed_opml_entry {
 int feed_opml_parse(const char *buf, size_t len, struct feed_opml_entry **out, size_t *n);
 /* The same; on FEED_ERR_PARSE *errmsg (if errmsg is non-NULL) says why
  * ("no <body> in <opml>", "root element <x> is not opml", "line 3: ...");
- * caller frees. */
+ * on FEED_OK it is the first problem of a list read only in part (ill-formed
+ * XML recovered), else NULL. Caller frees. */
 int feed_opml_parse_ex(const char *buf, size_t len, struct feed_opml_entry **out, size_t *n,
 		       char **errmsg);
 void feed_opml_free(struct feed_opml_entry *e, size_t n);

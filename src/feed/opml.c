@@ -51,7 +51,10 @@ static int is_named(xmlNodePtr n, const char *name)
 	return n->type == XML_ELEMENT_NODE && n->name && !strcasecmp((const char *)n->name, name);
 }
 
-static void walk(struct list *l, xmlNodePtr parent, const char *category, int depth)
+/* Every outline at any depth: the recursion is as deep as the document,
+ * which libxml2 caps (256 levels without XML_PARSE_HUGE; past that the
+ * parse stops with an error, which the caller reports). */
+static void walk(struct list *l, xmlNodePtr parent, const char *category)
 {
 	for (xmlNodePtr k = parent->children; k && !l->nomem; k = k->next) {
 		if (!is_named(k, "outline"))
@@ -96,16 +99,14 @@ static void walk(struct list *l, xmlNodePtr parent, const char *category, int de
 			}
 			/* a feed outline may still hold outlines (rare): they
 			 * belong to the same category */
-			if (depth < 64)
-				walk(l, k, category, depth + 1);
+			walk(l, k, category);
 			continue;
 		}
 		/* a folder: newsboat and most readers name it by text first */
 		char *name = attr(l, k, "text");
 		if (!name)
 			name = attr(l, k, "title");
-		if (depth < 64)
-			walk(l, k, name ? name : category, depth + 1);
+		walk(l, k, name ? name : category);
 		free(name);
 	}
 }
@@ -172,7 +173,10 @@ int feed_opml_parse_ex(const char *buf, size_t len, struct feed_opml_entry **out
 				*errmsg = util_strdup("no <body> in <opml>");
 		}
 	} else {
-		walk(&l, body, NULL, 0);
+		walk(&l, body, NULL);
+		/* read, but not all of it: say so (the caller warns) */
+		if (errmsg && note.msg)
+			*errmsg = util_strdup(note.msg);
 		if (l.nomem || x.nomem) {
 			feed_opml_free(l.e, l.n);
 			rc = FEED_ERR_NOMEM;

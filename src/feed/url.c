@@ -320,3 +320,25 @@ int feed_url_host(const char *url, char *out, size_t size)
 	out[hl] = 0;
 	return 0;
 }
+
+const char *feed_url_refusal(const char *url, int allow_file)
+{
+	char host[256];
+	if (!url || !*url)
+		return "the URL is empty";
+	size_t n = strlen(url);
+	if (n > 4096)
+		return "the URL is longer than 4096 bytes";
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)url[i] <= 0x20 || url[i] == 0x7f)
+			return "the URL holds a space or a control character";
+	if (!strncasecmp(url, "http://", 7) || !strncasecmp(url, "https://", 8))
+		return feed_url_host(url, host, sizeof host) == 0 ? NULL : "the URL has no host";
+	if (!strncasecmp(url, "file://", 7)) {
+		if (!allow_file)
+			return "file:// URLs are only taken from the command line, not from a file "
+			       "someone else may have written";
+		return url[7] == '/' ? NULL : "a file:// URL needs an absolute path";
+	}
+	return "only http://, https:// and file:// feeds are read";
+}

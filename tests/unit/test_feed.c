@@ -1065,6 +1065,32 @@ static void test_opml_entity_bombs(void **state)
 	assert_str(e[0].title, "Café & example.org");
 	assert_str(e[0].url, "http://example.org/f?a=1&b=2");
 	feed_opml_free(e, n);
+
+	/* nesting deeper than 64 is read whole (it was dropped, "imported 0") */
+	struct util_buf d;
+	util_buf_init(&d);
+	util_buf_puts(&d, "<opml version=\"2.0\"><body>");
+	for (int i = 0; i < 100; i++)
+		util_buf_printf(&d, "<outline text=\"level %d\">", i);
+	util_buf_puts(&d, "<outline text=\"Deep\" xmlUrl=\"https://deep.example/f\"/>");
+	for (int i = 0; i < 100; i++)
+		util_buf_puts(&d, "</outline>");
+	util_buf_puts(&d, "</body></opml>");
+	char *why = NULL;
+	assert_int_equal(feed_opml_parse_ex(d.data, d.len, &e, &n, &why), FEED_OK);
+	assert_int_equal(n, 1);
+	assert_str(e[0].url, "https://deep.example/f");
+	assert_str(e[0].category, "level 99");
+	assert_null(why);
+	feed_opml_free(e, n);
+	/* cut short: what was read, and why the rest was not */
+	d.len -= 40;
+	assert_int_equal(feed_opml_parse_ex(d.data, d.len, &e, &n, &why), FEED_OK);
+	assert_int_equal(n, 1);
+	assert_non_null(why);
+	free(why);
+	feed_opml_free(e, n);
+	util_buf_free(&d);
 }
 
 struct canceller {
@@ -1310,6 +1336,19 @@ static void test_url_normalize(void **state)
 	assert_string_equal(host, "news.example.com");
 	assert_int_equal(feed_url_host("mailto:x@y", host, sizeof(host)), -1);
 	assert_int_equal(feed_url_host("http://a-very-long-host.example/", host, 8), -1);
+
+	/* the one URL policy of feeds add and feeds import */
+	assert_null(feed_url_refusal("https://news.example/feed", 0));
+	assert_null(feed_url_refusal("HTTP://news.example:8080/rss?x=1", 0));
+	assert_null(feed_url_refusal("file:///home/me/feed.xml", 1));
+	assert_non_null(feed_url_refusal("file:///etc/passwd", 0));
+	assert_non_null(feed_url_refusal("file:relative.xml", 1));
+	static const char *const refused[] = { "", "javascript:alert(1)", "ftp://x.example/f",
+		"gopher://x.example/f", "http://", "https:///path", "https://a b.example/",
+		"https://x.example/\x01", "data:text/xml,<rss/>" };
+	for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
+		assert_non_null(feed_url_refusal(refused[i], 1));
+	assert_non_null(feed_url_refusal(NULL, 1));
 }
 
 /* ---- OPML ------------------------------------------------------------------- */
