@@ -115,22 +115,6 @@ static int feeds_list(struct store *st, int json)
 	return CLI_EXIT_OK;
 }
 
-/* Accept http(s) and file URLs; a bare path to an existing file becomes file://. */
-static char *feed_url_from_arg(const char *arg)
-{
-	char *abs;
-
-	if (!strncmp(arg, "http://", 7) || !strncmp(arg, "https://", 8) || !strncmp(arg, "file://", 7))
-		return util_strdup(arg);
-	abs = realpath(arg, NULL);
-	if (abs) {
-		char *u = util_strfmt("file://%s", abs);
-		free(abs);
-		return u;
-	}
-	return NULL;
-}
-
 static int feeds_add(struct store *st, int argc, char **argv)
 {
 	const char *url = NULL, *title = NULL, *category = NULL;
@@ -163,7 +147,7 @@ static int feeds_add(struct store *st, int argc, char **argv)
 		feeds_usage(stderr);
 		return CLI_EXIT_USAGE;
 	}
-	u = feed_url_from_arg(url);
+	u = feed_url_from_user(url);
 	if (!u) {
 		fprintf(stderr, "briefing: '%s' is neither a feed URL (http://, https://, file://) nor a readable file\n", url);
 		return CLI_EXIT_USAGE;

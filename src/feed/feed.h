@@ -124,6 +124,9 @@ int feed_url_host(const char *url, char *out, size_t size);
  * typed it), file:// with an absolute path; no spaces or control
  * characters, at most 4096 bytes. NULL when acceptable, else why (static). */
 const char *feed_url_refusal(const char *url, int allow_file);
+/* What a user typed as a feed: a URL as is, a path to an existing file as
+ * its file:// URL; NULL when it is neither (or out of memory). */
+char *feed_url_from_user(const char *arg);
 
 /* ---- OPML (opml.c) ------------------------------------------------------ */
 struct feed_opml_entry {

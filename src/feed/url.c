@@ -342,3 +342,17 @@ const char *feed_url_refusal(const char *url, int allow_file)
 	}
 	return "only http://, https:// and file:// feeds are read";
 }
+
+char *feed_url_from_user(const char *arg)
+{
+	if (!arg || !*arg)
+		return NULL;
+	if (strstr(arg, "://") || !strncasecmp(arg, "javascript:", 11))
+		return util_strdup(arg);
+	char *abs = realpath(arg, NULL);
+	if (!abs)
+		return NULL;
+	char *u = util_strfmt("file://%s", abs);
+	free(abs);
+	return u;
+}

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "feed/feed.h"
 #include "store/store.h"
 #include "tui/tui_int.h"
 #include "util/util.h"
@@ -169,6 +170,17 @@ static int add_done(struct tui_app *a, const char *text)
 		free(url);
 		return TUI_R_REDRAW;
 	}
+	/* as 'briefing feeds add' takes it: a path becomes its file:// URL */
+	char *u = feed_url_from_user(url);
+	const char *no = u ? feed_url_refusal(u, 1) : "neither a feed URL nor a readable file";
+	if (no) {
+		tui_status(a, 1, "cannot add %s: %s", url, no);
+		free(url);
+		free(u);
+		return TUI_R_REDRAW;
+	}
+	free(url);
+	url = u;
 	int rc = store_feed_add(a->st, url, NULL, NULL, NULL, &id);
 	if (rc == STORE_ERR_EXISTS) {
 		tui_status(a, 1, "already a feed (%lld): %s", (long long)id, url);

@@ -99,7 +99,8 @@ class CliTest(unittest.TestCase):
         self.assertEqual(self.q("select id from feeds"), [(2,)])
 
     def test_feeds_bad_arguments(self):
-        self.assertIn("neither a feed URL", self.b("feeds", "add", "gopher://x", check=2).stderr)
+        self.assertIn("only http://, https:// and file://", self.b("feeds", "add", "gopher://x", check=2).stderr)
+        self.assertIn("neither a feed URL", self.b("feeds", "add", "no-such-file.xml", check=2).stderr)
         self.b("feeds", "add", check=2)
         self.b("feeds", "frobnicate", check=2)
         self.b("feeds", "add", "--title", check=2)

@@ -436,7 +436,15 @@ class TuiTest(unittest.TestCase):
         p.text(extra)
         p.keys("Enter")
         p.wait_for("5 feeds")
-        self.assertEqual(self.q("select count(*) from feeds where url like '%extra.xml'"), [(1,)])
+        self.assertEqual(self.q("select url from feeds where url like '%extra.xml'"),
+                         [("file://" + os.path.realpath(extra),)])
+        # the URL policy of 'feeds add': refused with the reason, nothing added
+        p.keys("a")
+        p.wait_for("add feed (URL):")
+        p.text("javascript:alert(1)")
+        p.keys("Enter")
+        p.wait_for("only http://, https:// and file://")
+        self.assertEqual(self.q("select count(*) from feeds"), [(5,)])
         # remove the first feed: n keeps it, y removes it
         first = self.q("select id, title from feeds order by id limit 1")[0]
         p.keys("g", "d")
