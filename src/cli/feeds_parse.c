@@ -2,6 +2,7 @@
  * parser made of it: a debugging aid, and the way tests hold the parser to
  * the corpus. Needs no database. */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +16,34 @@
 
 static void parse_usage(FILE *f)
 {
-	fprintf(f, "usage: briefing feeds parse FILE|URL [--json]\n");
+	fprintf(f, "usage: briefing feeds parse FILE|URL [--url BASE] [--json]\n"
+		   "  --url BASE  resolve relative links against BASE, as fetch does against\n"
+		   "              the feed's URL (default: the URL given, none for a file)\n");
+}
+
+/* A hard error: said on stderr, and with --json also as a JSON object on
+ * stdout so a script reading it gets an answer. Returns rc. */
+static int fail(int json, const char *src, int rc, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static int fail(int json, const char *src, int rc, const char *fmt, ...)
+{
+	va_list ap;
+	char msg[1024];
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	fputs("briefing: ", stderr);
+	cli_print_safe(stderr, msg);
+	fputc('\n', stderr);
+	if (json) {
+		fputs("{\"source\": ", stdout);
+		cli_json_string(stdout, src);
+		fputs(", \"error\": ", stdout);
+		cli_json_string(stdout, msg);
+		fputs("}\n", stdout);
+		fflush(stdout);
+	}
+	return rc;
 }
 
 
@@ -191,11 +219,21 @@ static char *file_url_path(const char *url)
 int cli_feeds_parse_main(const struct cli_global *g, int argc, char **argv)
 {
 	(void)g;
-	const char *src = NULL;
-	int json = 0;
+	const char *src = NULL, *base_arg = NULL;
+	int json = 0, bad = 0;
 	for (int i = 1; i < argc; i++) {
+		const char *v;
 		if (!strcmp(argv[i], "--json")) {
 			json = 1;
+		} else if ((v = cli_opt_value(argc, argv, &i, "--url", &bad))) {
+			if (feed_url_refusal(v, 1)) {
+				fprintf(stderr, "briefing: feeds parse: --url wants an http(s) or file URL, "
+					"not '%s'\n", v);
+				return CLI_EXIT_USAGE;
+			}
+			base_arg = v;
+		} else if (bad) {
+			return CLI_EXIT_USAGE;
 		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			parse_usage(stdout);
 			return CLI_EXIT_OK;
@@ -226,13 +264,13 @@ int cli_feeds_parse_main(const struct cli_global *g, int argc, char **argv)
 		feed_fetch_opts_default(&opts);
 		int frc = feed_fetch_run(&req, 1, &opts, on_fetched, &f);
 		if (frc != FEED_OK || !f.done || f.err != FEED_OK || !f.body) {
-			fprintf(stderr, "briefing: cannot fetch %s: %s\n", src,
-				f.error ? f.error : feed_strerror(frc != FEED_OK ? frc : f.done ? f.err : FEED_ERR_IO));
+			rc = fail(json, src, CLI_EXIT_FAIL, "cannot fetch %s: %s", src,
+				  f.error ? f.error : feed_strerror(frc != FEED_OK ? frc : f.done ? f.err : FEED_ERR_IO));
 			free(f.error);
 			free(f.body);
 			free(f.charset);
 			free(f.final_url);
-			return CLI_EXIT_FAIL;
+			return rc;
 		}
 		free(f.error);
 		body = f.body;
@@ -242,31 +280,30 @@ int cli_feeds_parse_main(const struct cli_global *g, int argc, char **argv)
 	} else {
 		if (!strncasecmp(src, "file://", 7)) {
 			path = file_url_path(src);
-			if (!path) {
-				fprintf(stderr, "briefing: cannot read %s: not a local file URL\n", src);
-				return CLI_EXIT_IO;
-			}
+			if (!path)
+				return fail(json, src, CLI_EXIT_IO, "cannot read %s: not a local file URL", src);
 		}
 		if (util_file_read(path ? path : src, MAX_FEED_FILE, &body, &len) != 0) {
-			fprintf(stderr, "briefing: cannot read %s: %s\n", src, strerror(errno));
+			rc = fail(json, src, CLI_EXIT_IO, "cannot read %s: %s", src, strerror(errno));
 			free(path);
-			return CLI_EXIT_IO;
+			return rc;
 		}
 		if (path)
 			base = util_strdup(src);
 	}
 
+	if (base_arg) {
+		free(base);
+		base = util_strdup(base_arg);
+	}
 	struct feed_doc *doc = NULL;
 	char *why = NULL;
 	int prc = feed_parse_buffer_ex(body, len, base, charset, &doc, &why);
 	if (prc == FEED_ERR_PARSE || prc == FEED_ERR_NOT_FEED) {
-		fprintf(stderr, "briefing: %s: not a feed: ", src);
-		cli_print_safe(stderr, why ? why : feed_strerror(prc));
-		fputc('\n', stderr);
-		rc = CLI_EXIT_FAIL;
+		rc = fail(json, src, CLI_EXIT_FAIL, "%s: not a feed: %s", src,
+			  why ? why : feed_strerror(prc));
 	} else if (prc != FEED_OK) {
-		fprintf(stderr, "briefing: %s: %s\n", src, feed_strerror(prc));
-		rc = CLI_EXIT_FAIL;
+		rc = fail(json, src, CLI_EXIT_FAIL, "%s: %s", src, feed_strerror(prc));
 	} else {
 		if (json)
 			print_json(stdout, doc);

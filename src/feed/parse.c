@@ -27,7 +27,7 @@ const char *feed_strerror(int err)
 	switch (err) {
 	case FEED_OK: return "success";
 	case FEED_ERR_NOMEM: return "out of memory";
-	case FEED_ERR_NOT_FEED: return "not a feed (no rss, rdf:RDF or feed element)";
+	case FEED_ERR_NOT_FEED: return "not a feed (no rss, rdf:RDF, feed or Atom entry element)";
 	case FEED_ERR_PARSE: return "cannot parse (not XML, or required elements missing)";
 	case FEED_ERR_IO: return "input/output error";
 	case FEED_ERR_HTTP: return "HTTP error";
@@ -73,6 +73,7 @@ struct ctx {
 	const char *base_url;
 	xmlDocPtr xdoc;
 	int atom;             /* the feed is Atom (core elements in the Atom namespaces) */
+	int entry_doc;        /* an Atom Entry Document: the root is one <entry> */
 	const char *root_ns;  /* the root element's namespace: its children are core too */
 	struct feed_note note; /* the first error, and whether memory ran out */
 	struct feed_xml x;    /* budgets and the libxml2 guards */
@@ -800,6 +801,19 @@ static void entry_rss(struct ctx *c, xmlNodePtr item, struct feed_entry *e)
 
 /* ---- the feed ------------------------------------------------------------ */
 
+/* An Atom Entry Document: one entry, no feed-level title or link. */
+static void feed_atom_entry(struct ctx *c, xmlNodePtr entry)
+{
+	size_t cap = 0;
+	if (grow_entries(c, &cap) < 0) {
+		c->note.nomem = 1;
+		return;
+	}
+	struct feed_entry *e = &c->doc->entries[c->doc->n_entries++];
+	memset(e, 0, sizeof(*e));
+	entry_atom(c, entry, e, NULL);
+}
+
 static void feed_atom(struct ctx *c, xmlNodePtr feed)
 {
 	struct feed_doc *d = c->doc;
@@ -890,6 +904,13 @@ static enum feed_format detect_format(struct ctx *c, xmlNodePtr root)
 	enum ns ns = node_ns(root, &local);
 	if (!strcmp(local, "feed")) {
 		c->atom = 1;
+		return ns == NS_ATOM03 ? FEED_FMT_ATOM03 : FEED_FMT_ATOM10;
+	}
+	/* RFC 4287 4.1.2: an Atom Entry Document, a feed of one entry (only
+	 * in an Atom namespace: <entry> alone is too common a word) */
+	if (!strcmp(local, "entry") && (ns == NS_ATOM10 || ns == NS_ATOM03)) {
+		c->atom = 1;
+		c->entry_doc = 1;
 		return ns == NS_ATOM03 ? FEED_FMT_ATOM03 : FEED_FMT_ATOM10;
 	}
 	if (!strcmp(local, "RDF") || !strcmp(local, "rdf")) {
@@ -1008,11 +1029,13 @@ int feed_parse_buffer_cancellable(const char *buf, size_t len, const char *base_
 	if (c.doc->format == FEED_FMT_UNKNOWN) {
 		rc = FEED_ERR_NOT_FEED;
 		if (errmsg)
-			*errmsg = util_strfmt("root element <%.60s> is not rss, rdf:RDF or feed",
+			*errmsg = util_strfmt("root element <%.60s> is not rss, rdf:RDF, feed or an Atom entry",
 					      (const char *)root->name);
 		goto out;
 	}
-	if (c.atom)
+	if (c.entry_doc)
+		feed_atom_entry(&c, root);
+	else if (c.atom)
 		feed_atom(&c, root);
 	else
 		feed_rss(&c, root);

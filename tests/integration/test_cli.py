@@ -191,6 +191,40 @@ class CliTest(unittest.TestCase):
             else:
                 self.assertIn("not well-formed", p.stderr + p.stdout)
 
+    def test_feeds_parse_base_url_and_json_errors(self):
+        """feeds parse FILE --url BASE resolves relative links as fetch does
+        against the feed's URL; with --json a hard error is still a JSON
+        object (and the exit status says it failed); an Atom Entry
+        Document is a feed of one entry."""
+        path = os.path.join(self.tmp.name, "rel.xml")
+        with open(path, "w") as f:
+            f.write('<rss version="2.0"><channel><title>R</title><link>/</link><item>'
+                    '<title>T</title><link>posts/1.html</link></item></channel></rss>')
+        d = json.loads(self.b("feeds", "parse", path, "--json").stdout)
+        self.assertEqual(d["entries"][0]["link"], "posts/1.html")
+        d = json.loads(self.b("feeds", "parse", path, "--url",
+                              "https://news.example/feeds/main.xml", "--json").stdout)
+        self.assertEqual(d["entries"][0]["link"], "https://news.example/feeds/posts/1.html")
+        self.assertEqual(d["link"], "https://news.example/")
+        self.b("feeds", "parse", path, "--url", "javascript:x", check=2)
+        self.b("feeds", "parse", path, "--url", check=2)
+        for target, want, words in ((os.path.join(self.tmp.name, "none.xml"), 3, "cannot read"),
+                                    (os.path.join(SAMPLES, "..", "..", "README.md"), 1,
+                                     "not a feed"),
+                                    ("http://127.0.0.1:9/feed.xml", 1, "cannot fetch")):
+            p = self.b("feeds", "parse", target, "--json", check=want)
+            err = json.loads(p.stdout)
+            self.assertIn(words, err["error"])
+            self.assertEqual(err["source"], target)
+            self.assertIn(words, p.stderr)
+        entry = os.path.join(self.tmp.name, "entry.xml")
+        with open(entry, "w") as f:
+            f.write('<entry xmlns="http://www.w3.org/2005/Atom"><title>Alone</title>'
+                    '<id>urn:x:1</id><updated>2026-02-21T10:00:00Z</updated></entry>')
+        d = json.loads(self.b("feeds", "parse", entry, "--json").stdout)
+        self.assertEqual(d["format"], "atom10")
+        self.assertEqual([e["title"] for e in d["entries"]], ["Alone"])
+
     def test_opml_round_trip(self):
         src = os.path.join(ROOT, "feeds", "default.opml")
         p = self.b("feeds", "import", src)

@@ -83,6 +83,33 @@ static void test_title_escaped_markup(void **state)
 	feed_doc_free(d);
 }
 
+/* RFC 4287 4.1.2: an Atom Entry Document is a feed of one entry; a bare
+ * <entry> in no Atom namespace is not a feed. */
+static void test_atom_entry_document(void **state)
+{
+	(void)state;
+	struct feed_doc *d = parse_ok("<?xml version=\"1.0\"?>\n"
+				      "<entry xmlns=\"http://www.w3.org/2005/Atom\" xml:base=\"https://e.example/\">"
+				      "<title>One entry</title><id>urn:uuid:1</id><link href=\"posts/1\"/>"
+				      "<updated>2026-02-21T10:00:00Z</updated><author><name>Ada</name></author>"
+				      "<summary>Short.</summary></entry>", NULL, NULL);
+	assert_int_equal(d->format, FEED_FMT_ATOM10);
+	assert_int_equal(d->n_entries, 1);
+	assert_str(d->entries[0].title, "One entry");
+	assert_str(d->entries[0].guid, "urn:uuid:1");
+	assert_str(d->entries[0].link, "https://e.example/posts/1");
+	assert_str(d->entries[0].author, "Ada");
+	assert_str(d->entries[0].summary, "Short.");
+	assert_true(d->entries[0].updated > 0);
+	assert_null(d->title);
+	assert_int_equal(d->well_formed, 1);
+	feed_doc_free(d);
+	struct feed_doc *x = NULL;
+	const char *bare = "<entry><title>x</title></entry>";
+	assert_int_equal(feed_parse_buffer(bare, strlen(bare), NULL, NULL, &x), FEED_ERR_NOT_FEED);
+	assert_null(x);
+}
+
 static void test_rss20(void **state)
 {
 	(void)state;
@@ -1207,7 +1234,7 @@ static void test_illformed(void **state)
 	unlink(tmpl);
 	assert_int_equal(size, 0);
 
-	assert_str(feed_strerror(FEED_ERR_NOT_FEED), "not a feed (no rss, rdf:RDF or feed element)");
+	assert_str(feed_strerror(FEED_ERR_NOT_FEED), "not a feed (no rss, rdf:RDF, feed or Atom entry element)");
 	assert_str(feed_format_name(FEED_FMT_ATOM03), "atom03");
 }
 
@@ -1482,6 +1509,7 @@ static void test_newsboat_corpus(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_atom_entry_document),
 		cmocka_unit_test(test_rss20),
 		cmocka_unit_test(test_title_escaped_markup),
 		cmocka_unit_test(test_rss09x_versions),
