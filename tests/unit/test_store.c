@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "store/store.h"
@@ -951,6 +952,40 @@ static void test_two_handles(void **state)
 	store_close(other);
 }
 
+/* A reader opens a current database while another connection holds the
+ * write lock (a long fetch): the open takes no write lock, so it neither
+ * waits out the busy timeout nor fails, and reading works. */
+static void test_open_while_writer_holds_lock(void **state)
+{
+	struct fx *f = *state;
+	int64_t fid = add_feed(f->st, "https://a.example/feed", "A");
+	put(f->st, fid, "1", NULL, "Held", "quokka", 1, NULL);
+
+	sqlite3 *w = NULL;
+	assert_int_equal(sqlite3_open_v2(f->path, &w, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(w, "BEGIN IMMEDIATE;"
+				      "INSERT INTO meta(key, value) VALUES ('held', '1')",
+				      NULL, NULL, NULL), SQLITE_OK);
+
+	struct store *r = NULL;
+	char *msg = NULL;
+	time_t t0 = time(NULL);
+	int err = store_open(f->path, &r, &msg);
+	if (err)
+		fail_msg("store_open under a writer: %s", msg ? msg : "?");
+	free(msg);
+	assert_true(time(NULL) - t0 < 3); /* not the 5 s busy timeout */
+	assert_int_equal(store_schema_version(r), store_schema_latest());
+	assert_int_equal(search_n(r, "quokka"), 1);
+	char *v = NULL;
+	assert_int_equal(store_meta_get(r, "held", &v), STORE_OK);
+	assert_null(v); /* the writer's uncommitted row is not seen */
+	store_close(r);
+
+	assert_int_equal(sqlite3_exec(w, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(w);
+}
+
 /* Several processes open a fresh database at once (each racing to run the
  * migrations) and write to it: every one succeeds, nothing is lost. */
 static void test_concurrent_processes(void **state)
@@ -1025,6 +1060,7 @@ int main(void)
 		BOTH(test_meta),
 		cmocka_unit_test(test_strerror),
 		FILE_ONLY(test_two_handles),
+		FILE_ONLY(test_open_while_writer_holds_lock),
 		FILE_ONLY(test_concurrent_processes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
