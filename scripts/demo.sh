@@ -33,6 +33,7 @@ echo "== briefing export latest"
 b export latest
 echo
 echo "The demo database is $demo/briefing.db; try:"
+echo "  ./briefing --db $demo/briefing.db    # the reader, on this briefing"
 echo "  ./briefing --db $demo/briefing.db export latest --format txt"
 echo "  ./briefing --db $demo/briefing.db generate --style digest --since 2026-02-14"
 echo "  ./briefing --db $demo/briefing.db items --since 2026-02-20"

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "store/store.h"
 #include "tui/tui_int.h"
@@ -12,7 +13,11 @@
 
 #define WIN_MARGIN 200
 
+/* where scripts/demo.sh leaves its archive, relative to the checkout */
+#define DEMO_DB "build/demo/briefing.db"
+
 struct items_state {
+	int demo_hint;            /* the archive is empty and DEMO_DB is here */
 	int64_t feed_id;          /* 0 = every feed */
 	char *feed_title;         /* cleaned; NULL for every feed */
 	struct tui_list list;     /* n = items in the store */
@@ -125,6 +130,9 @@ static void reload(struct tui_app *a, struct items_state *s)
 		total = 0;
 	}
 	s->list.n = total > 0 ? (size_t)total : 0;
+	size_t dl = strlen(a->opts->db_path), ml = strlen(DEMO_DB);
+	s->demo_hint = !total && !s->feed_id && access(DEMO_DB, R_OK) == 0 &&
+		       !(dl >= ml && !strcmp(a->opts->db_path + dl - ml, DEMO_DB));
 	tui_list_clamp(&s->list, body_rows(a));
 	s->unread = -1; /* counted when idle: it takes a scan of the archive */
 	ensure_window(a, s);
@@ -177,6 +185,10 @@ static void items_draw(struct tui_app *a, int top, int rows)
 		tui_draw_text(top + 1, 2, s->feed_id ? "No items in this feed yet."
 						    : "No items yet: press r to fetch the feeds.",
 			      a->cols - 4);
+		/* after make demo in this directory: where its briefing is */
+		if (!s->feed_id && s->demo_hint)
+			tui_draw_text(top + 3, 2, "make demo's archive is here: quit (Q) and run "
+						  "./briefing --db " DEMO_DB, a->cols - 4);
 		return;
 	}
 	for (int r = 0; r < rows && s->list.top + (size_t)r < s->list.n; r++) {

@@ -179,7 +179,7 @@ class TuiTest(unittest.TestCase):
         finally:
             con.close()
 
-    def start(self, extra_env=None, width=100, height=30, args=(), bin_env=None):
+    def start(self, extra_env=None, width=100, height=30, args=(), bin_env=None, cwd=None):
         """Run the reader in tmux; after it exits the shell prints its exit
         status and the terminal modes, then waits to be killed."""
         env = dict(self.env)
@@ -190,6 +190,8 @@ class TuiTest(unittest.TestCase):
             for k, v in env.items():
                 f.write("export %s='%s'\n" % (k, v.replace("'", "'\\''")))
             f.write("unset NO_COLOR\n" if "NO_COLOR" not in env else "")
+            if cwd:
+                f.write("cd '%s'\n" % cwd)
             pre = "".join("%s='%s' " % kv for kv in (bin_env or {}).items())
             f.write("%s%s --db '%s' %s\n" % (pre, BIN, self.db, " ".join(args)))
             f.write("echo \"EXITED $?\"; stty -a | tr ' ;' '\\n\\n' | grep -x -e echo -e -echo"
@@ -208,6 +210,24 @@ class TuiTest(unittest.TestCase):
         self.assertEqual(p.fmt("#{cursor_flag}"), "1")
 
     # -- views -------------------------------------------------------------
+    def test_empty_archive_points_to_the_demo(self):
+        """A plain ./briefing in a checkout where make demo ran, on an empty
+        archive, says in one line how to open the demo's briefing."""
+        demo = os.path.join(self.tmp, "checkout", "build", "demo")
+        os.makedirs(demo)
+        open(os.path.join(demo, "briefing.db"), "w").close()
+        p = self.start(cwd=os.path.join(self.tmp, "checkout"))
+        s = p.wait_for("No items yet")
+        self.assertIn("./briefing --db build/demo/briefing.db", s)
+        p.keys("Q")
+        self.assert_restored(p)
+        p.kill()
+        p = self.start()                  # elsewhere: no such line
+        s = p.wait_for("No items yet")
+        self.assertNotIn("build/demo", s)
+        p.keys("Q")
+        self.assert_restored(p)
+
     def test_items_pager_and_read_marks(self):
         self.add_samples()
         titles = [r[0] for r in self.q("select title from items order by published desc, id desc")]
