@@ -72,8 +72,7 @@ const char *eng_gguf_type_name(uint32_t t)
 	return t < ENG_GGUF_TYPE_COUNT ? type_names[t] : "?";
 }
 
-static void set_err(char *err, size_t errsz, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t errsz, const char *fmt, ...)
+void eng_errbuf(char *err, size_t errsz, const char *fmt, ...)
 {
 	if (!err || errsz == 0)
 		return;
@@ -103,7 +102,7 @@ struct cur {
 static enum eng_err need(struct cur *c, uint64_t n, const char *what)
 {
 	if (n > c->size - c->off) {
-		set_err(c->err, c->errsz, "truncated: %s at offset %zu needs %" PRIu64
+		eng_errbuf(c->err, c->errsz, "truncated: %s at offset %zu needs %" PRIu64
 			" bytes, file has %zu", what, c->off, n, c->size - c->off);
 		return ENG_ERR_TRUNCATED;
 	}
@@ -217,14 +216,14 @@ static enum eng_err parse_value(struct cur *c, struct kv *kv, uint64_t ki)
 	if ((e = rd_u32(c, &kv->arr_type, what)) || (e = rd_u64(c, &kv->arr_n, what)))
 		return e;
 	if (kv->arr_type >= ENG_GGUF_TYPE_COUNT || kv->arr_type == ENG_GGUF_ARRAY) {
-		set_err(c->err, c->errsz, "KV '%s': bad array element type %" PRIu32, kv->key, kv->arr_type);
+		eng_errbuf(c->err, c->errsz, "KV '%s': bad array element type %" PRIu32, kv->key, kv->arr_type);
 		return ENG_ERR_FORMAT;
 	}
 	kv->val = c->off;
 	if (kv->arr_type != ENG_GGUF_STRING) {
 		uint64_t esz = type_sizes[kv->arr_type];
 		if (kv->arr_n > (c->size - c->off) / esz) {
-			set_err(c->err, c->errsz, "truncated: array '%s' of %" PRIu64 " %s at offset %zu",
+			eng_errbuf(c->err, c->errsz, "truncated: array '%s' of %" PRIu64 " %s at offset %zu",
 				kv->key, kv->arr_n, type_names[kv->arr_type], c->off);
 			return ENG_ERR_TRUNCATED;
 		}
@@ -233,7 +232,7 @@ static enum eng_err parse_value(struct cur *c, struct kv *kv, uint64_t ki)
 	}
 	/* string array: each element needs at least its 8-byte length */
 	if (kv->arr_n > (c->size - c->off) / 8) {
-		set_err(c->err, c->errsz, "truncated: string array '%s' of %" PRIu64 " at offset %zu",
+		eng_errbuf(c->err, c->errsz, "truncated: string array '%s' of %" PRIu64 " at offset %zu",
 			kv->key, kv->arr_n, c->off);
 		return ENG_ERR_TRUNCATED;
 	}
@@ -262,20 +261,20 @@ static enum eng_err parse_tensor(struct eng_gguf *g, struct cur *c, uint64_t ti)
 	if ((e = rd_str(c, &at, &len, what)))
 		return e;
 	if (len >= MAX_NAME) {
-		set_err(c->err, c->errsz, "tensor %" PRIu64 ": name of %" PRIu64 " bytes (limit %d)",
+		eng_errbuf(c->err, c->errsz, "tensor %" PRIu64 ": name of %" PRIu64 " bytes (limit %d)",
 			ti, len, MAX_NAME - 1);
 		return ENG_ERR_FORMAT;
 	}
 	if (!(t->name = dup_n(c->p + at, (size_t)len)))
 		return ENG_ERR_NOMEM;
 	if (strlen(t->name) != len) {
-		set_err(c->err, c->errsz, "tensor %" PRIu64 ": name contains a NUL byte", ti);
+		eng_errbuf(c->err, c->errsz, "tensor %" PRIu64 ": name contains a NUL byte", ti);
 		return ENG_ERR_FORMAT;
 	}
 	if ((e = rd_u32(c, &nd, what)))
 		return e;
 	if (nd < 1 || nd > ENG_GGUF_MAX_DIMS) {
-		set_err(c->err, c->errsz, "tensor '%s': %" PRIu32 " dimensions (1..%d supported)",
+		eng_errbuf(c->err, c->errsz, "tensor '%s': %" PRIu32 " dimensions (1..%d supported)",
 			t->name, nd, ENG_GGUF_MAX_DIMS);
 		return ENG_ERR_FORMAT;
 	}
@@ -286,7 +285,7 @@ static enum eng_err parse_tensor(struct eng_gguf *g, struct cur *c, uint64_t ti)
 		if (d < (int)nd && (e = rd_u64(c, &t->ne[d], what)))
 			return e;
 		if (t->ne[d] > (uint64_t)INT64_MAX || (t->ne[d] && nel > (uint64_t)INT64_MAX / t->ne[d])) {
-			set_err(c->err, c->errsz, "tensor '%s': element count overflows", t->name);
+			eng_errbuf(c->err, c->errsz, "tensor '%s': element count overflows", t->name);
 			return ENG_ERR_FORMAT;
 		}
 		nel *= t->ne[d];
@@ -298,12 +297,12 @@ static enum eng_err parse_tensor(struct eng_gguf *g, struct cur *c, uint64_t ti)
 	const struct eng_quant_traits *tr = eng_type_supported(type) ? eng_quant_traits_ref(type) : NULL;
 	if (!tr) {
 		const char *nm = eng_type_name(type);
-		set_err(c->err, c->errsz, "tensor '%s': unsupported type %s (%" PRIu32 "); supported: %s",
+		eng_errbuf(c->err, c->errsz, "tensor '%s': unsupported type %s (%" PRIu32 "); supported: %s",
 			t->name, nm ? nm : "unknown", type, eng_type_supported_list());
 		return ENG_ERR_UNSUPPORTED_TYPE;
 	}
 	if (t->ne[0] % (uint64_t)tr->blck_size) {
-		set_err(c->err, c->errsz, "tensor '%s': row length %" PRIu64 " is not a multiple of %s's block size %" PRId64,
+		eng_errbuf(c->err, c->errsz, "tensor '%s': row length %" PRIu64 " is not a multiple of %s's block size %" PRId64,
 			t->name, t->ne[0], tr->name, tr->blck_size);
 		return ENG_ERR_SHAPE;
 	}
@@ -312,7 +311,7 @@ static enum eng_err parse_tensor(struct eng_gguf *g, struct cur *c, uint64_t ti)
 	if (t->ne[0] == 0)
 		rows = 0;
 	if (rows && t->row_bytes > UINT64_MAX / rows) {
-		set_err(c->err, c->errsz, "tensor '%s': size overflows", t->name);
+		eng_errbuf(c->err, c->errsz, "tensor '%s': size overflows", t->name);
 		return ENG_ERR_FORMAT;
 	}
 	t->nbytes = t->row_bytes * rows;
@@ -342,7 +341,7 @@ static enum eng_err parse(struct eng_gguf *g, char *err, size_t errsz)
 	enum eng_err e;
 	uint32_t magic;
 	if (g->size < 4 || memcmp(g->base, "GGUF", 4) != 0) {
-		set_err(err, errsz, "not a GGUF file (bad magic)");
+		eng_errbuf(err, errsz, "not a GGUF file (bad magic)");
 		return ENG_ERR_FORMAT;
 	}
 	c.off = 4;
@@ -350,16 +349,16 @@ static enum eng_err parse(struct eng_gguf *g, char *err, size_t errsz)
 	if ((e = rd_u32(&c, &g->version, "version")))
 		return e;
 	if (g->version == 1) {
-		set_err(err, errsz, "GGUF version 1 is not supported (only versions 2 and 3); "
+		eng_errbuf(err, errsz, "GGUF version 1 is not supported (only versions 2 and 3); "
 			"re-convert the model with a current llama.cpp");
 		return ENG_ERR_VERSION;
 	}
 	if (g->version != 2 && g->version != 3) {
 		if ((g->version & 0xffff) == 0 && g->version != 0)
-			set_err(err, errsz, "GGUF version %" PRIu32 ": a big-endian file? only little-endian "
+			eng_errbuf(err, errsz, "GGUF version %" PRIu32 ": a big-endian file? only little-endian "
 				"GGUF v2/v3 is supported", g->version);
 		else
-			set_err(err, errsz, "GGUF version %" PRIu32 " is not supported (only 2 and 3)", g->version);
+			eng_errbuf(err, errsz, "GGUF version %" PRIu32 " is not supported (only 2 and 3)", g->version);
 		return ENG_ERR_VERSION;
 	}
 	if ((e = rd_u64(&c, &g->n_tensors, "tensor count")) || (e = rd_u64(&c, &g->n_kv, "KV count")))
@@ -367,7 +366,7 @@ static enum eng_err parse(struct eng_gguf *g, char *err, size_t errsz)
 	/* each KV takes >= 13 bytes, each tensor record >= 32 */
 	if (g->n_kv > (g->size - c.off) / 13 || g->n_tensors > (g->size - c.off) / 32 ||
 	    g->n_tensors >= UINT32_MAX || g->n_kv >= UINT32_MAX) {
-		set_err(err, errsz, "truncated: header claims %" PRIu64 " KVs and %" PRIu64
+		eng_errbuf(err, errsz, "truncated: header claims %" PRIu64 " KVs and %" PRIu64
 			" tensors, more than a %zu-byte file can hold", g->n_kv, g->n_tensors, g->size);
 		return ENG_ERR_TRUNCATED;
 	}
@@ -391,7 +390,7 @@ static enum eng_err parse(struct eng_gguf *g, char *err, size_t errsz)
 		if ((e = rd_str(&c, &at, &len, what)))
 			return e;
 		if (len > MAX_KEY) {
-			set_err(err, errsz, "KV %" PRIu64 ": key of %" PRIu64 " bytes", i, len);
+			eng_errbuf(err, errsz, "KV %" PRIu64 ": key of %" PRIu64 " bytes", i, len);
 			return ENG_ERR_FORMAT;
 		}
 		if (!(kv->key = dup_n(c.p + at, (size_t)len)))
@@ -399,20 +398,20 @@ static enum eng_err parse(struct eng_gguf *g, char *err, size_t errsz)
 		if ((e = rd_u32(&c, &kv->type, what)))
 			return e;
 		if (kv->type >= ENG_GGUF_TYPE_COUNT) {
-			set_err(err, errsz, "KV '%s': unknown value type %" PRIu32, kv->key, kv->type);
+			eng_errbuf(err, errsz, "KV '%s': unknown value type %" PRIu32, kv->key, kv->type);
 			return ENG_ERR_FORMAT;
 		}
 		if ((e = parse_value(&c, kv, i)))
 			return e;
 		kv->raw_end = c.off;
 		if (hash_insert(g->khash, g->khash_cap, kv->key, (uint32_t)i, kname_at, g)) {
-			set_err(err, errsz, "duplicate key '%s'", kv->key);
+			eng_errbuf(err, errsz, "duplicate key '%s'", kv->key);
 			return ENG_ERR_FORMAT;
 		}
 		if (strcmp(kv->key, "general.alignment") == 0) {
 			uint32_t a;
 			if (kv->type != ENG_GGUF_UINT32) {
-				set_err(err, errsz, "general.alignment has type %s, expected uint32",
+				eng_errbuf(err, errsz, "general.alignment has type %s, expected uint32",
 					type_names[kv->type]);
 				return ENG_ERR_FORMAT;
 			}
@@ -420,7 +419,7 @@ static enum eng_err parse(struct eng_gguf *g, char *err, size_t errsz)
 			/* tensor data is used in place, as floats and fp16: the GGUF
 			 * spec's "multiple of 8" keeps every element aligned */
 			if (a < 8 || (a & (a - 1)) || a > (1u << 24)) {
-				set_err(err, errsz, "general.alignment %" PRIu32 " is not a power of two "
+				eng_errbuf(err, errsz, "general.alignment %" PRIu32 " is not a power of two "
 					"from 8 to 2^24", a);
 				return ENG_ERR_FORMAT;
 			}
@@ -431,7 +430,7 @@ static enum eng_err parse(struct eng_gguf *g, char *err, size_t errsz)
 		if ((e = parse_tensor(g, &c, i)))
 			return e;
 		if (hash_insert(g->thash, g->thash_cap, g->t[i].name, (uint32_t)i, tname_at, g)) {
-			set_err(err, errsz, "duplicate tensor name '%s'", g->t[i].name);
+			eng_errbuf(err, errsz, "duplicate tensor name '%s'", g->t[i].name);
 			return ENG_ERR_FORMAT;
 		}
 	}
@@ -443,7 +442,7 @@ static enum eng_err parse(struct eng_gguf *g, char *err, size_t errsz)
 		return ENG_OK;
 	}
 	if (doff > g->size) {
-		set_err(err, errsz, "truncated: data section would start at %" PRIu64 ", file has %zu bytes",
+		eng_errbuf(err, errsz, "truncated: data section would start at %" PRIu64 ", file has %zu bytes",
 			doff, g->size);
 		return ENG_ERR_TRUNCATED;
 	}
@@ -452,12 +451,12 @@ static enum eng_err parse(struct eng_gguf *g, char *err, size_t errsz)
 	for (uint64_t i = 0; i < g->n_tensors; i++) {
 		struct eng_gguf_tensor *t = &g->t[i];
 		if (t->offset % a) {
-			set_err(err, errsz, "tensor '%s': data offset %" PRIu64 " not aligned to %" PRIu64,
+			eng_errbuf(err, errsz, "tensor '%s': data offset %" PRIu64 " not aligned to %" PRIu64,
 				t->name, t->offset, a);
 			return ENG_ERR_FORMAT;
 		}
 		if (t->offset > dsize || t->nbytes > dsize - t->offset) {
-			set_err(err, errsz, "truncated: tensor '%s' data [%" PRIu64 ", +%" PRIu64
+			eng_errbuf(err, errsz, "truncated: tensor '%s' data [%" PRIu64 ", +%" PRIu64
 				") lies outside the %" PRIu64 "-byte data section", t->name, t->offset,
 				t->nbytes, dsize);
 			return ENG_ERR_TRUNCATED;
@@ -472,7 +471,7 @@ static enum eng_err open_common(struct eng_gguf *g, struct eng_gguf **out, char 
 	enum eng_err e = parse(g, err, errsz);
 	if (e) {
 		if (e == ENG_ERR_NOMEM)
-			set_err(err, errsz, "out of memory while reading the GGUF header");
+			eng_errbuf(err, errsz, "out of memory while reading the GGUF header");
 		eng_gguf_close(g);
 		return e;
 	}
@@ -489,16 +488,16 @@ enum eng_err eng_gguf_open_memory(const void *buf, size_t len, struct eng_gguf *
 	if (err && errsz)
 		err[0] = 0;
 	if (!buf && len) {
-		set_err(err, errsz, "NULL buffer");
+		eng_errbuf(err, errsz, "NULL buffer");
 		return ENG_ERR_INVALID_ARG;
 	}
 	if ((uintptr_t)buf % 8) {
-		set_err(err, errsz, "buffer not 8-byte aligned (tensor data is read in place)");
+		eng_errbuf(err, errsz, "buffer not 8-byte aligned (tensor data is read in place)");
 		return ENG_ERR_INVALID_ARG;
 	}
 	struct eng_gguf *g = calloc(1, sizeof *g);
 	if (!g) {
-		set_err(err, errsz, "out of memory");
+		eng_errbuf(err, errsz, "out of memory");
 		return ENG_ERR_NOMEM;
 	}
 	g->base = buf;
@@ -515,22 +514,22 @@ enum eng_err eng_gguf_open(const char *path, struct eng_gguf **out, char *err, s
 		err[0] = 0;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		set_err(err, errsz, "%s: %s", path, strerror(errno));
+		eng_errbuf(err, errsz, "%s: %s", path, strerror(errno));
 		return ENG_ERR_IO;
 	}
 	struct stat st;
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		set_err(err, errsz, "%s: not a regular file", path);
+		eng_errbuf(err, errsz, "%s: not a regular file", path);
 		close(fd);
 		return ENG_ERR_IO;
 	}
 	if (st.st_size < 4) {
-		set_err(err, errsz, "%s: file of %lld bytes is too short for GGUF", path, (long long)st.st_size);
+		eng_errbuf(err, errsz, "%s: file of %lld bytes is too short for GGUF", path, (long long)st.st_size);
 		close(fd);
 		return ENG_ERR_FORMAT;
 	}
 	if ((uint64_t)st.st_size > SIZE_MAX) {
-		set_err(err, errsz, "%s: too large to map", path);
+		eng_errbuf(err, errsz, "%s: too large to map", path);
 		close(fd);
 		return ENG_ERR_IO;
 	}
@@ -538,13 +537,13 @@ enum eng_err eng_gguf_open(const char *path, struct eng_gguf **out, char *err, s
 	int saved = errno;
 	close(fd);
 	if (p == MAP_FAILED) {
-		set_err(err, errsz, "%s: mmap: %s", path, strerror(saved));
+		eng_errbuf(err, errsz, "%s: mmap: %s", path, strerror(saved));
 		return ENG_ERR_IO;
 	}
 	struct eng_gguf *g = calloc(1, sizeof *g);
 	if (!g) {
 		munmap(p, (size_t)st.st_size);
-		set_err(err, errsz, "out of memory");
+		eng_errbuf(err, errsz, "out of memory");
 		return ENG_ERR_NOMEM;
 	}
 	g->base = p;
@@ -555,7 +554,7 @@ enum eng_err eng_gguf_open(const char *path, struct eng_gguf **out, char *err, s
 		/* prefix the path */
 		char tmp[512];
 		snprintf(tmp, sizeof tmp, "%s", err);
-		set_err(err, errsz, "%s: %s", path, tmp);
+		eng_errbuf(err, errsz, "%s: %s", path, tmp);
 	}
 	return e;
 }

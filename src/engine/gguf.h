@@ -52,6 +52,10 @@ enum eng_gguf_type {
 /* "uint32", "string", "array", ... ("?" for unknown). */
 const char *eng_gguf_type_name(uint32_t t);
 
+/* Formats a reason into a caller's buffer (err NULL or errsz 0: nothing):
+ * how the reader, the writer, the tokenizer and the requantiser say why. */
+void eng_errbuf(char *err, size_t errsz, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* ---- reader -------------------------------------------------------------- */
 
 struct eng_gguf;

@@ -33,17 +33,6 @@ struct eng_gguf_writer {
 	uint32_t alignment;
 };
 
-static void set_err(char *err, size_t errsz, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t errsz, const char *fmt, ...)
-{
-	if (!err || errsz == 0)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errsz, fmt, ap);
-	va_end(ap);
-}
-
 enum eng_err eng_gguf_writer_new(struct eng_gguf_writer **out)
 {
 	if (!out)
@@ -353,7 +342,7 @@ enum eng_err eng_gguf_writer_write(struct eng_gguf_writer *w, const char *path,
 	uint64_t a = w->alignment, off = 0;
 	for (size_t i = 0; i < w->n_t; i++) {
 		if (!w->t[i].data && !fill) {
-			set_err(err, errsz, "tensor '%s' has no data and no fill callback", w->t[i].name);
+			eng_errbuf(err, errsz, "tensor '%s' has no data and no fill callback", w->t[i].name);
 			return ENG_ERR_INVALID_ARG;
 		}
 		w->t[i].offset = off;
@@ -367,7 +356,7 @@ enum eng_err eng_gguf_writer_write(struct eng_gguf_writer *w, const char *path,
 	memcpy(tmp + plen, ".tmp", 5);
 	FILE *f = fopen(tmp, "wb");
 	if (!f) {
-		set_err(err, errsz, "%s: %s", tmp, strerror(errno));
+		eng_errbuf(err, errsz, "%s: %s", tmp, strerror(errno));
 		free(tmp);
 		return ENG_ERR_WRITE;
 	}
@@ -417,13 +406,13 @@ enum eng_err eng_gguf_writer_write(struct eng_gguf_writer *w, const char *path,
 	if (fclose(f) != 0)
 		ok = 0;
 	if (!e && !ok) {
-		set_err(err, errsz, "%s: write failed: %s", tmp, strerror(errno));
+		eng_errbuf(err, errsz, "%s: write failed: %s", tmp, strerror(errno));
 		e = ENG_ERR_WRITE;
 	} else if (e) {
-		set_err(err, errsz, "%s: fill callback failed for a tensor: %s", path, eng_strerror(e));
+		eng_errbuf(err, errsz, "%s: fill callback failed for a tensor: %s", path, eng_strerror(e));
 	}
 	if (!e && rename(tmp, path) != 0) {
-		set_err(err, errsz, "rename %s -> %s: %s", tmp, path, strerror(errno));
+		eng_errbuf(err, errsz, "rename %s -> %s: %s", tmp, path, strerror(errno));
 		e = ENG_ERR_WRITE;
 	}
 	if (e)

@@ -39,17 +39,6 @@ int eng_type_from_name(const char *name)
 	return -1;
 }
 
-static void set_err(char *err, size_t errsz, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t errsz, const char *fmt, ...)
-{
-	if (!err || !errsz)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errsz, fmt, ap);
-	va_end(ap);
-}
-
 static int ends_with(const char *s, const char *suf)
 {
 	size_t n = strlen(s), m = strlen(suf);
@@ -180,20 +169,20 @@ enum eng_err eng_requantize(const char *in, const char *out, const struct eng_re
 	if (rep)
 		memset(rep, 0, sizeof *rep);
 	if (!in || !out || !o || !o->type) {
-		set_err(err, errsz, "input, output and type are required");
+		eng_errbuf(err, errsz, "input, output and type are required");
 		return ENG_ERR_INVALID_ARG;
 	}
 	for (size_t i = 0; i < sizeof ftypes / sizeof ftypes[0]; i++)
 		if (!strcasecmp(o->type, ftypes[i].name))
 			P.ft = &ftypes[i];
 	if (!P.ft) {
-		set_err(err, errsz, "unknown type '%s' (F32 F16 BF16 Q8_0 Q4_0 Q4_1 Q5_0 Q5_1 Q4_K_S "
+		eng_errbuf(err, errsz, "unknown type '%s' (F32 F16 BF16 Q8_0 Q4_0 Q4_1 Q5_0 Q5_1 Q4_K_S "
 			"Q4_K_M Q5_K_S Q5_K_M Q6_K)", o->type);
 		return ENG_ERR_INVALID_ARG;
 	}
 	if ((o->token_embd_type >= 0 && !eng_type_supported((uint32_t)o->token_embd_type)) ||
 	    (o->output_type >= 0 && !eng_type_supported((uint32_t)o->output_type))) {
-		set_err(err, errsz, "unsupported tensor type for token_embd or output");
+		eng_errbuf(err, errsz, "unsupported tensor type for token_embd or output");
 		return ENG_ERR_INVALID_ARG;
 	}
 	if ((e = eng_gguf_open(in, &g, err, errsz)) != ENG_OK)
@@ -244,7 +233,7 @@ enum eng_err eng_requantize(const char *in, const char *out, const struct eng_re
 	if (e == ENG_OK && !have_ft)
 		e = eng_gguf_writer_add_u32(w, "general.file_type", (uint32_t)P.ft->code);
 	if (e != ENG_OK) {
-		set_err(err, errsz, "copying the metadata: %s", eng_strerror(e));
+		eng_errbuf(err, errsz, "copying the metadata: %s", eng_strerror(e));
 		goto out;
 	}
 
@@ -262,14 +251,14 @@ enum eng_err eng_requantize(const char *in, const char *out, const struct eng_re
 			if (o->output_type >= 0 && !strcmp(t->name, "output.weight"))
 				to = (uint32_t)o->output_type;
 			if (!divides(to, t->ne[0])) {
-				set_err(err, errsz, "%s: rows of %llu values do not split into %s blocks",
+				eng_errbuf(err, errsz, "%s: rows of %llu values do not split into %s blocks",
 					t->name, (unsigned long long)t->ne[0], eng_type_name(to));
 				e = ENG_ERR_SHAPE;
 				goto out;
 			}
 		}
 		if (to != t->type && !eng_quant_traits_ref(t->type)) {
-			set_err(err, errsz, "%s: cannot read type %u", t->name, t->type);
+			eng_errbuf(err, errsz, "%s: cannot read type %u", t->name, t->type);
 			e = ENG_ERR_UNSUPPORTED_TYPE;
 			goto out;
 		}
@@ -280,7 +269,7 @@ enum eng_err eng_requantize(const char *in, const char *out, const struct eng_re
 		e = eng_gguf_writer_add_tensor(w, t->name, to, t->n_dims, t->ne,
 					       to == t->type ? t->data : NULL);
 		if (e != ENG_OK) {
-			set_err(err, errsz, "%s: %s", t->name, eng_strerror(e));
+			eng_errbuf(err, errsz, "%s: %s", t->name, eng_strerror(e));
 			goto out;
 		}
 		if (rep) {
@@ -306,7 +295,7 @@ enum eng_err eng_requantize(const char *in, const char *out, const struct eng_re
 	goto out;
 nomem:
 	e = ENG_ERR_NOMEM;
-	set_err(err, errsz, "out of memory");
+	eng_errbuf(err, errsz, "out of memory");
 out:
 	if (J.scratch)
 		for (int i = 0; J.pool && i < eng_pool_size(J.pool); i++)

@@ -23,17 +23,6 @@ enum { TT_UNDEFINED = 0, TT_NORMAL = 1, TT_UNKNOWN = 2, TT_CONTROL = 3, TT_USER_
 
 /* ---- small helpers -------------------------------------------------------- */
 
-__attribute__((format(printf, 3, 4)))
-static void set_err(char *err, size_t errsz, const char *fmt, ...)
-{
-	if (!err || !errsz)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errsz, fmt, ap);
-	va_end(ap);
-}
-
 static uint64_t hash_bytes(uint64_t h, const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -298,30 +287,30 @@ static enum eng_err load_merges(struct eng_tok *t, const struct eng_gguf *g, cha
 {
 	int64_t mi = eng_gguf_find(g, "tokenizer.ggml.merges");
 	if (mi < 0) {
-		set_err(err, errsz, "BPE tokenizer without tokenizer.ggml.merges");
+		eng_errbuf(err, errsz, "BPE tokenizer without tokenizer.ggml.merges");
 		return ENG_ERR_MISSING_KEY;
 	}
 	if (eng_gguf_kv_type(g, (size_t)mi) != ENG_GGUF_ARRAY ||
 	    eng_gguf_kv_arr_type(g, (size_t)mi) != ENG_GGUF_STRING) {
-		set_err(err, errsz, "tokenizer.ggml.merges is not a string array");
+		eng_errbuf(err, errsz, "tokenizer.ggml.merges is not a string array");
 		return ENG_ERR_SHAPE;
 	}
 	uint64_t n = eng_gguf_kv_arr_n(g, (size_t)mi);
 	if (n > INT32_MAX / 4) {
-		set_err(err, errsz, "too many merges");
+		eng_errbuf(err, errsz, "too many merges");
 		return ENG_ERR_SHAPE;
 	}
 	size_t total = 0;
 	for (uint64_t j = 0; j < n; j++) {
 		size_t len;
 		if (!eng_gguf_arr_str(g, (size_t)mi, j, &len)) {
-			set_err(err, errsz, "tokenizer.ggml.merges: element %llu unreadable", (unsigned long long)j);
+			eng_errbuf(err, errsz, "tokenizer.ggml.merges: element %llu unreadable", (unsigned long long)j);
 			return ENG_ERR_FORMAT;
 		}
 		total += len;
 	}
 	if (total > UINT32_MAX) {
-		set_err(err, errsz, "merges too large");
+		eng_errbuf(err, errsz, "merges too large");
 		return ENG_ERR_SHAPE;
 	}
 	t->merge_arena = malloc(total ? total : 1);
@@ -383,7 +372,7 @@ enum eng_err eng_tok_load(const struct eng_gguf *g, struct eng_tok **out, char *
 
 	const char *model = NULL;
 	if (eng_gguf_get_str(g, "tokenizer.ggml.model", &model, NULL) != ENG_OK) {
-		set_err(err, errsz, "no tokenizer.ggml.model in the file");
+		eng_errbuf(err, errsz, "no tokenizer.ggml.model in the file");
 		return ENG_ERR_MISSING_KEY;
 	}
 	struct eng_tok *t = calloc(1, sizeof *t);
@@ -418,7 +407,7 @@ enum eng_err eng_tok_load(const struct eng_gguf *g, struct eng_tok **out, char *
 				if (strcmp(pre, pre_aliases[k].name) == 0)
 					break;
 			if (k == sizeof pre_aliases / sizeof pre_aliases[0]) {
-				set_err(err, errsz,
+				eng_errbuf(err, errsz,
 					"unsupported pre-tokenizer '%s' (supported: llama3/llama-bpe, qwen2, "
 					"smollm, gpt-2 and their aliases, default)", pre);
 				rc = ENG_ERR_TOKENIZER;
@@ -432,7 +421,7 @@ enum eng_err eng_tok_load(const struct eng_gguf *g, struct eng_tok **out, char *
 				t->add_bos = pre_aliases[k].add_bos;
 		}
 	} else {
-		set_err(err, errsz,
+		eng_errbuf(err, errsz,
 			"unsupported tokenizer model '%s' (supported: 'llama' = SentencePiece, 'gpt2' = BPE)",
 			model);
 		rc = ENG_ERR_TOKENIZER;
@@ -443,19 +432,19 @@ enum eng_err eng_tok_load(const struct eng_gguf *g, struct eng_tok **out, char *
 	/* vocabulary */
 	int64_t ti = eng_gguf_find(g, "tokenizer.ggml.tokens");
 	if (ti < 0) {
-		set_err(err, errsz, "no tokenizer.ggml.tokens in the file");
+		eng_errbuf(err, errsz, "no tokenizer.ggml.tokens in the file");
 		rc = ENG_ERR_MISSING_KEY;
 		goto fail;
 	}
 	if (eng_gguf_kv_type(g, (size_t)ti) != ENG_GGUF_ARRAY ||
 	    eng_gguf_kv_arr_type(g, (size_t)ti) != ENG_GGUF_STRING) {
-		set_err(err, errsz, "tokenizer.ggml.tokens is not a string array");
+		eng_errbuf(err, errsz, "tokenizer.ggml.tokens is not a string array");
 		rc = ENG_ERR_SHAPE;
 		goto fail;
 	}
 	uint64_t nv = eng_gguf_kv_arr_n(g, (size_t)ti);
 	if (nv == 0 || nv > (1u << 24)) {
-		set_err(err, errsz, "tokenizer.ggml.tokens has an unusable size");
+		eng_errbuf(err, errsz, "tokenizer.ggml.tokens has an unusable size");
 		rc = ENG_ERR_SHAPE;
 		goto fail;
 	}
@@ -480,7 +469,7 @@ enum eng_err eng_tok_load(const struct eng_gguf *g, struct eng_tok **out, char *
 	const void *sraw = NULL, *traw = NULL;
 	if (eng_gguf_get_arr(g, "tokenizer.ggml.scores", &st, &sn, &sraw) == ENG_OK) {
 		if (st != ENG_GGUF_FLOAT32 || sn != nv || !sraw) {
-			set_err(err, errsz, "tokenizer.ggml.scores: not one float32 per token");
+			eng_errbuf(err, errsz, "tokenizer.ggml.scores: not one float32 per token");
 			rc = ENG_ERR_SHAPE;
 			goto fail;
 		}
@@ -488,7 +477,7 @@ enum eng_err eng_tok_load(const struct eng_gguf *g, struct eng_tok **out, char *
 	}
 	if (eng_gguf_get_arr(g, "tokenizer.ggml.token_type", &tt, &tn, &traw) == ENG_OK) {
 		if ((tt != ENG_GGUF_INT32 && tt != ENG_GGUF_UINT32) || tn != nv || !traw) {
-			set_err(err, errsz, "tokenizer.ggml.token_type: not one int32 per token");
+			eng_errbuf(err, errsz, "tokenizer.ggml.token_type: not one int32 per token");
 			rc = ENG_ERR_SHAPE;
 			goto fail;
 		}
@@ -498,7 +487,7 @@ enum eng_err eng_tok_load(const struct eng_gguf *g, struct eng_tok **out, char *
 		const char *s = eng_gguf_arr_str(g, (size_t)ti, i, &len);
 		char empty[32];
 		if (!s) {
-			set_err(err, errsz, "tokenizer.ggml.tokens: element %llu unreadable", (unsigned long long)i);
+			eng_errbuf(err, errsz, "tokenizer.ggml.tokens: element %llu unreadable", (unsigned long long)i);
 			rc = ENG_ERR_FORMAT;
 			goto fail;
 		}
@@ -669,12 +658,12 @@ enum eng_err eng_tok_load(const struct eng_gguf *g, struct eng_tok **out, char *
 	}
 
 	if (t->add_bos && t->bos < 0) {
-		set_err(err, errsz, "the vocabulary asks for BOS but has no BOS token");
+		eng_errbuf(err, errsz, "the vocabulary asks for BOS but has no BOS token");
 		rc = ENG_ERR_TOKENIZER;
 		goto fail;
 	}
 	if (t->add_eos && t->eos < 0) {
-		set_err(err, errsz, "the vocabulary asks for EOS but has no EOS token");
+		eng_errbuf(err, errsz, "the vocabulary asks for EOS but has no EOS token");
 		rc = ENG_ERR_TOKENIZER;
 		goto fail;
 	}
@@ -682,7 +671,7 @@ enum eng_err eng_tok_load(const struct eng_gguf *g, struct eng_tok **out, char *
 	return ENG_OK;
 fail:
 	if (rc == ENG_ERR_NOMEM)
-		set_err(err, errsz, "out of memory loading the tokenizer");
+		eng_errbuf(err, errsz, "out of memory loading the tokenizer");
 	eng_tok_free(t);
 	return rc;
 }

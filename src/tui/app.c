@@ -159,6 +159,26 @@ void tui_item_read_changed(struct tui_app *a, int64_t id, int read)
 			views[i]->item_read(a, id, read);
 }
 
+int tui_item_cmd(struct tui_app *a, struct store_item *it, enum tui_cmd cmd)
+{
+	switch (cmd) {
+	case TUI_CMD_OPEN:
+		return it ? tui_view_push(a, TUI_V_PAGER, it->id) : TUI_R_NONE;
+	case TUI_CMD_TOGGLE_READ:
+		if (!it)
+			return TUI_R_NONE;
+		if (store_item_set_read(a->st, it->id, !it->read) == STORE_OK)
+			tui_item_read_changed(a, it->id, !it->read); /* the caller's row too */
+		else
+			tui_status(a, 1, "cannot mark the item: %s", store_errmsg(a->st));
+		return TUI_R_REDRAW;
+	case TUI_CMD_OPEN_LINK:
+		return it ? tui_open_url(a, it->url) : TUI_R_NONE;
+	default:
+		return TUI_R_UNHANDLED;
+	}
+}
+
 /* ---- fetch -------------------------------------------------------------- */
 
 static int job_busy(struct tui_app *a)

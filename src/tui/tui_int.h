@@ -298,6 +298,10 @@ int tui_view_switch(struct tui_app *a, enum tui_view_id id, int64_t arg);
 const struct tui_view *tui_view_get(enum tui_view_id id);
 /* Tell every view that holds state that item id's read flag changed. */
 void tui_item_read_changed(struct tui_app *a, int64_t id, int read);
+/* The commands every list of items takes for the selected item it (may be
+ * NULL): open (the pager), toggle_read, open_link. TUI_R_UNHANDLED for any
+ * other command. */
+int tui_item_cmd(struct tui_app *a, struct store_item *it, enum tui_cmd cmd);
 /* Start a fetch (one_id 0 = every feed due; else that feed, forced). */
 int tui_fetch_start(struct tui_app *a, int64_t one_id);
 /* Start writing a briefing (the config's model, the window since the

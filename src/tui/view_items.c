@@ -199,17 +199,6 @@ static void items_draw(struct tui_app *a, int top, int rows)
 	}
 }
 
-static int toggle_read(struct tui_app *a, struct store_item *it)
-{
-	int rc = store_item_set_read(a->st, it->id, !it->read);
-	if (rc != STORE_OK) {
-		tui_status(a, 1, "cannot mark the item: %s", store_errmsg(a->st));
-		return TUI_R_REDRAW;
-	}
-	tui_item_read_changed(a, it->id, !it->read); /* this view's row too */
-	return TUI_R_REDRAW;
-}
-
 static int items_key(struct tui_app *a, enum tui_cmd cmd, int key)
 {
 	struct items_state *s = S(a);
@@ -222,18 +211,8 @@ static int items_key(struct tui_app *a, enum tui_cmd cmd, int key)
 		ensure_window(a, s);
 		return r;
 	}
-	case TUI_CMD_OPEN:
-		if (!it)
-			return TUI_R_NONE;
-		return tui_view_push(a, TUI_V_PAGER, it->id);
-	case TUI_CMD_TOGGLE_READ:
-		if (!it)
-			return TUI_R_NONE;
-		return toggle_read(a, it);
-	case TUI_CMD_OPEN_LINK:
-		return it ? tui_open_url(a, it->url) : TUI_R_NONE;
 	default:
-		return TUI_R_UNHANDLED;
+		return tui_item_cmd(a, it, cmd);
 	}
 }
 

@@ -143,20 +143,8 @@ static int search_key(struct tui_app *a, enum tui_cmd cmd, int key)
 	case TUI_CMD_SEARCH:
 		s->editing = 1;
 		return TUI_R_REDRAW;
-	case TUI_CMD_OPEN:
-		return it ? tui_view_push(a, TUI_V_PAGER, it->id) : TUI_R_NONE;
-	case TUI_CMD_TOGGLE_READ:
-		if (!it)
-			return TUI_R_NONE;
-		if (store_item_set_read(a->st, it->id, !it->read) == STORE_OK)
-			tui_item_read_changed(a, it->id, !it->read);
-		else
-			tui_status(a, 1, "cannot mark the item: %s", store_errmsg(a->st));
-		return TUI_R_REDRAW;
-	case TUI_CMD_OPEN_LINK:
-		return it ? tui_open_url(a, it->url) : TUI_R_NONE;
 	default:
-		return TUI_R_UNHANDLED;
+		return tui_item_cmd(a, it, cmd);
 	}
 }
 

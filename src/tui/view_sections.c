@@ -171,20 +171,8 @@ static int sections_key(struct tui_app *a, enum tui_cmd cmd, int key)
 	case TUI_CMD_PAGE_UP: case TUI_CMD_PAGE_DOWN:
 	case TUI_CMD_HALF_UP: case TUI_CMD_HALF_DOWN: case TUI_CMD_TOP: case TUI_CMD_BOTTOM:
 		return tui_list_cmd(&s->list, cmd, list_rows(a));
-	case TUI_CMD_OPEN:
-		return it ? tui_view_push(a, TUI_V_PAGER, it->id) : TUI_R_NONE;
-	case TUI_CMD_TOGGLE_READ:
-		if (!it)
-			return TUI_R_NONE;
-		if (store_item_set_read(a->st, it->id, !it->read) == STORE_OK)
-			tui_item_read_changed(a, it->id, !it->read);
-		else
-			tui_status(a, 1, "cannot mark the item: %s", store_errmsg(a->st));
-		return TUI_R_REDRAW;
-	case TUI_CMD_OPEN_LINK:
-		return it ? tui_open_url(a, it->url) : TUI_R_NONE;
 	default:
-		return TUI_R_UNHANDLED;
+		return tui_item_cmd(a, it, cmd);
 	}
 }
 
