@@ -288,8 +288,9 @@ int cli_feeds_parse_main(const struct cli_global *g, int argc, char **argv)
 			free(path);
 			return rc;
 		}
-		if (path)
-			base = util_strdup(src);
+		/* links resolve against the feed's URL as fetch would see it:
+		 * the file:// URL feeds add stores for this file */
+		base = path ? util_strdup(src) : feed_url_from_user(src);
 	}
 
 	if (base_arg) {

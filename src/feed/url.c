@@ -352,7 +352,16 @@ char *feed_url_from_user(const char *arg)
 	char *abs = realpath(arg, NULL);
 	if (!abs)
 		return NULL;
-	char *u = util_strfmt("file://%s", abs);
+	/* percent-encoded: a path may hold spaces, '%', '?', '#' */
+	struct util_buf b;
+	util_buf_init(&b);
+	util_buf_puts(&b, "file://");
+	for (const unsigned char *p = (const unsigned char *)abs; *p; p++) {
+		if (*p <= 0x20 || *p >= 0x7f || *p == '%' || *p == '?' || *p == '#')
+			util_buf_printf(&b, "%%%02X", *p);
+		else
+			util_buf_putc(&b, (char)*p);
+	}
 	free(abs);
-	return u;
+	return util_buf_steal(&b);
 }

@@ -2,6 +2,7 @@
 binary against real database files. Python standard library only."""
 
 import json
+import shutil
 import os
 import sqlite3
 import subprocess
@@ -173,6 +174,14 @@ class CliTest(unittest.TestCase):
         for u in bad[:3] + ["http://", "https://exa mple.org/f"]:
             self.b("feeds", "add", u, check=2)
         self.b("feeds", "add", "file://" + path, check=0)    # typed: fine
+        # a path with a space, '%' and '#' becomes a percent-encoded file:// URL
+        odd = os.path.join(self.tmp.name, "my feeds #1 100%.xml")
+        shutil.copy(os.path.join(SAMPLES, "chipwire.rss.xml"), odd)
+        p = self.b("feeds", "add", odd)
+        self.assertIn("my%20feeds%20%231%20100%25.xml", p.stdout)
+        fid = self.q("select id from feeds where url like '%100\\%25.xml' escape '\\'")[0][0]
+        self.b("fetch", "--quiet", str(fid))
+        self.assertGreater(self.q("select count(*) from items")[0][0], 0)
 
     def test_deep_opml_is_read_whole(self):
         """Outlines nested 100 deep are imported (they were dropped past
@@ -200,8 +209,10 @@ class CliTest(unittest.TestCase):
         with open(path, "w") as f:
             f.write('<rss version="2.0"><channel><title>R</title><link>/</link><item>'
                     '<title>T</title><link>posts/1.html</link></item></channel></rss>')
+        # a file: against the file:// URL feeds add stores for it (fetch's base)
         d = json.loads(self.b("feeds", "parse", path, "--json").stdout)
-        self.assertEqual(d["entries"][0]["link"], "posts/1.html")
+        self.assertEqual(d["entries"][0]["link"],
+                         "file://" + os.path.join(os.path.realpath(self.tmp.name), "posts/1.html"))
         d = json.loads(self.b("feeds", "parse", path, "--url",
                               "https://news.example/feeds/main.xml", "--json").stdout)
         self.assertEqual(d["entries"][0]["link"], "https://news.example/feeds/posts/1.html")
