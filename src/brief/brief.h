@@ -35,6 +35,8 @@ struct brief_opts {
 	const char *style;        /* "secretary" (NULL = default), "digest", "insights", or a user style */
 	struct llm_config llm;    /* backend, model, server */
 	int dry_run;              /* select, cluster, rank: fill the plan, write nothing, run no model */
+	int explain;              /* the plan also lists every item in the window: its score, the
+				   * terms that counted, its story or why it was left out */
 	const struct util_config *cfg; /* may be NULL */
 	const char *config_dir;   /* user overrides (prompts/, styles/, sections.conf); NULL = none */
 	const char *data_dir;     /* where bundled prompts/ and feeds/sections.conf live; NULL = built in */

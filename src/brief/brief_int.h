@@ -72,6 +72,18 @@ struct brief_story {
 int brief_select(struct store *st, const struct brief_sections *secs, int64_t since,
 		 int64_t until, struct brief_item **out, size_t *n);
 void brief_items_free(struct brief_item *it, size_t n);
+/* Every item published in [since, until), kept or not (generate --explain):
+ * its best section (-1: no keyword of any section in it), its score and
+ * the terms that made it ("cxmt (title), dram, the feed leans here"). */
+struct brief_why {
+	struct store_item it;     /* owned */
+	int section;
+	double score, feed_score;
+	char *terms;              /* owned; NULL when section is -1 */
+};
+int brief_select_explain(struct store *st, const struct brief_sections *secs, int64_t since,
+			 int64_t until, struct brief_why **out, size_t *n);
+void brief_why_free(struct brief_why *w, size_t n);
 /* Group near-duplicates (titles, summaries, shared links) into stories. */
 int brief_cluster(const struct brief_item *it, size_t n, double threshold,
 		  struct brief_story **out, size_t *n_out);

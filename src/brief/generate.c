@@ -353,7 +353,9 @@ static int make_order(struct run *r)
 	return BRIEF_OK;
 }
 
-static char *plan_text(struct run *r)
+static int explain_text(struct run *r, struct store *st, struct util_buf *b);
+
+static char *plan_text(struct run *r, struct store *st)
 {
 	struct util_buf b;
 	char a[32], z[32];
@@ -384,6 +386,10 @@ static char *plan_text(struct run *r)
 					it->url ? it->url : (it->title ? it->title : ""));
 		}
 	}
+	if (r->o->explain && explain_text(r, st, &b) != BRIEF_OK) {
+		util_buf_free(&b);
+		return NULL;
+	}
 	char *raw = util_buf_steal(&b);
 	if (!raw)
 		return NULL;
@@ -391,6 +397,72 @@ static char *plan_text(struct run *r)
 	char *clean = util_text_sanitize(raw, strlen(raw), 1);
 	free(raw);
 	return clean;
+}
+
+/* --explain: every item of the window, what its relevance was made of, and
+ * where it went (a story, or why not), after the plan. */
+static int explain_text(struct run *r, struct store *st, struct util_buf *b)
+{
+	struct brief_why *w = NULL;
+	size_t nw = 0;
+	int rc = brief_select_explain(st, &r->secs, r->since, r->until, &w, &nw);
+	if (rc != BRIEF_OK)
+		return rc;
+	/* story_of[i]: the story (1-based, as the plan numbers them) of
+	 * selected item i, 0 when the caps cut it; lead_of: that story's lead */
+	size_t *story_of = calloc(r->n_items + 1, sizeof *story_of);
+	size_t *lead_of = calloc(r->n_items + 1, sizeof *lead_of);
+	if (!story_of || !lead_of) {
+		free(story_of);
+		free(lead_of);
+		brief_why_free(w, nw);
+		return BRIEF_ERR_NOMEM;
+	}
+	for (size_t k = 0; k < r->n_stories; k++) {
+		const struct brief_story *s = &r->stories[r->order[k]];
+		for (size_t j = 0; j < s->n_items; j++) {
+			story_of[s->items[j]] = k + 1;
+			lead_of[s->items[j]] = s->items[0];
+		}
+	}
+	size_t relevant = 0;
+	for (size_t i = 0; i < nw; i++)
+		relevant += w[i].section >= 0 && w[i].score >= r->secs.min_score;
+	util_buf_printf(b, "\nitems in the window: %zu (%zu relevant; off-topic below %.1f)\n", nw,
+			relevant, r->secs.min_score);
+	for (size_t i = 0; i < nw; i++) {
+		const struct store_item *it = &w[i].it;
+		char when[32];
+		util_buf_printf(b, "\n  %.16s  %s: %s\n", util_time_iso(it->published, when, sizeof when),
+				it->feed_title ? it->feed_title : "?", it->title ? it->title : "(untitled)");
+		if (w[i].section < 0) {
+			util_buf_puts(b, "      no keyword of any section\n      -> left out: off-topic\n");
+			continue;
+		}
+		util_buf_printf(b, "      %s %.1f: %s\n", r->secs.s[w[i].section].id, w[i].score, w[i].terms);
+		size_t sel = r->n_items;
+		for (size_t j = 0; j < r->n_items; j++)
+			if (r->items[j].it.id == it->id) {
+				sel = j;
+				break;
+			}
+		if (sel == r->n_items)
+			util_buf_printf(b, "      -> left out: score %.1f is below %.1f\n", w[i].score,
+					r->secs.min_score);
+		else if (!story_of[sel])
+			util_buf_printf(b, "      -> left out: its story ranked below the caps (%zu stories, "
+					"%zu a section)\n", r->secs.max_total,
+					r->secs.s[w[i].section].max_stories);
+		else if (lead_of[sel] == sel)
+			util_buf_printf(b, "      -> story %zu\n", story_of[sel]);
+		else
+			util_buf_printf(b, "      -> story %zu, a further source of \"%s\"\n", story_of[sel],
+					r->items[lead_of[sel]].it.title ? r->items[lead_of[sel]].it.title : "");
+	}
+	free(story_of);
+	free(lead_of);
+	brief_why_free(w, nw);
+	return BRIEF_OK;
 }
 
 /* Everything the check compares a story's entry with. */
@@ -1077,7 +1149,7 @@ int brief_generate(struct store *st, const struct brief_opts *o, brief_progress_
 	if ((rc = make_order(&r)))
 		goto out;
 	b.seconds_plan = mono() - t0;
-	if (plan && !(*plan = plan_text(&r))) {
+	if (plan && !(*plan = plan_text(&r, st))) {
 		rc = BRIEF_ERR_NOMEM;
 		goto out;
 	}

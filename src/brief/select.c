@@ -173,14 +173,37 @@ static int by_time(const void *a, const void *b)
 	return (x->it.id > y->it.id) - (x->it.id < y->it.id);
 }
 
-int brief_select(struct store *st, const struct brief_sections *secs, int64_t since,
-		 int64_t until, struct brief_item **out, size_t *n)
+/* The terms of section sec that item's title or body hold: "cxmt (title),
+ * dram", and the feed's lean. */
+static char *terms_of(const struct brief_section *sec, const struct phrase *ph,
+		      const struct field *title, const struct field *body, double fsc)
+{
+	struct util_buf b;
+	util_buf_init(&b);
+	for (size_t k = 0; k < sec->n_kw; k++) {
+		int t = field_has(title, &ph[k]), x = field_has(body, &ph[k]);
+		if (!t && !x)
+			continue;
+		util_buf_printf(&b, "%s%s%s", b.len ? ", " : "", sec->kw[k].phrase, t ? " (title)" : "");
+	}
+	if (fsc > 0)
+		util_buf_printf(&b, "%sthe feed leans here (+%.1f)", b.len ? ", " : "", fsc);
+	if (!b.len)
+		util_buf_puts(&b, "");
+	return util_buf_steal(&b);
+}
+
+/* Every item published in [since, until), scored against every section:
+ * its best one, or -1 when no keyword of any section occurs in it. With
+ * want_terms, what counted (brief_why.terms). */
+static int scan(struct store *st, const struct brief_sections *secs, int64_t since, int64_t until,
+		int want_terms, struct brief_why **out, size_t *n)
 {
 	struct store_item_query q = { .since = since, .until = until };
 	struct store_item *items = NULL;
 	struct store_feed *feeds = NULL;
-	size_t n_items = 0, n_feeds = 0, kept = 0;
-	struct brief_item *sel = NULL;
+	size_t n_items = 0, n_feeds = 0;
+	struct brief_why *w = NULL;
 	struct phrase **ph = NULL;
 	int *lean = NULL;
 	struct field title = {0}, body = {0};
@@ -199,8 +222,8 @@ int brief_select(struct store *st, const struct brief_sections *secs, int64_t si
 	/* lean[f * n_sections + s]: does feed f lean to section s */
 	lean = calloc(n_feeds * secs->n + 1, sizeof *lean);
 	ph = phrases_new(secs);
-	sel = calloc(n_items + 1, sizeof *sel);
-	if (!lean || !ph || !sel)
+	w = calloc(n_items + 1, sizeof *w);
+	if (!lean || !ph || !w)
 		goto done;
 	for (size_t f = 0; f < n_feeds; f++)
 		for (size_t s = 0; s < secs->n; s++)
@@ -232,30 +255,79 @@ int brief_select(struct store *st, const struct brief_sections *secs, int64_t si
 				best_feed = fsc;
 			}
 		}
-		if (best < 0 || best_sc < secs->min_score)
-			continue;
-		sel[kept].it = *it;
-		memset(it, 0, sizeof *it);       /* ownership moves to sel */
-		sel[kept].section = best;
-		sel[kept].score = best_sc;
-		sel[kept].feed_score = best_feed;
-		kept++;
+		w[i].section = best;
+		w[i].score = best_sc;
+		w[i].feed_score = best_feed;
+		if (want_terms && best >= 0 &&
+		    !(w[i].terms = terms_of(&secs->s[best], ph[best], &title, &body, best_feed)))
+			goto done;
+		w[i].it = *it;
+		memset(it, 0, sizeof *it);       /* ownership moves to w */
 	}
-	/* oldest first (then by id): a deterministic order for clustering */
-	qsort(sel, kept, sizeof *sel, by_time);
-	*out = sel;
-	*n = kept;
-	sel = NULL;
+	*out = w;
+	*n = n_items;
+	w = NULL;
 	rc = BRIEF_OK;
 done:
 	field_free(&title);
 	field_free(&body);
 	phrases_free(ph, secs);
 	free(lean);
-	brief_items_free(sel, kept);
+	brief_why_free(w, n_items);
 	store_items_free(items, n_items);
 	store_feeds_free(feeds, n_feeds);
 	return rc;
+}
+
+void brief_why_free(struct brief_why *w, size_t n)
+{
+	if (!w)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		store_item_clear(&w[i].it);
+		free(w[i].terms);
+	}
+	free(w);
+}
+
+int brief_select_explain(struct store *st, const struct brief_sections *secs, int64_t since,
+			 int64_t until, struct brief_why **out, size_t *n)
+{
+	return scan(st, secs, since, until, 1, out, n);
+}
+
+int brief_select(struct store *st, const struct brief_sections *secs, int64_t since,
+		 int64_t until, struct brief_item **out, size_t *n)
+{
+	struct brief_why *w = NULL;
+	size_t nw = 0, kept = 0;
+
+	*out = NULL;
+	*n = 0;
+	int rc = scan(st, secs, since, until, 0, &w, &nw);
+	if (rc != BRIEF_OK)
+		return rc;
+	struct brief_item *sel = calloc(nw + 1, sizeof *sel);
+	if (!sel) {
+		brief_why_free(w, nw);
+		return BRIEF_ERR_NOMEM;
+	}
+	for (size_t i = 0; i < nw; i++) {
+		if (w[i].section < 0 || w[i].score < secs->min_score)
+			continue;
+		sel[kept].it = w[i].it;
+		memset(&w[i].it, 0, sizeof w[i].it);   /* ownership moves to sel */
+		sel[kept].section = w[i].section;
+		sel[kept].score = w[i].score;
+		sel[kept].feed_score = w[i].feed_score;
+		kept++;
+	}
+	brief_why_free(w, nw);
+	/* oldest first (then by id): a deterministic order for clustering */
+	qsort(sel, kept, sizeof *sel, by_time);
+	*out = sel;
+	*n = kept;
+	return BRIEF_OK;
 }
 
 static int newest_first(const void *a, const void *b)

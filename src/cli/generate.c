@@ -27,13 +27,15 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: briefing generate [--edition morning|evening|auto] [--style S]\n"
 		"                         [--backend engine|openai|extractive] [--model FILE|NAME]\n"
-		"                         [--base-url URL] [--since WHEN] [--dry-run] [--quiet]\n"
-		"                         [--verbose]\n"
+		"                         [--base-url URL] [--since WHEN] [--dry-run [--explain]]\n"
+		"                         [--quiet] [--verbose]\n"
 		"Writes a briefing from the items since the previous one (else the last 12 hours)\n"
 		"and stores it; read it with 'briefing export latest'.\n"
 		"Styles: secretary (default), digest, insights, or your own in\n"
 		"  $XDG_CONFIG_HOME/briefing/styles/NAME/.\n"
 		"WHEN: 30m, 6h, 2d, today, yesterday, or an ISO date/time.\n"
+		"--explain (a dry run) also lists every item in the window: its section score,\n"
+		"  the keywords that counted, and its story or why it was left out.\n"
 		"--verbose ends with the engine's weight passes, tokens, prefill and decode\n"
 		"  seconds and device.\n"
 		"Exit status: 0 stored, 1 the model failed, 2 usage, 3 database/config/prompts,\n"
@@ -202,6 +204,8 @@ int cli_generate_main(const struct cli_global *g, int argc, char **argv)
 			return CLI_EXIT_OK;
 		} else if (!strcmp(argv[i], "--dry-run") || !strcmp(argv[i], "-n")) {
 			o.dry_run = 1;
+		} else if (!strcmp(argv[i], "--explain")) {
+			o.explain = o.dry_run = 1;   /* a plan, nothing written */
 		} else if (!strcmp(argv[i], "--quiet") || !strcmp(argv[i], "-q")) {
 			quiet = 1;
 		} else if (!strcmp(argv[i], "--verbose") || !strcmp(argv[i], "-v")) {

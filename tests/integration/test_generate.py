@@ -11,6 +11,7 @@ import calendar
 import fcntl
 import json
 import os
+import re
 import signal
 import socket
 import sqlite3
@@ -254,6 +255,35 @@ class GenerateTest(unittest.TestCase):
         p = e.b("generate", "--since", "2026-02-14", "--dry-run", "--edition", "auto")
         self.assertIn("evening edition", p.out)
         e.b("generate", "--edition", "noon", check=2)
+
+    def test_explain_lists_every_item(self):
+        """--dry-run --explain: every item in the window once, with its
+        score and the keywords that counted, and where it went: a story of
+        the plan, or why not (off-topic, below the minimum, below the caps);
+        nothing is stored."""
+        e = self.e
+        e.load_samples()
+        path = os.path.join(e.tmp.name, "noise.xml")
+        with open(path, "w") as f:
+            f.write('<rss version="2.0"><channel><title>Noise</title><item><title>Bread'
+                    ' prices in the village bakery</title><link>https://n.example/1</link>'
+                    '<pubDate>Sat, 21 Feb 2026 10:00:00 GMT</pubDate></item></channel></rss>')
+        e.b("feeds", "add", path)
+        e.b("fetch", "--quiet")
+        p = e.b("generate", "--explain", "--since", "2026-02-14")
+        n = e.q("SELECT count(*) FROM items WHERE published >= ?",
+                calendar.timegm((2026, 2, 14, 0, 0, 0)))[0][0]
+        self.assertIn("items in the window: %d" % n, p.out)
+        outcomes = re.findall(r"^      -> (.*)$", p.out, re.M)
+        self.assertEqual(len(outcomes), n)
+        self.assertIn("left out: off-topic", outcomes)
+        self.assertRegex(p.out, r"Bread prices in the village bakery\n      no keyword of any section")
+        stories = set(int(m) for m in re.findall(r"^story (\d+)", "\n".join(outcomes), re.M))
+        planned = len(re.findall(r"^ *\d+\. .*\[\w+, score", p.out, re.M))
+        self.assertEqual(stories, set(range(1, planned + 1)))
+        self.assertRegex(p.out, r"\(title\)")           # the keywords that counted
+        self.assertIn("the feed leans here", p.out)
+        self.assertEqual(e.counts(), (0, 0, 0))
 
     def test_dry_run_stores_nothing(self):
         e = self.e

@@ -570,6 +570,49 @@ static void test_select_fixtures(void **state)
 	fx_free(f);
 }
 
+/* What --explain lists: every item of the window, kept or not, with the
+ * same section and score brief_select gives, and the terms that counted. */
+static void test_select_explain(void **state)
+{
+	(void)state;
+	struct fx *f = fx_clusters();
+	struct brief_sections secs;
+	assert_int_equal(brief_sections_load(NULL, &secs, NULL), BRIEF_OK);
+	struct brief_item *it = NULL;
+	size_t n = 0;
+	assert_int_equal(brief_select(f->st, &secs, f->since, f->until, &it, &n), BRIEF_OK);
+	struct brief_why *w = NULL;
+	size_t nw = 0, kept = 0;
+	assert_int_equal(brief_select_explain(f->st, &secs, f->since, f->until, &w, &nw), BRIEF_OK);
+	assert_true(nw > n);                         /* the off-topic ones too */
+	for (size_t i = 0; i < nw; i++) {
+		int j = find_guid(it, n, w[i].it.guid);
+		if (j < 0) {
+			assert_true(w[i].section < 0 || w[i].score < secs.min_score);
+			continue;
+		}
+		kept++;
+		assert_int_equal(w[i].section, it[j].section);
+		assert_true(w[i].score == it[j].score);
+		assert_non_null(w[i].terms);
+		assert_true(strlen(w[i].terms) > 0);
+	}
+	assert_int_equal(kept, n);
+	/* the off-topic ones of the window are listed (with no terms when no
+	 * keyword of any section occurs) */
+	size_t off = 0;
+	for (size_t i = 0; i < nw; i++)
+		if (w[i].section < 0) {
+			assert_null(w[i].terms);
+			off++;
+		}
+	assert_true(off > 0);
+	brief_why_free(w, nw);
+	brief_items_free(it, n);
+	brief_sections_free(&secs);
+	fx_free(f);
+}
+
 /* The archive by section: the same placement as brief_select, sections in
  * their order, items newest first, off-topic ones left out; a broken
  * sections.conf is an error that says where. */
@@ -1115,6 +1158,7 @@ int main(void)
 		cmocka_unit_test(test_words),
 		cmocka_unit_test(test_select_fixtures),
 		cmocka_unit_test(test_group_by_section),
+		cmocka_unit_test(test_select_explain),
 		cmocka_unit_test(test_cluster_fixtures),
 		cmocka_unit_test(test_cluster_threshold),
 		cmocka_unit_test(test_cluster_same_feed),
