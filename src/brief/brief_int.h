@@ -59,6 +59,8 @@ struct brief_item {
 	int section;              /* index into sections, -1 = off-topic */
 	double score;             /* keyword + feed relevance */
 	double feed_score;        /* the part of score that came from the feed's lean */
+	int weak;                 /* below min_score (brief_select_weak): kept only in a
+				   * story that two or more feeds carry */
 };
 
 struct brief_story {
@@ -72,6 +74,14 @@ struct brief_story {
 int brief_select(struct store *st, const struct brief_sections *secs, int64_t since,
 		 int64_t until, struct brief_item **out, size_t *n);
 void brief_items_free(struct brief_item *it, size_t n);
+/* brief_select, and also the items some section's keyword occurs in but
+ * whose score is below min_score, marked weak: a story two feeds carry is
+ * not dropped for relevance (brief_drop_weak after clustering). */
+int brief_select_weak(struct store *st, const struct brief_sections *secs, int64_t since,
+		      int64_t until, struct brief_item **out, size_t *n);
+/* Frees and removes the stories made only of weak items that fewer than
+ * two feeds carry; returns how many went. */
+size_t brief_drop_weak(struct brief_story *s, size_t *n, const struct brief_item *it);
 /* Every item published in [since, until), kept or not (generate --explain):
  * its best section (-1: no keyword of any section in it), its score and
  * the terms that made it ("cxmt (title), dram, the feed leans here"). */

@@ -361,11 +361,18 @@ static char *plan_text(struct run *r, struct store *st)
 	char a[32], z[32];
 	int last_sec = -2;
 
+	/* relevant: above min_score, or weak but in a story two feeds carry */
+	size_t relevant = 0;
+	for (size_t i = 0; i < r->n_items; i++)
+		relevant += !r->items[i].weak;
+	for (size_t k = 0; k < r->n_stories; k++)
+		for (size_t j = 0; j < r->stories[k].n_items; j++)
+			relevant += r->items[r->stories[k].items[j]].weak;
 	util_buf_init(&b);
 	util_buf_printf(&b, "%s edition, %s, style %s\n", r->edition, r->date_line, r->style.name);
 	util_buf_printf(&b, "window %s .. %s: %zu relevant items, %zu stories\n",
 			util_time_iso(r->since, a, sizeof a), util_time_iso(r->until, z, sizeof z),
-			r->n_items, r->n_stories);
+			relevant, r->n_stories);
 	for (size_t k = 0; k < r->n_stories; k++) {
 		const struct brief_story *s = &r->stories[r->order[k]];
 		const struct brief_section *sec = section_of(r, s);
@@ -446,9 +453,9 @@ static int explain_text(struct run *r, struct store *st, struct util_buf *b)
 				sel = j;
 				break;
 			}
-		if (sel == r->n_items)
-			util_buf_printf(b, "      -> left out: score %.1f is below %.1f\n", w[i].score,
-					r->secs.min_score);
+		if (sel == r->n_items || (r->items[sel].weak && !story_of[sel]))
+			util_buf_printf(b, "      -> left out: score %.1f is below %.1f (and no other "
+					"feed carries the story)\n", w[i].score, r->secs.min_score);
 		else if (!story_of[sel])
 			util_buf_printf(b, "      -> left out: its story ranked below the caps (%zu stories, "
 					"%zu a section)\n", r->secs.max_total,
@@ -1132,7 +1139,9 @@ int brief_generate(struct store *st, const struct brief_opts *o, brief_progress_
 	}
 
 	progress(&r, "select", 0, 0, 0, 0);
-	if ((rc = brief_select(st, &r.secs, r.since, r.until, &r.items, &r.n_items))) {
+	/* with the weak items: a story two feeds carry is kept whatever its
+	 * score (coverage first); weak ones alone go after clustering */
+	if ((rc = brief_select_weak(st, &r.secs, r.since, r.until, &r.items, &r.n_items))) {
 		rc = fail(&r, rc, "selecting items: %s", rc == BRIEF_ERR_STORE ? store_errmsg(st)
 			  : brief_strerror(rc));
 		goto out;
@@ -1145,6 +1154,7 @@ int brief_generate(struct store *st, const struct brief_opts *o, brief_progress_
 	if ((rc = brief_cluster(r.items, r.n_items, r.secs.cluster_threshold, &r.stories,
 				&r.n_stories)))
 		goto out;
+	brief_drop_weak(r.stories, &r.n_stories, r.items);
 	brief_rank(r.stories, &r.n_stories, r.items, &r.secs, r.now);
 	if ((rc = make_order(&r)))
 		goto out;

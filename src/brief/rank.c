@@ -1,6 +1,7 @@
-/* Ranking: score each story (relevance, sources, recency), keep the best
- * within the per-section and total caps, and order them for the briefing:
- * by section order, then score. */
+/* Ranking: score each story (relevance, sources, recency), keep the
+ * stories several feeds carry first and then the best of the rest within
+ * the per-section and total caps, and order them for the briefing: by
+ * section order, then score. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,18 +110,41 @@ void brief_rank(struct brief_story *s, size_t *n, const struct brief_item *it,
 	}
 	sort_idx(idx, total, &c, better);
 	size_t cap = secs->max_total ? secs->max_total : 10;
-	for (size_t k = 0; k < total; k++) {
-		struct brief_story *x = &s[idx[k]];
-		int sec = x->section;
-		if (sec < 0 || (size_t)sec >= secs->n || x->n_items == 0 || kept >= cap ||
-		    (secs->s[sec].max_stories && per[sec] >= secs->s[sec].max_stories)) {
-			free(x->items);
-			x->items = NULL;
-			continue;
-		}
-		per[sec]++;
-		idx[kept++] = idx[k];
+	/* Coverage first: the stories two or more feeds carry are taken first,
+	 * best first, and no section cap drops one (the total cap can, once
+	 * they fill the briefing alone); then the single-source stories, best
+	 * first, within both caps. */
+	char *taken = calloc(total, 1);
+	if (!taken) {
+		free(idx);
+		free(per);
+		free(tmp);
+		return;     /* out of memory: unranked but whole */
 	}
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t k = 0; k < total && kept < cap; k++) {
+			struct brief_story *x = &s[idx[k]];
+			int sec = x->section, multi = distinct_feeds(x, it) >= 2;
+			if (taken[idx[k]] || multi != (pass == 0) || sec < 0 || (size_t)sec >= secs->n ||
+			    x->n_items == 0)
+				continue;
+			if (!multi && secs->s[sec].max_stories && per[sec] >= secs->s[sec].max_stories)
+				continue;
+			per[sec]++;
+			taken[idx[k]] = 1;
+			kept++;
+		}
+	}
+	for (size_t i = 0; i < total; i++)
+		if (!taken[i]) {
+			free(s[i].items);
+			s[i].items = NULL;
+		}
+	size_t m = 0;
+	for (size_t i = 0; i < total; i++)
+		if (taken[i])
+			idx[m++] = i;
+	free(taken);
 	sort_idx(idx, kept, &c, before);
 	for (size_t k = 0; k < kept; k++)
 		tmp[k] = s[idx[k]];

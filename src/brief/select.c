@@ -296,8 +296,8 @@ int brief_select_explain(struct store *st, const struct brief_sections *secs, in
 	return scan(st, secs, since, until, 1, out, n);
 }
 
-int brief_select(struct store *st, const struct brief_sections *secs, int64_t since,
-		 int64_t until, struct brief_item **out, size_t *n)
+static int select_items(struct store *st, const struct brief_sections *secs, int64_t since,
+			int64_t until, int with_weak, struct brief_item **out, size_t *n)
 {
 	struct brief_why *w = NULL;
 	size_t nw = 0, kept = 0;
@@ -313,8 +313,10 @@ int brief_select(struct store *st, const struct brief_sections *secs, int64_t si
 		return BRIEF_ERR_NOMEM;
 	}
 	for (size_t i = 0; i < nw; i++) {
-		if (w[i].section < 0 || w[i].score < secs->min_score)
+		int weak = w[i].score < secs->min_score;
+		if (w[i].section < 0 || (weak && !with_weak))
 			continue;
+		sel[kept].weak = weak;
 		sel[kept].it = w[i].it;
 		memset(&w[i].it, 0, sizeof w[i].it);   /* ownership moves to sel */
 		sel[kept].section = w[i].section;
@@ -328,6 +330,43 @@ int brief_select(struct store *st, const struct brief_sections *secs, int64_t si
 	*out = sel;
 	*n = kept;
 	return BRIEF_OK;
+}
+
+int brief_select(struct store *st, const struct brief_sections *secs, int64_t since,
+		 int64_t until, struct brief_item **out, size_t *n)
+{
+	return select_items(st, secs, since, until, 0, out, n);
+}
+
+int brief_select_weak(struct store *st, const struct brief_sections *secs, int64_t since,
+		      int64_t until, struct brief_item **out, size_t *n)
+{
+	return select_items(st, secs, since, until, 1, out, n);
+}
+
+size_t brief_drop_weak(struct brief_story *s, size_t *n, const struct brief_item *it)
+{
+	size_t kept = 0, gone = 0;
+	for (size_t k = 0; k < *n; k++) {
+		int strong = 0;
+		size_t feeds = 0;
+		for (size_t i = 0; i < s[k].n_items; i++) {
+			const struct brief_item *x = &it[s[k].items[i]];
+			size_t j = 0;
+			strong |= !x->weak;
+			while (j < i && it[s[k].items[j]].it.feed_id != x->it.feed_id)
+				j++;
+			feeds += j == i;
+		}
+		if (strong || feeds >= 2) {
+			s[kept++] = s[k];
+		} else {
+			free(s[k].items);
+			gone++;
+		}
+	}
+	*n = kept;
+	return gone;
 }
 
 static int newest_first(const void *a, const void *b)

@@ -447,6 +447,17 @@ class GenerateTest(unittest.TestCase):
 <description>Semiconductor export controls on chip equipment: &lt;img src=x onerror=alert(1)&gt; **sanctions** | table | ~~strike~~ &amp;amp; &lt;!-- c --&gt; 1. list</description>
 </item></channel></rss>""")
         e.b("feeds", "add", hostile)
+        # a second feed carries the same story (the same link): coverage
+        # first keeps it in every style, even the five-entry insights
+        hostile2 = os.path.join(e.tmp.name, "hostile2.rss")
+        with open(hostile2, "w") as f:
+            f.write("""<?xml version="1.0"?><rss version="2.0"><channel><title>Echo</title>
+<item><title>Chip export controls widen</title><guid>e2</guid>
+<link>https://evil.example/a?x=(1)&amp;y=&lt;2&gt;</link>
+<pubDate>Sat, 21 Feb 2026 13:00:00 GMT</pubDate>
+<description>Semiconductor export controls on chip equipment widen.</description>
+</item></channel></rss>""")
+        e.b("feeds", "add", hostile2)
         e.b("fetch", "--quiet")
         for style in STYLES:
             e.b("generate", "--since", "2026-02-14", "--style", style, "--quiet")

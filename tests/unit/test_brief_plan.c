@@ -873,6 +873,19 @@ static void test_cluster_same_feed(void **state)
 
 /* ---- rank --------------------------------------------------------------------- */
 
+/* The distinct feeds of a story's items. */
+static size_t feeds_of(const struct brief_item *it, const struct brief_story *s)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < s->n_items; i++) {
+		size_t j = 0;
+		while (j < i && it[s->items[j]].it.feed_id != it[s->items[i]].it.feed_id)
+			j++;
+		n += j == i;
+	}
+	return n;
+}
+
 static void test_rank_fixtures(void **state)
 {
 	(void)state;
@@ -915,7 +928,8 @@ static void test_rank_fixtures(void **state)
 	free(plan);
 	brief_stories_free(st, n_st);
 
-	/* caps: one chips story, three in all: the best overall survive */
+	/* caps: one chips story, three in all: coverage first (the stories
+	 * several feeds carry), then the best overall */
 	assert_int_equal(brief_cluster(it, n, secs.cluster_threshold, &st, &n_st), BRIEF_OK);
 	struct brief_story *all = NULL;
 	size_t n_all = 0;
@@ -929,27 +943,67 @@ static void test_rank_fixtures(void **state)
 	brief_rank(st, &n_st, it, &secs, f->now);
 	print_plan(it, st, n_st, &secs);
 	assert_int_equal(n_st, 3);
-	size_t chips = 0;
-	for (size_t k = 0; k < n_st; k++)
-		chips += st[k].section == 0;
-	assert_int_equal(chips, 1);
 	assert_string_equal(it[st[0].items[0]].it.guid, "th-cxmt");
-	/* each kept story beats every dropped one that its section had room for */
-	double kept_min = 1e9;
-	for (size_t k = 0; k < n_st; k++)
-		kept_min = st[k].score < kept_min ? st[k].score : kept_min;
+	/* no story of two or more feeds is dropped while one of a single feed
+	 * is kept; the section cap binds only single-feed stories; among each
+	 * kind the kept ones beat the dropped ones their section had room for */
+	size_t multi_all = 0, multi_kept = 0, single_kept = 0, single_chips = 0;
+	for (size_t k = 0; k < n_all; k++)
+		multi_all += feeds_of(it, &all[k]) >= 2;
+	for (size_t k = 0; k < n_st; k++) {
+		int multi = feeds_of(it, &st[k]) >= 2;
+		multi_kept += multi;
+		single_kept += !multi;
+		single_chips += !multi && st[k].section == 0;
+	}
+	assert_true(multi_kept > 0);
+	if (single_kept)
+		assert_int_equal(multi_kept, multi_all);
+	assert_true(single_chips <= 1);
 	for (size_t k = 0; k < n_all; k++) {
 		int kept = 0;
 		for (size_t j = 0; j < n_st; j++)
 			kept |= st[j].items[0] == all[k].items[0];
-		if (!kept && all[k].section != 0)
-			assert_true(all[k].score <= kept_min);
+		if (kept || feeds_of(it, &all[k]) >= 2 || all[k].section == 0)
+			continue;
+		for (size_t j = 0; j < n_st; j++)
+			if (feeds_of(it, &st[j]) < 2)
+				assert_true(all[k].score <= st[j].score);
 	}
 	brief_stories_free(all, n_all);
 	brief_stories_free(st, n_st);
 	brief_items_free(it, n);
 	brief_sections_free(&secs);
 	fx_free(f);
+}
+
+/* Coverage before relevance: a story made only of items below min_score
+ * stays when two feeds carry it, goes when one does; a story with one item
+ * above it stays whatever its sources. */
+static void test_drop_weak(void **state)
+{
+	(void)state;
+	struct brief_item it[5];
+	memset(it, 0, sizeof it);
+	int feeds[5] = { 1, 2, 3, 3, 4 }, weak[5] = { 1, 1, 1, 1, 0 };
+	for (int i = 0; i < 5; i++) {
+		it[i].it.feed_id = feeds[i];
+		it[i].weak = weak[i];
+	}
+	size_t lists[3][2] = { { 0, 1 }, { 2, 3 }, { 4 } }, sizes[3] = { 2, 2, 1 };
+	struct brief_story *st = calloc(3, sizeof *st);
+	assert_non_null(st);
+	for (int k = 0; k < 3; k++) {
+		st[k].items = malloc(sizes[k] * sizeof *st[k].items);
+		memcpy(st[k].items, lists[k], sizes[k] * sizeof *st[k].items);
+		st[k].n_items = sizes[k];
+	}
+	size_t n = 3;
+	assert_int_equal(brief_drop_weak(st, &n, it), 1);   /* two weak items, one feed */
+	assert_int_equal(n, 2);
+	assert_int_equal(st[0].items[0], 0);                 /* weak, two feeds */
+	assert_int_equal(st[1].items[0], 4);                 /* strong, one feed */
+	brief_stories_free(st, n);
 }
 
 /* Sources and recency, each alone. */
@@ -996,6 +1050,35 @@ static void test_rank_factors(void **state)
 	brief_rank(st, &n, it, &secs, now);
 	assert_int_equal(n, 1);
 	brief_stories_free(st, n);
+
+	/* coverage first: a section capped at one story keeps both stories
+	 * two feeds carry, however weak, and drops the strong single-feed one;
+	 * a total cap of two then leaves no room for it either */
+	struct brief_item cv[5];
+	memset(cv, 0, sizeof cv);
+	for (int i = 0; i < 5; i++) {
+		cv[i].score = i == 4 ? 40 : 4;
+		cv[i].it.feed_id = i + 1;
+		cv[i].it.published = now - 3600;
+	}
+	size_t cl[3][2] = { { 0, 1 }, { 2, 3 }, { 4 } }, cs[3] = { 2, 2, 1 };
+	for (int cap = 0; cap < 2; cap++) {
+		st = calloc(3, sizeof *st);
+		assert_non_null(st);
+		for (int k = 0; k < 3; k++) {
+			st[k].items = malloc(cs[k] * sizeof *st[k].items);
+			memcpy(st[k].items, cl[k], cs[k] * sizeof *st[k].items);
+			st[k].n_items = cs[k];
+		}
+		n = 3;
+		secs.max_total = cap ? 2 : 10;
+		secs.s[0].max_stories = 1;
+		brief_rank(st, &n, cv, &secs, now);
+		assert_int_equal(n, 2);
+		assert_int_equal(st[0].n_items, 2);
+		assert_int_equal(st[1].n_items, 2);
+		brief_stories_free(st, n);
+	}
 	brief_sections_free(&secs);
 }
 
@@ -1164,6 +1247,7 @@ int main(void)
 		cmocka_unit_test(test_cluster_same_feed),
 		cmocka_unit_test(test_rank_fixtures),
 		cmocka_unit_test(test_rank_factors),
+		cmocka_unit_test(test_drop_weak),
 		cmocka_unit_test(test_samples),
 		cmocka_unit_test(test_realworld),
 	};
