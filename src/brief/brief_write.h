@@ -95,6 +95,11 @@ char *brief_entries_text(const struct brief_entry *e, size_t n);
  * names with capitals or digits inside them (CXMT, OpenAI, DDR4) and
  * numbers are checked. */
 int brief_check_text(const char *text, const char *sources, int headline, char **why);
+/* A line of sources that starts with this byte holds a publish time spelt
+ * out: its numbers vouch only for a date in the text (a year, a day beside
+ * a month's name, a time of day), never for a number ("cut output by 30%"
+ * does not pass because an item was published at 02:30). */
+#define BRIEF_CHECK_DATE_LINE '\x01'
 
 /* ---- rendering (render.c) ----------------------------------------------- */
 

@@ -148,19 +148,90 @@ static int is_num_start(const char *s, size_t i)
 	return 1;
 }
 
-static int collect_nums(const char *s, struct nums *ns)
+/* The numbers of s into ns; those on a line that starts with
+ * BRIEF_CHECK_DATE_LINE (a publish time, spelt out) into dates instead:
+ * they vouch only for a date in the entry, not for any number. */
+static int collect_nums(const char *s, struct nums *ns, struct nums *dates)
 {
+	int date_line = *s == BRIEF_CHECK_DATE_LINE;
 	for (size_t i = 0; s[i];) {
-		if (is_num_start(s, i)) {
+		if (s[i] == '\n') {
+			date_line = s[i + 1] == BRIEF_CHECK_DATE_LINE;
+			i++;
+		} else if (is_num_start(s, i)) {
 			double raw, sc;
 			i = parse_num(s, i, &raw, &sc);
-			if (nums_push(ns, raw, sc))
+			if (nums_push(date_line ? dates : ns, raw, sc))
 				return -1;
 		} else {
 			i++;
 		}
 	}
 	return 0;
+}
+
+static const char *const months[] = {
+	"january", "february", "march", "april", "may", "june", "july", "august", "september",
+	"october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug",
+	"sep", "sept", "oct", "nov", "dec",
+};
+
+/* The month (0..11) w (n bytes) names, full or abbreviated; -1 if none. */
+static int month_of(const char *w, size_t n)
+{
+	static const int which[] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
+				     0, 1, 2, 3, 5, 6, 7, 8, 8, 9, 10, 11 };
+	for (size_t i = 0; i < sizeof months / sizeof months[0]; i++)
+		if (strlen(months[i]) == n && !strncasecmp(months[i], w, n))
+			return which[i];
+	return -1;
+}
+
+static int is_month(const char *w, size_t n)
+{
+	return month_of(w, n) >= 0;
+}
+
+static int word_in(const char *hay, const char *w, size_t n);
+
+/* Does lower-cased lsrc name month m in any spelling? */
+static int month_named(const char *lsrc, int m)
+{
+	for (size_t i = 0; i < sizeof months / sizeof months[0]; i++)
+		if (month_of(months[i], strlen(months[i])) == m &&
+		    word_in(lsrc, months[i], strlen(months[i])))
+			return 1;
+	return 0;
+}
+
+/* Is the number text[b, e) (value v) written as a date: a year, a day
+ * beside a month's name, or a part of a time of day (hh:mm)? */
+static int in_date(const char *text, size_t b, size_t e, double v)
+{
+	if (v >= 1900 && v <= 2100 && v == floor(v) && e - b == 4)
+		return 1;
+	if ((text[e] == ':' && isdigit((unsigned char)text[e + 1])) ||
+	    (b >= 2 && text[b - 1] == ':' && isdigit((unsigned char)text[b - 2])))
+		return 1;
+	/* the word before ("February 21", "Feb. 21") or after ("21 February") */
+	size_t p = b;
+	while (p > 0 && (text[p - 1] == ' ' || text[p - 1] == '.'))
+		p--;
+	size_t q = p;
+	while (q > 0 && isalpha((unsigned char)text[q - 1]))
+		q--;
+	if (q < p && is_month(text + q, p - q))
+		return 1;
+	size_t r = e;
+	if (!strncasecmp(text + r, "st", 2) || !strncasecmp(text + r, "nd", 2) ||
+	    !strncasecmp(text + r, "rd", 2) || !strncasecmp(text + r, "th", 2))
+		r += 2;   /* "21st February" */
+	while (text[r] == ' ' || text[r] == ',')
+		r++;
+	size_t t = r;
+	while (isalpha((unsigned char)text[t]))
+		t++;
+	return t > r && is_month(text + r, t - r);
 }
 
 static int same(double a, double b)
@@ -261,7 +332,7 @@ static int add_missing(struct util_buf *miss, const char *w, size_t n)
 
 int brief_check_text(const char *text, const char *sources, int headline, char **why)
 {
-	struct nums ns = { 0 };
+	struct nums ns = { 0 }, dates = { 0 };
 	struct util_buf miss;
 	char *lsrc = NULL;
 	int rc = -1, start = 1;
@@ -273,7 +344,7 @@ int brief_check_text(const char *text, const char *sources, int headline, char *
 		sources = "";
 	util_buf_init(&miss);
 	lsrc = lower_dup(sources, strlen(sources));
-	if (!lsrc || collect_nums(sources, &ns))
+	if (!lsrc || collect_nums(sources, &ns, &dates))
 		goto out;
 
 	for (size_t i = 0; text[i];) {
@@ -283,8 +354,10 @@ int brief_check_text(const char *text, const char *sources, int headline, char *
 			double raw, sc;
 			if (b > 0 && text[b - 1] == '$')
 				b--;
+			size_t nb = i;
 			i = parse_num(text, i, &raw, &sc);
-			if (!num_known(&ns, raw, sc)) {
+			if (!num_known(&ns, raw, sc) &&
+			    !(num_known(&dates, raw, raw) && in_date(text, nb, i, raw))) {
 				size_t e = i;
 				if (text[e] == '%')
 					e++;
@@ -310,8 +383,16 @@ int brief_check_text(const char *text, const char *sources, int headline, char *
 			else if (!strncmp(text + i, "\xe2\x80\x99s", 4) &&
 				 !is_alnum_byte((unsigned char)text[i + 4]))
 				i += 4;
-			int check;
-			if (headline)
+			/* a capitalised month, not a sentence's first word
+			 * ("May prices fall" is a verb) */
+			int check, m = isupper(c) && !start ? month_of(w, n) : -1;
+			if (m >= 0) {
+				/* a month must be one the sources name, in any of
+				 * its spellings ("Feb." for February) */
+				if (!month_named(lsrc, m) && add_missing(&miss, w, n))
+					goto out;
+				check = 0;
+			} else if (headline)
 				check = headline_name(w, n);
 			else
 				check = isupper(c) && !(start && is_common(w, n)) &&
@@ -342,6 +423,7 @@ int brief_check_text(const char *text, const char *sources, int headline, char *
 out:
 	free(lsrc);
 	free(ns.v);
+	free(dates.v);
 	util_buf_free(&miss);
 	return rc;
 }

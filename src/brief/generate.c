@@ -485,12 +485,14 @@ static char *story_source_text(const struct run *r, const struct brief_story *s)
 				util_buf_free(&b);
 				return NULL;
 			}
-		/* the date the model was shown, spelt the ways it may write it */
+		/* the date the model was shown, spelt the ways it may write it,
+		 * on a date line: it vouches for dates only */
 		char day[96];
 		time_t t = (time_t)it->published;
 		struct tm tm;
 		gmtime_r(&t, &tm);
-		strftime(day, sizeof day, "%Y-%m-%d %A %B %d %Y %H:%M\n", &tm);
+		day[0] = BRIEF_CHECK_DATE_LINE;
+		strftime(day + 1, sizeof day - 1, "%Y-%m-%d %A %B %d %Y %H:%M\n", &tm);
 		if (util_buf_puts(&b, day)) {
 			util_buf_free(&b);
 			return NULL;
@@ -1036,9 +1038,10 @@ static int check_and_fill(struct run *r, struct written *w, struct store_briefin
 		time_t t = (time_t)r->now;
 		struct tm tm;
 		localtime_r(&t, &tm);
-		strftime(day, sizeof day, "%A %B %d %Y, Morning Evening\n", &tm);
-		if (util_buf_puts(&all, r->date_line) || util_buf_puts(&all, "\n") ||
-		    util_buf_puts(&all, day))
+		day[0] = BRIEF_CHECK_DATE_LINE;
+		strftime(day + 1, sizeof day - 1, "%A %B %d %Y, Morning Evening\n", &tm);
+		if (util_buf_putc(&all, BRIEF_CHECK_DATE_LINE) || util_buf_puts(&all, r->date_line) ||
+		    util_buf_puts(&all, "\n") || util_buf_puts(&all, day))
 			goto nomem;
 	}
 	{

@@ -340,6 +340,41 @@ static void test_check(void **state)
 	assert_null(why);
 }
 
+/* A publish time vouches for dates only: the numbers of a date line pass
+ * as a year, a day beside a month's name or a time of day, never as any
+ * other number (issue 12: "cut output by 30%" passed because an item was
+ * published at 02:30). */
+static void test_check_dates_only_as_dates(void **state)
+{
+	(void)state;
+	const char *src = "CXMT sells DDR4 at half the price.\n"
+			  "\x01" "2026-02-21 Saturday February 21 2026 02:30\n";
+	static const char *const ok[] = {
+		"CXMT cut prices on February 21.", "CXMT cut prices on 21 February 2026.",
+		"On Feb. 21, CXMT cut prices.", "CXMT cut prices at 02:30 on the 21st February.",
+		"In 2026, CXMT cut prices.", "CXMT prices may fall; output may march on.",
+	};
+	static const char *const bad[] = {
+		"CXMT cut output by 30%.", "CXMT sold 21 million chips.", "CXMT answers Llama 2.",
+		"CXMT cut prices 30 times.", "CXMT cut prices in March.",
+	};
+	char *why = NULL;
+	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+		int rc = brief_check_text(ok[i], src, 0, &why);
+		if (rc != 0)
+			fail_msg("'%s' flagged: %s", ok[i], why ? why : "?");
+	}
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		if (brief_check_text(bad[i], src, 0, &why) != 1)
+			fail_msg("'%s' passed", bad[i]);
+		free(why);
+		why = NULL;
+	}
+	/* the same numbers in the text proper vouch for anything, as before */
+	assert_int_equal(brief_check_text("CXMT cut output by 30%.",
+					  "CXMT cut output by 30 percent.\n", 0, &why), 0);
+}
+
 /* ---- rendering ---------------------------------------------------------------------- */
 
 static void make_briefing(struct store_briefing *b, struct store_briefing_story *s,
@@ -548,6 +583,7 @@ int main(void)
 		cmocka_unit_test(test_neutralize),
 		cmocka_unit_test(test_records),
 		cmocka_unit_test(test_check),
+		cmocka_unit_test(test_check_dates_only_as_dates),
 		cmocka_unit_test(test_render_md),
 		cmocka_unit_test(test_render_txt_json),
 		cmocka_unit_test(test_render_layouts),
