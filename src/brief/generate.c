@@ -269,7 +269,8 @@ struct run {
 	size_t n_stories;
 	size_t *order;            /* stories in the briefing's order */
 	int *shortlist;           /* (n_stories) 1 = a shortlist one-liner */
-	char **src_text;          /* (n_stories) full text of the sources, for the check */
+	char **src_text;          /* (n_stories, by story index) the sources text the model
+				   * was given (at the budget level used), for the check */
 
 	/* progress of the current batch */
 	const char *stage;
@@ -472,15 +473,37 @@ static int explain_text(struct run *r, struct store *st, struct util_buf *b)
 	return BRIEF_OK;
 }
 
-/* Everything the check compares a story's entry with. */
+/* Everything the check compares a story's entry with: the sources text the
+ * model was given (its "Published:" and "Link:" lines marked as dates), else (a story
+ * no request was built for) every field of its items; and each item's date
+ * spelt the ways an entry may write it, on date lines. */
 static char *story_source_text(const struct run *r, const struct brief_story *s)
 {
 	struct util_buf b;
 	util_buf_init(&b);
+	size_t si = (size_t)(s - r->stories);
+	const char *shown = r->src_text && si < r->n_stories ? r->src_text[si] : NULL;
+	for (const char *p = shown; p && *p;) {
+		const char *e = strchr(p, '\n');
+		size_t len = e ? (size_t)(e - p) + 1 : strlen(p);
+		/* a publish time, and the numbers in a link (/2026/02/...),
+		 * vouch for dates only */
+		int dates_only = !strncmp(p, "Published: ", 11) || !strncmp(p, "Link: ", 6);
+		if ((dates_only && util_buf_putc(&b, BRIEF_CHECK_DATE_LINE)) ||
+		    util_buf_append(&b, p, len)) {
+			util_buf_free(&b);
+			return NULL;
+		}
+		p += len;
+	}
+	if (shown && util_buf_puts(&b, "\n")) {
+		util_buf_free(&b);
+		return NULL;
+	}
 	for (size_t j = 0; j < s->n_items; j++) {
 		const struct store_item *it = &r->items[s->items[j]].it;
 		const char *parts[] = { it->feed_title, it->title, it->summary, it->content };
-		for (size_t k = 0; k < 4; k++)
+		for (size_t k = 0; !shown && k < 4; k++)
 			if (parts[k] && (util_buf_puts(&b, parts[k]) || util_buf_puts(&b, "\n"))) {
 				util_buf_free(&b);
 				return NULL;
@@ -651,6 +674,16 @@ static int story_request(struct run *r, size_t k, int level, const char *system,
 	char *f = data[k] ? brief_fence(data[k]) : NULL;
 	if (!f)
 		return BRIEF_ERR_NOMEM;
+	/* the check compares the entry with exactly this text */
+	if (!r->src_text && !(r->src_text = calloc(r->n_stories + 1, sizeof *r->src_text))) {
+		free(f);
+		return BRIEF_ERR_NOMEM;
+	}
+	free(r->src_text[i]);
+	if (!(r->src_text[i] = util_strdup(data[k]))) {
+		free(f);
+		return BRIEF_ERR_NOMEM;
+	}
 	snprintf(ns, sizeof ns, "%zu", s->n_items);
 	struct brief_var v[] = {
 		{ "date", r->date_line }, { "edition", r->edition },
@@ -1268,6 +1301,8 @@ out:
 	llm_close(l);
 	free(r.order);
 	free(r.shortlist);
+	for (size_t i = 0; r.src_text && i < r.n_stories; i++)
+		free(r.src_text[i]);
 	free(r.src_text);
 	brief_stories_free(r.stories, r.n_stories);
 	brief_items_free(r.items, r.n_items);

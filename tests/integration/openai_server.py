@@ -15,6 +15,7 @@ with choices[0].delta.content, a usage chunk, "data: [DONE]"). The request's
   hostile    content with NULs, lone surrogates, control bytes, long text
   parallel   sleeps 0.4 s, replies "inflight=<max requests in flight seen>"
   plain      a non-streamed chat completion (application/json)
+  say:TEXT   stream TEXT ("\\n" for a newline) whatever was asked
 
 Usage: openai_server.py --port-file F  (binds 127.0.0.1 on an ephemeral port,
 writes the port to F, serves until killed; exits by itself after 120 s)."""
@@ -80,6 +81,8 @@ class H(BaseHTTPRequestHandler):
         msgs = req.get("messages", [])
         user = next((m["content"] for m in reversed(msgs) if m.get("role") == "user"), "")
         text = "Echo: " + user
+        if mode.startswith("say:"):
+            text = mode[4:].replace("\\n", "\n")
         pieces = [text[i:i + 7] for i in range(0, len(text), 7)]
         if mode == "err500":
             return self.send_json(500, {"error": {"message": "model exploded", "type": "server_error"}})

@@ -88,6 +88,45 @@ class OpenAIBackend(unittest.TestCase):
         md = self.b("export", "latest").out
         self.assertIn("Echo:", md)
 
+    def test_check_sees_what_the_model_saw(self):
+        """The faithfulness check compares an entry with the sources text
+        the model was given, not with more: a number only in an item's
+        content, which the prompt left out for its longer summary, is
+        flagged; a publish time does not vouch for a number."""
+        db = os.path.join(self.tmp.name, "seen.db")
+        feed = os.path.join(self.tmp.name, "seen.xml")
+        summary = ("ChangXin Memory Technologies is cutting staff at its Hefei DRAM plant as "
+                   "memory prices fall and export controls tighten on chip equipment. " * 3)
+        with open(feed, "w") as f:
+            f.write('<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/">'
+                    '<channel><title>Wire</title><item><title>CXMT cuts DRAM jobs</title>'
+                    '<link>https://wire.example/cxmt-jobs</link>'
+                    '<pubDate>Sat, 21 Feb 2026 02:30:00 GMT</pubDate>'
+                    '<description>%s</description>'
+                    '<content:encoded>CXMT cut 9000 jobs.</content:encoded>'
+                    '</item></channel></rss>' % summary)
+
+        def run(*args):
+            return subprocess.run([BIN, "--db", db] + list(args), capture_output=True,
+                                  env=self.env, timeout=60)
+        self.assertEqual(run("feeds", "add", feed).returncode, 0)
+        self.assertEqual(run("fetch", "--quiet").returncode, 0)
+        for said, flagged in (("CXMT cuts DRAM jobs\\nCXMT cut 9000 jobs at its DRAM plant.", True),
+                              ("CXMT cuts DRAM jobs\\nCXMT cut output by 30% at its DRAM plant.",
+                               True),
+                              ("CXMT cuts DRAM jobs\\nCXMT is cutting staff at its Hefei DRAM "
+                               "plant, it said on February 21.", False)):
+            p = run("generate", "--backend", "openai", "--base-url", self.url, "--model",
+                    "say:" + said, "--since", "2026-02-14", "--quiet")
+            self.assertEqual(p.returncode, 0, p.stderr)
+            con = sqlite3.connect(db)
+            row = con.execute("SELECT flagged, flag_reason FROM briefing_stories ORDER BY id DESC"
+                              " LIMIT 1").fetchone()
+            con.close()
+            self.assertEqual(bool(row[0]), flagged, (said, row))
+            if flagged:
+                self.assertIn("not in the sources", row[1])
+
     def test_http_500(self):
         before = self.briefings()
         p = self.gen("err500")
