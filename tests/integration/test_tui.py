@@ -222,7 +222,7 @@ class TuiTest(unittest.TestCase):
         p.keys("Q")
         self.assert_restored(p)
         p.kill()
-        p = self.start()                  # elsewhere: no such line
+        p = self.start(cwd=self.tmp)      # elsewhere (no build/demo there): no such line
         s = p.wait_for("No items yet")
         self.assertNotIn("build/demo", s)
         p.keys("Q")
