@@ -79,6 +79,8 @@ void brief_items_free(struct brief_item *it, size_t n);
  * not dropped for relevance (brief_drop_weak after clustering). */
 int brief_select_weak(struct store *st, const struct brief_sections *secs, int64_t since,
 		      int64_t until, struct brief_item **out, size_t *n);
+/* How many distinct feeds carry story s (its sources' feeds, each once). */
+size_t brief_story_feeds(const struct brief_story *s, const struct brief_item *it);
 /* Frees and removes the stories made only of weak items that fewer than
  * two feeds carry; returns how many went. */
 size_t brief_drop_weak(struct brief_story *s, size_t *n, const struct brief_item *it);

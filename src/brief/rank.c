@@ -8,7 +8,7 @@
 
 #include "brief/brief_int.h"
 
-static size_t distinct_feeds(const struct brief_story *s, const struct brief_item *it)
+size_t brief_story_feeds(const struct brief_story *s, const struct brief_item *it)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < s->n_items; i++) {
@@ -33,7 +33,7 @@ static double story_score(const struct brief_story *s, const struct brief_item *
 		if (x->it.published > newest)
 			newest = x->it.published;
 	}
-	size_t src = distinct_feeds(s, it);
+	size_t src = brief_story_feeds(s, it);
 	double age_h = now > newest ? (double)(now - newest) / 3600.0 : 0.0;
 	double hl = secs->half_life_h > 0 ? secs->half_life_h : 12.0;
 	double recency = 0.5 + 0.5 * pow(0.5, age_h / hl);
@@ -124,7 +124,7 @@ void brief_rank(struct brief_story *s, size_t *n, const struct brief_item *it,
 	for (int pass = 0; pass < 2; pass++) {
 		for (size_t k = 0; k < total && kept < cap; k++) {
 			struct brief_story *x = &s[idx[k]];
-			int sec = x->section, multi = distinct_feeds(x, it) >= 2;
+			int sec = x->section, multi = brief_story_feeds(x, it) >= 2;
 			if (taken[idx[k]] || multi != (pass == 0) || sec < 0 || (size_t)sec >= secs->n ||
 			    x->n_items == 0)
 				continue;

@@ -349,16 +349,9 @@ size_t brief_drop_weak(struct brief_story *s, size_t *n, const struct brief_item
 	size_t kept = 0, gone = 0;
 	for (size_t k = 0; k < *n; k++) {
 		int strong = 0;
-		size_t feeds = 0;
-		for (size_t i = 0; i < s[k].n_items; i++) {
-			const struct brief_item *x = &it[s[k].items[i]];
-			size_t j = 0;
-			strong |= !x->weak;
-			while (j < i && it[s[k].items[j]].it.feed_id != x->it.feed_id)
-				j++;
-			feeds += j == i;
-		}
-		if (strong || feeds >= 2) {
+		for (size_t i = 0; i < s[k].n_items; i++)
+			strong |= !it[s[k].items[i]].weak;
+		if (strong || brief_story_feeds(&s[k], it) >= 2) {
 			s[kept++] = s[k];
 		} else {
 			free(s[k].items);

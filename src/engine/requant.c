@@ -69,8 +69,7 @@ struct plan {
 
 static int divides(uint32_t type, uint64_t ne0)
 {
-	const struct eng_quant_traits *tr = eng_quant_traits_ref(type);
-	return tr && ne0 % (uint64_t)tr->blck_size == 0;
+	return eng_type_row_bytes(type, (int64_t)ne0) != 0;
 }
 
 /* llama.cpp's llama_tensor_get_type, for the types we have. */

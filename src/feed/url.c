@@ -347,11 +347,14 @@ char *feed_url_from_user(const char *arg)
 {
 	if (!arg || !*arg)
 		return NULL;
-	if (strstr(arg, "://") || !strncasecmp(arg, "javascript:", 11))
-		return util_strdup(arg);
 	char *abs = realpath(arg, NULL);
-	if (!abs)
-		return NULL;
+	if (!abs) {
+		/* not a file: a URL if it has a scheme (the policy judges it) */
+		size_t k = 0;
+		while (isalnum((unsigned char)arg[k]) || arg[k] == '+' || arg[k] == '-' || arg[k] == '.')
+			k++;
+		return k && isalpha((unsigned char)arg[0]) && arg[k] == ':' ? util_strdup(arg) : NULL;
+	}
 	/* percent-encoded: a path may hold spaces, '%', '?', '#' */
 	struct util_buf b;
 	util_buf_init(&b);
