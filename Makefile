@@ -137,7 +137,7 @@ $(A)/tests/%: $(A)/tests/unit/%.o $(APP_LIB_A) $(ENGINE_LIB_A)
 
 # The bundled feed list is embedded with .incbin.
 $(R)/src/cli/common.o $(A)/src/cli/common.o: feeds/default.opml
-$(R)/src/brief/sections.o $(A)/src/brief/sections.o: feeds/sections.conf
+$(R)/src/brief/sections.o $(A)/src/brief/sections.o: feeds/sections.conf feeds/lexicon.conf
 $(R)/src/brief/prompt.o $(A)/src/brief/prompt.o: $(wildcard prompts/*.txt prompts/*/*.txt)
 
 # ---- tests -----------------------------------------------------------------
@@ -209,7 +209,7 @@ install: briefing
 	install -m 755 briefing $(DESTDIR)$(BINDIR)/briefing
 	install -m 644 man/briefing.1 $(DESTDIR)$(MANDIR)/man1/briefing.1
 	install -m 644 man/briefing.conf.5 $(DESTDIR)$(MANDIR)/man5/briefing.conf.5
-	install -m 644 feeds/default.opml feeds/sections.conf $(DESTDIR)$(DATADIR)/feeds/
+	install -m 644 feeds/default.opml feeds/sections.conf feeds/lexicon.conf $(DESTDIR)$(DATADIR)/feeds/
 	install -m 644 data/samples/*.xml $(DESTDIR)$(DATADIR)/samples/
 	if [ -f briefing-model ]; then install -m 755 briefing-model $(DESTDIR)$(BINDIR)/briefing-model; fi
 

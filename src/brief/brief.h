@@ -112,6 +112,11 @@ struct brief_group {
 	struct store_item *items; /* newest first (owned) */
 	size_t n;
 };
+/* Load sections.conf and lexicon.conf the way generate does (config_dir's
+ * own, else the bundled ones): BRIEF_OK with *summary ("5 sections, 250
+ * keywords, 300 entities, 120 off-topic words"), else the error in *err
+ * ("path:line: message"). Caller frees both. */
+int brief_sections_check(const char *config_dir, char **summary, char **err);
 /* Items published in [since, until) placed in their best section, as a
  * briefing would place them (sections.conf from config_dir, else the
  * bundled one): the sections in their order, each with its items newest

@@ -13,6 +13,7 @@
 struct brief_keyword {
 	char *phrase;             /* lower-case word or phrase */
 	double weight;
+	int entity;               /* from the lexicon, not sections.conf */
 };
 
 struct brief_section {
@@ -26,6 +27,7 @@ struct brief_section {
 	size_t n_feeds;
 	double feed_weight;
 	size_t max_stories;       /* per-section cap */
+	int catch_all;            /* where relevant news no section fits goes */
 };
 
 struct brief_sections {
@@ -36,19 +38,38 @@ struct brief_sections {
 	double cluster_threshold; /* similarity above which two items are one story */
 	double half_life_h;       /* recency half-life for ranking, hours (default 12) */
 	double source_weight;     /* ranking bonus per extra source (default 0.5) */
+	int catch_all;            /* index of the catch-all section (always one) */
+	struct brief_keyword *off; /* lexicon [off-topic]: weight subtracted per hit */
+	size_t n_off;
 };
 
-/* Load sections.conf (path NULL = the bundled feeds/sections.conf). The
- * sections come sorted by order (then by position in the file). On error
- * *err (caller frees) is "path:line: message" and *out is left empty.
- * The format is described at the top of feeds/sections.conf. */
+/* Load sections.conf (path NULL = the bundled feeds/sections.conf) and
+ * apply the bundled lexicon to it. The sections come sorted by order (then
+ * by position in the file). On error *err (caller frees) is "path:line:
+ * message" and *out is left empty. The format is described at the top of
+ * feeds/sections.conf. */
 int brief_sections_load(const char *path, struct brief_sections *out, char **err);
-/* Parse sections.conf text held in memory; name is used in messages. */
+/* Parse sections.conf text held in memory; name is used in messages. No
+ * lexicon. When no section is marked catch_all, one is added ("Also in
+ * the News", after the others). */
 int brief_sections_parse(const char *text, size_t len, const char *name,
 			 struct brief_sections *out, char **err);
 /* config_dir/sections.conf when it exists (it replaces the bundled file
- * whole), else the bundled one. config_dir may be NULL. */
+ * whole), else the bundled one; then the bundled lexicon and
+ * config_dir/lexicon.conf when it exists (it adds to the bundled one).
+ * config_dir may be NULL. */
 int brief_sections_load_dir(const char *config_dir, struct brief_sections *out, char **err);
+/* Add a lexicon (feeds/lexicon.conf's format) to loaded sections: each
+ * entity becomes a keyword of the section its block names (the catch-all
+ * when no section has that id), marked entity; [off-topic] phrases go to
+ * secs->off. A phrase given again takes the new weight; weight 0 removes
+ * it; a phrase already a sections.conf keyword of that section is left as
+ * it is. On error *err is "name:line: message" and secs is unchanged in
+ * its sections but may hold part of the lexicon. */
+int brief_lexicon_parse(const char *text, size_t len, const char *name,
+			struct brief_sections *secs, char **err);
+/* The bundled feeds/lexicon.conf (NUL-terminated). Static storage. */
+const char *brief_lexicon_builtin(size_t *len);
 /* The bundled feeds/sections.conf, embedded at build time (NUL-terminated;
  * *len, if non-NULL, gets its length). Static storage. */
 const char *brief_sections_builtin(size_t *len);
@@ -85,13 +106,29 @@ size_t brief_story_feeds(const struct brief_story *s, const struct brief_item *i
  * two feeds carry; returns how many went. */
 size_t brief_drop_weak(struct brief_story *s, size_t *n, const struct brief_item *it);
 /* Every item published in [since, until), kept or not (generate --explain):
- * its best section (-1: no keyword of any section in it), its score and
- * the terms that made it ("cxmt (title), dram, the feed leans here"). */
+ * its best section (-1: nothing of any section in it, or off-topic words
+ * outweigh it), its score and the terms that made it ("cxmt (title), dram
+ * (entity), the feed leans here (+1.0)", "off-topic: recipe (title)").
+ *
+ * The feed prior: a feed the user filed under a section (its OPML category
+ * is a section's name, id or one of its feeds entries), or whose items of
+ * the last BRIEF_PRIOR_DAYS were mostly on topic, is a feed the user reads
+ * for this news. Its items with something of the field in them (a keyword
+ * or an entity) count as relevant (score min_score) though they score
+ * below it; a feed whose items were nearly all on topic (BRIEF_PRIOR_STRONG)
+ * lifts even an item with nothing of the field in it, into the section the
+ * feed's news goes to. An item with an off-topic word is never lifted. */
+#define BRIEF_PRIOR_DAYS 14
+#define BRIEF_PRIOR_MIN_ITEMS 5     /* fewer: the feed's share says nothing */
+#define BRIEF_PRIOR_SHARE 0.5       /* on-topic share from which a feed leans */
+#define BRIEF_PRIOR_STRONG 0.8      /* ... and from which it lifts anything */
+#define BRIEF_PRIOR_STRONG_ITEMS 8
 struct brief_why {
 	struct store_item it;     /* owned */
 	int section;
 	double score, feed_score;
-	char *terms;              /* owned; NULL when section is -1 */
+	int prior;                /* lifted to min_score by the feed prior */
+	char *terms;              /* owned (with want_terms); may be "" */
 };
 int brief_select_explain(struct store *st, const struct brief_sections *secs, int64_t since,
 			 int64_t until, struct brief_why **out, size_t *n);

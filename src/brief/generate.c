@@ -444,10 +444,13 @@ static int explain_text(struct run *r, struct store *st, struct util_buf *b)
 		util_buf_printf(b, "\n  %.16s  %s: %s\n", util_time_iso(it->published, when, sizeof when),
 				it->feed_title ? it->feed_title : "?", it->title ? it->title : "(untitled)");
 		if (w[i].section < 0) {
-			util_buf_puts(b, "      no keyword of any section\n      -> left out: off-topic\n");
+			util_buf_printf(b, "      %s\n      -> left out: off-topic\n",
+					*w[i].terms ? w[i].terms
+						    : "no keyword or entity of any section");
 			continue;
 		}
-		util_buf_printf(b, "      %s %.1f: %s\n", r->secs.s[w[i].section].id, w[i].score, w[i].terms);
+		util_buf_printf(b, "      %s %.1f%s: %s\n", r->secs.s[w[i].section].id, w[i].score,
+				w[i].prior ? " (the feed's prior)" : "", w[i].terms);
 		size_t sel = r->n_items;
 		for (size_t j = 0; j < r->n_items; j++)
 			if (r->items[j].it.id == it->id) {

@@ -9,6 +9,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "brief/brief_int.h"
@@ -29,14 +30,36 @@ __asm__(".section .rodata\n"
 extern const char brief_sections_conf[];
 extern const char brief_sections_conf_end[];
 
+/* The bundled feeds/lexicon.conf, embedded at build time. */
+__asm__(".section .rodata\n"
+	".global brief_lexicon_conf\n"
+	".type brief_lexicon_conf, @object\n"
+	".balign 16\n"
+	"brief_lexicon_conf:\n"
+	".incbin \"feeds/lexicon.conf\"\n"
+	".byte 0\n"
+	".global brief_lexicon_conf_end\n"
+	"brief_lexicon_conf_end:\n"
+	".previous\n");
+extern const char brief_lexicon_conf[];
+extern const char brief_lexicon_conf_end[];
+
 #define CONF_MAX (1u << 20)   /* a user's file larger than this is refused */
 #define BUILTIN_NAME "feeds/sections.conf (built in)"
+#define LEXICON_NAME "feeds/lexicon.conf (built in)"
 
 const char *brief_sections_builtin(size_t *len)
 {
 	if (len)
 		*len = (size_t)(brief_sections_conf_end - brief_sections_conf) - 1;
 	return brief_sections_conf;
+}
+
+const char *brief_lexicon_builtin(size_t *len)
+{
+	if (len)
+		*len = (size_t)(brief_lexicon_conf_end - brief_lexicon_conf) - 1;
+	return brief_lexicon_conf;
 }
 
 void brief_sections_free(struct brief_sections *s)
@@ -56,6 +79,9 @@ void brief_sections_free(struct brief_sections *s)
 		free(x->feeds);
 	}
 	free(s->s);
+	for (size_t k = 0; k < s->n_off; k++)
+		free(s->off[k].phrase);
+	free(s->off);
 	memset(s, 0, sizeof *s);
 }
 
@@ -261,21 +287,30 @@ static int section_key(struct reader *r, struct brief_section *x, int idx, const
 			return fail(r, "feed_weight: '%s' is not a number", v);
 	} else if (strcmp(k, "feeds") == 0 || strcmp(k, "feed") == 0) {
 		return add_feeds(r, x, v);
+	} else if (strcmp(k, "catch_all") == 0) {
+		int yes = !strcasecmp(v, "yes") || !strcasecmp(v, "true") || !strcmp(v, "1");
+		if (!yes && strcasecmp(v, "no") && strcasecmp(v, "false") && strcmp(v, "0"))
+			return fail(r, "catch_all: '%s' is not yes or no", v);
+		x->catch_all = yes;
 	} else {
 		return fail(r, "unknown key '%s' (expected name, emoji, order, max_stories, "
-			    "feed_weight or feeds; keywords go in a [section.<id>.keywords] block)", k);
+			    "feed_weight, feeds or catch_all; keywords go in a [section.<id>.keywords] "
+			    "block)", k);
 	}
 	return 0;
 }
 
-static int keyword_line(struct reader *r, struct brief_section *x, char *line)
+/* "phrase = weight" (weight 1 when absent): the phrase lower-cased, its
+ * spaces squeezed, checked to hold a word. In place; *phrase points into
+ * line. */
+static int phrase_line(struct reader *r, char *line, char **phrase, double *weight)
 {
 	char *eq = strchr(line, '=');
-	double w = 1.0;
+	*weight = 1.0;
 	if (eq) {
 		*eq = 0;
 		char *v = clean_value(eq + 1);
-		if (parse_double(v, -1000, 1000, &w) < 0)
+		if (parse_double(v, -1000, 1000, weight) < 0)
 			return fail(r, "keyword weight '%s' is not a number", v);
 	}
 	char *p = clean_value(line);     /* quotes, a trailing comment */
@@ -291,15 +326,32 @@ static int keyword_line(struct reader *r, struct brief_section *x, char *line)
 	plan_words_free(&words);
 	if (nw == 0)
 		return fail(r, "keyword '%s' has no letters or digits", p);
-	struct brief_keyword *kw = realloc(x->kw, (x->n_kw + 1) * sizeof *kw);
-	if (!kw)
-		return fail(r, "out of memory");
-	x->kw = kw;
-	if (!(x->kw[x->n_kw].phrase = util_strdup(p)))
-		return fail(r, "out of memory");
-	x->kw[x->n_kw].weight = w;
-	x->n_kw++;
+	*phrase = p;
 	return 0;
+}
+
+static int kw_push(struct reader *r, struct brief_keyword **kw, size_t *n, const char *p,
+		   double w, int entity)
+{
+	struct brief_keyword *nk = realloc(*kw, (*n + 1) * sizeof *nk);
+	if (!nk)
+		return fail(r, "out of memory");
+	*kw = nk;
+	if (!(nk[*n].phrase = util_strdup(p)))
+		return fail(r, "out of memory");
+	nk[*n].weight = w;
+	nk[*n].entity = entity;
+	(*n)++;
+	return 0;
+}
+
+static int keyword_line(struct reader *r, struct brief_section *x, char *line)
+{
+	char *p;
+	double w;
+	if (phrase_line(r, line, &p, &w) < 0)
+		return -1;
+	return kw_push(r, &x->kw, &x->n_kw, p, w, 0);
 }
 
 /* Header "[...]": sets *cur (section index, -1 = global) and *kw. */
@@ -386,6 +438,35 @@ static int parse_lines(struct reader *r, char *text)
 }
 
 
+/* The catch-all section a sections.conf without one gets: after every
+ * other section, at most two stories. */
+static int add_catch_all(struct brief_sections *o)
+{
+	const char *id = "other";
+	int order = 0;
+	for (size_t i = 0; i < o->n; i++) {
+		if (!strcmp(o->s[i].id, "other"))
+			id = "catch-all";
+		if (o->s[i].order > order)
+			order = o->s[i].order;
+	}
+	struct brief_section *s = realloc(o->s, (o->n + 1) * sizeof *s);
+	if (!s)
+		return -1;
+	o->s = s;
+	struct brief_section *x = &s[o->n];
+	memset(x, 0, sizeof *x);
+	x->id = util_strdup(id);
+	x->name = util_strdup("Also in the News");
+	x->emoji = util_strdup("\xf0\x9f\x93\xb0");   /* newspaper */
+	x->order = order + 1;
+	x->max_stories = o->max_total < 2 ? o->max_total : 2;
+	x->feed_weight = 1.0;
+	x->catch_all = 1;
+	o->n++;
+	return x->id && x->name && x->emoji ? 0 : -1;
+}
+
 int brief_sections_parse(const char *text, size_t len, const char *name,
 			 struct brief_sections *out, char **err)
 {
@@ -438,6 +519,18 @@ int brief_sections_parse(const char *text, size_t len, const char *name,
 		fail(&r, "no sections defined (expected at least one [section.<id>] block)");
 		goto bad;
 	}
+	size_t n_catch = 0;
+	for (size_t i = 0; i < out->n; i++)
+		if (out->s[i].catch_all && ++n_catch > 1) {
+			r.line = r.decl_line[i];
+			fail(&r, "section '%s' is a second catch_all section (one at most)",
+			     out->s[i].id);
+			goto bad;
+		}
+	if (!n_catch && add_catch_all(out) < 0) {
+		fail(&r, "out of memory");
+		goto bad;
+	}
 	/* By order, ties in file order (insertion sort: few sections, stable). */
 	for (size_t i = 1; i < out->n; i++) {
 		struct brief_section t = out->s[i];
@@ -448,6 +541,9 @@ int brief_sections_parse(const char *text, size_t len, const char *name,
 		}
 		out->s[j] = t;
 	}
+	for (size_t i = 0; i < out->n; i++)
+		if (out->s[i].catch_all)
+			out->catch_all = (int)i;
 	free(r.declared), free(r.decl_line), free(r.has_order);
 	return BRIEF_OK;
 bad:
@@ -460,24 +556,162 @@ bad:
 	return BRIEF_ERR_CONFIG;
 }
 
-int brief_sections_load(const char *path, struct brief_sections *out, char **err)
+/* ---- the lexicon ---------------------------------------------------------- */
+
+/* Set phrase p to weight w in list kw (entity entries only; a keyword of
+ * sections.conf stays as it is): weight 0 removes it. */
+static int lexicon_put(struct reader *r, struct brief_keyword **kw, size_t *n, const char *p,
+		       double w)
 {
-	if (!path) {
-		size_t len;
-		const char *t = brief_sections_builtin(&len);
-		return brief_sections_parse(t, len, BUILTIN_NAME, out, err);
+	for (size_t k = 0; k < *n; k++) {
+		if (strcmp((*kw)[k].phrase, p))
+			continue;
+		if (!(*kw)[k].entity)
+			return 0;
+		if (w != 0) {
+			(*kw)[k].weight = w;
+			return 0;
+		}
+		free((*kw)[k].phrase);
+		memmove(&(*kw)[k], &(*kw)[k + 1], (*n - k - 1) * sizeof **kw);
+		(*n)--;
+		return 0;
 	}
-	char *text = NULL;
-	size_t len = 0;
-	memset(out, 0, sizeof *out);
-	if (util_file_read_regular(path, CONF_MAX, &text, &len) < 0) {
+	return w == 0 ? 0 : kw_push(r, kw, n, p, w, 1);
+}
+
+int brief_lexicon_parse(const char *text, size_t len, const char *name,
+			struct brief_sections *secs, char **err)
+{
+	struct reader r = { .name = name ? name : "lexicon.conf", .out = secs };
+	char *copy = NULL;
+	int cur = -2;      /* -2: before any block; -1: [off-topic] */
+
+	if (err)
+		*err = NULL;
+	if (memchr(text, 0, len)) {
+		fail(&r, "contains a NUL byte");
+		goto bad;
+	}
+	if (!(copy = util_strndup(text, len)))
+		return BRIEF_ERR_NOMEM;
+	for (char *line = copy; line;) {
+		char *nl = strchr(line, '\n');
+		if (nl)
+			*nl = 0;
+		r.line++;
+		size_t ll = strlen(line);
+		if (ll && line[ll - 1] == '\r')
+			line[ll - 1] = 0;
+		if (r.line == 1 && !strncmp(line, "\xef\xbb\xbf", 3))
+			line += 3;
+		if (!util_utf8_valid(line, strlen(line))) {
+			fail(&r, "not valid UTF-8");
+			goto bad;
+		}
+		char *p = util_str_trim(line);
+		if (!*p || *p == '#' || *p == ';') {
+			/* blank or comment */
+		} else if (*p == '[') {
+			char *end = strchr(p, ']');
+			if (!end) {
+				fail(&r, "block header without ']'");
+				goto bad;
+			}
+			char *rest = clean_value(end + 1);
+			if (*rest) {
+				fail(&r, "text after the block header: '%s'", rest);
+				goto bad;
+			}
+			*end = 0;
+			char *id = util_str_trim(p + 1);
+			if (!strcmp(id, "off-topic")) {
+				cur = -1;
+			} else if (valid_id(id)) {
+				cur = secs->catch_all;
+				for (size_t i = 0; i < secs->n; i++)
+					if (!strcmp(secs->s[i].id, id))
+						cur = (int)i;
+			} else {
+				fail(&r, "'[%s]': expected a section id (lower-case letters, digits, "
+				     "'_' or '-') or [off-topic]", id);
+				goto bad;
+			}
+		} else if (cur == -2) {
+			fail(&r, "'%s' before any [<section id>] or [off-topic] block", p);
+			goto bad;
+		} else {
+			char *ph;
+			double w;
+			if (phrase_line(&r, p, &ph, &w) < 0)
+				goto bad;
+			struct brief_section *x = cur >= 0 ? &secs->s[cur] : NULL;
+			if (lexicon_put(&r, x ? &x->kw : &secs->off, x ? &x->n_kw : &secs->n_off,
+					ph, w) < 0)
+				goto bad;
+		}
+		line = nl ? nl + 1 : NULL;
+	}
+	free(copy);
+	return BRIEF_OK;
+bad:
+	free(copy);
+	if (err)
+		*err = r.err;
+	else
+		free(r.err);
+	return BRIEF_ERR_CONFIG;
+}
+
+static int load_file(const char *path, char **text, size_t *len, char **err)
+{
+	if (util_file_read_regular(path, CONF_MAX, text, len) < 0) {
 		if (err)
 			*err = util_strfmt("%s: %s", path, util_file_strerror(errno));
 		return BRIEF_ERR_CONFIG;
 	}
-	int rc = brief_sections_parse(text, len, path, out, err);
-	free(text);
+	return BRIEF_OK;
+}
+
+/* The bundled lexicon, then user_path's when not NULL. */
+static int apply_lexicons(struct brief_sections *out, const char *user_path, char **err)
+{
+	size_t len;
+	const char *t = brief_lexicon_builtin(&len);
+	int rc = brief_lexicon_parse(t, len, LEXICON_NAME, out, err);
+	if (rc == BRIEF_OK && user_path) {
+		char *text = NULL;
+		if ((rc = load_file(user_path, &text, &len, err)) == BRIEF_OK)
+			rc = brief_lexicon_parse(text, len, user_path, out, err);
+		free(text);
+	}
+	if (rc != BRIEF_OK)
+		brief_sections_free(out);
 	return rc;
+}
+
+static int load_sections(const char *path, const char *lexicon, struct brief_sections *out,
+			 char **err)
+{
+	int rc;
+	if (!path) {
+		size_t len;
+		const char *t = brief_sections_builtin(&len);
+		rc = brief_sections_parse(t, len, BUILTIN_NAME, out, err);
+	} else {
+		char *text = NULL;
+		size_t len = 0;
+		memset(out, 0, sizeof *out);
+		if ((rc = load_file(path, &text, &len, err)) == BRIEF_OK)
+			rc = brief_sections_parse(text, len, path, out, err);
+		free(text);
+	}
+	return rc == BRIEF_OK ? apply_lexicons(out, lexicon, err) : rc;
+}
+
+int brief_sections_load(const char *path, struct brief_sections *out, char **err)
+{
+	return load_sections(path, NULL, out, err);
 }
 
 int brief_sections_load_dir(const char *config_dir, struct brief_sections *out, char **err)
@@ -485,13 +719,34 @@ int brief_sections_load_dir(const char *config_dir, struct brief_sections *out, 
 	if (!config_dir || !*config_dir)
 		return brief_sections_load(NULL, out, err);
 	char *path = util_strfmt("%s/sections.conf", config_dir);
-	if (!path)
-		return BRIEF_ERR_NOMEM;
-	int rc;
-	if (access(path, F_OK) == 0)
-		rc = brief_sections_load(path, out, err);
-	else
-		rc = brief_sections_load(NULL, out, err);
+	char *lex = util_strfmt("%s/lexicon.conf", config_dir);
+	int rc = BRIEF_ERR_NOMEM;
+	if (path && lex)
+		rc = load_sections(access(path, F_OK) == 0 ? path : NULL,
+				   access(lex, F_OK) == 0 ? lex : NULL, out, err);
 	free(path);
+	free(lex);
 	return rc;
+}
+
+int brief_sections_check(const char *config_dir, char **summary, char **err)
+{
+	struct brief_sections s;
+	*summary = *err = NULL;
+	int rc = brief_sections_load_dir(config_dir, &s, err);
+	if (rc != BRIEF_OK) {
+		if (!*err)
+			*err = util_strdup(brief_strerror(rc));
+		return rc;
+	}
+	size_t kw = 0, ent = 0;
+	for (size_t i = 0; i < s.n; i++)
+		for (size_t k = 0; k < s.s[i].n_kw; k++) {
+			kw += !s.s[i].kw[k].entity;
+			ent += s.s[i].kw[k].entity;
+		}
+	*summary = util_strfmt("%zu sections (catch-all '%s'), %zu keywords, %zu entities, "
+			       "%zu off-topic words", s.n, s.s[s.catch_all].id, kw, ent, s.n_off);
+	brief_sections_free(&s);
+	return *summary ? BRIEF_OK : BRIEF_ERR_NOMEM;
 }

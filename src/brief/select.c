@@ -111,28 +111,37 @@ static void field_free(struct field *f)
 	free(f->sorted);
 }
 
-/* Score one item against one section. */
-static double score_section(const struct brief_section *s, const struct phrase *ph,
-			    const struct field *title, const struct field *body)
+/* Score one item against one keyword list: *pos gets the positive part,
+ * *neg is set when a negative keyword occurs. */
+static double score_list(const struct brief_keyword *kw, size_t n, const struct phrase *ph,
+			 const struct field *title, const struct field *body, double *pos, int *neg)
 {
 	double sc = 0;
-	for (size_t k = 0; k < s->n_kw; k++) {
+	for (size_t k = 0; k < n; k++) {
+		double x = 0;
 		if (field_has(title, &ph[k]))
-			sc += TITLE_FACTOR * s->kw[k].weight;
+			x += TITLE_FACTOR * kw[k].weight;
 		if (field_has(body, &ph[k]))
-			sc += s->kw[k].weight;
+			x += kw[k].weight;
+		if (x > 0)
+			*pos += x;
+		else if (x < 0)
+			*neg = 1;
+		sc += x;
 	}
 	return sc;
 }
 
+/* ph[i] for section i, ph[secs->n] for the lexicon's off-topic words. */
 static void phrases_free(struct phrase **ph, const struct brief_sections *secs)
 {
 	if (!ph)
 		return;
-	for (size_t i = 0; i < secs->n; i++) {
+	for (size_t i = 0; i <= secs->n; i++) {
 		if (!ph[i])
 			continue;
-		for (size_t k = 0; k < secs->s[i].n_kw; k++)
+		size_t n = i < secs->n ? secs->s[i].n_kw : secs->n_off;
+		for (size_t k = 0; k < n; k++)
 			free(ph[i][k].h);
 		free(ph[i]);
 	}
@@ -141,17 +150,18 @@ static void phrases_free(struct phrase **ph, const struct brief_sections *secs)
 
 static struct phrase **phrases_new(const struct brief_sections *secs)
 {
-	struct phrase **ph = calloc(secs->n ? secs->n : 1, sizeof *ph);
+	struct phrase **ph = calloc(secs->n + 1, sizeof *ph);
 	if (!ph)
 		return NULL;
-	for (size_t i = 0; i < secs->n; i++) {
-		const struct brief_section *s = &secs->s[i];
-		ph[i] = calloc(s->n_kw ? s->n_kw : 1, sizeof **ph);
+	for (size_t i = 0; i <= secs->n; i++) {
+		const struct brief_keyword *kw = i < secs->n ? secs->s[i].kw : secs->off;
+		size_t n = i < secs->n ? secs->s[i].n_kw : secs->n_off;
+		ph[i] = calloc(n ? n : 1, sizeof **ph);
 		if (!ph[i])
 			goto nomem;
-		for (size_t k = 0; k < s->n_kw; k++) {
+		for (size_t k = 0; k < n; k++) {
 			struct plan_words w = {0};
-			if (plan_words_add(&w, s->kw[k].phrase, 0, 0) < 0) {
+			if (plan_words_add(&w, kw[k].phrase, 0, 0) < 0) {
 				plan_words_free(&w);
 				goto nomem;
 			}
@@ -173,40 +183,156 @@ static int by_time(const void *a, const void *b)
 	return (x->it.id > y->it.id) - (x->it.id < y->it.id);
 }
 
-/* The terms of section sec that item's title or body hold: "cxmt (title),
- * dram", and the feed's lean. */
-static char *terms_of(const struct brief_section *sec, const struct phrase *ph,
-		      const struct field *title, const struct field *body, double fsc)
+/* The terms of keyword list kw that title or body hold: "cxmt (title),
+ * dram (entity)"; with a prefix ("off-topic: ") before the first, and no
+ * entity marks. */
+static void terms_list(struct util_buf *b, const char *prefix, const struct brief_keyword *kw,
+		       size_t n, const struct phrase *ph, const struct field *title,
+		       const struct field *body)
 {
-	struct util_buf b;
-	util_buf_init(&b);
-	for (size_t k = 0; k < sec->n_kw; k++) {
+	int first = 1;
+	for (size_t k = 0; k < n; k++) {
 		int t = field_has(title, &ph[k]), x = field_has(body, &ph[k]);
 		if (!t && !x)
 			continue;
-		util_buf_printf(&b, "%s%s%s", b.len ? ", " : "", sec->kw[k].phrase, t ? " (title)" : "");
+		util_buf_printf(b, "%s%s%s%s%s", b->len ? ", " : "", first ? prefix : "",
+				kw[k].phrase, t ? " (title)" : "",
+				kw[k].entity && !*prefix ? " (entity)" : "");
+		first = 0;
 	}
-	if (fsc > 0)
-		util_buf_printf(&b, "%sthe feed leans here (+%.1f)", b.len ? ", " : "", fsc);
-	if (!b.len)
-		util_buf_puts(&b, "");
-	return util_buf_steal(&b);
+}
+
+/* What one item scores. */
+struct item_score {
+	int best;                 /* best section, -1 when none scores above 0 */
+	double score, feed;       /* its score, and the feed's part of it */
+	int evidence;             /* a keyword or entity of some section occurs */
+	int negative;             /* an off-topic word or a negative keyword occurs */
+};
+
+static int score_item(const struct brief_sections *secs, struct phrase **ph,
+		      const struct store_item *it, const int *lean, struct field *title,
+		      struct field *body, struct item_score *r)
+{
+	title->w.n = body->w.n = 0;
+	if (plan_words_add(&title->w, it->title, 0, 0) < 0 ||
+	    plan_words_add(&body->w, it->summary, 0, BODY_WORDS) < 0 ||
+	    plan_words_add(&body->w, it->content, 0, BODY_WORDS) < 0 ||
+	    field_index(title) < 0 || field_index(body) < 0)
+		return -1;
+	double pos = 0;
+	int neg = 0;
+	double off = score_list(secs->off, secs->n_off, ph[secs->n], title, body, &pos, &neg);
+	memset(r, 0, sizeof *r);
+	r->best = -1;
+	r->negative = off > 0 || neg;
+	/* the catch-all's own words (the big companies of the field, data
+	 * centres) count only when no other section fits */
+	double catch = 0;
+	for (size_t s = 0; s < secs->n; s++) {
+		double p = 0;
+		int ng = 0;
+		double sc = score_list(secs->s[s].kw, secs->s[s].n_kw, ph[s], title, body, &p, &ng);
+		double fsc = lean && lean[s] ? secs->s[s].feed_weight : 0;
+		r->evidence |= p > 0;
+		r->negative |= ng;
+		if ((int)s == secs->catch_all) {
+			catch = sc;
+			continue;
+		}
+		sc -= off;
+		/* the feed's lean counts only for an item with something
+		 * on topic, so it steers rather than admits */
+		if (sc <= 0)
+			continue;
+		sc += fsc;
+		if (r->best < 0 || sc > r->score) {
+			r->best = (int)s;
+			r->score = sc;
+			r->feed = fsc;
+		}
+	}
+	if (r->best < 0 && catch - off > 0) {
+		int c = secs->catch_all;
+		r->best = c;
+		r->feed = lean && lean[c] ? secs->s[c].feed_weight : 0;
+		r->score = catch - off + r->feed;
+	}
+	return 0;
+}
+
+/* The feed prior (see brief_why): per feed, its items of the last
+ * BRIEF_PRIOR_DAYS and those of them on topic, by section. */
+struct feed_prior {
+	size_t n, on;             /* items seen, items at or above min_score */
+	size_t *by_sec;           /* on-topic items by section */
+	int declared;             /* its category names a section: that one + 1 */
+	int level;                /* 0 none, 1 lifts items with evidence, 2 any */
+	int home;                 /* the section its news goes to */
+};
+
+static void prior_count(struct feed_prior *p, const struct item_score *r, double min_score)
+{
+	p->n++;
+	if (r->best >= 0 && r->score >= min_score) {
+		p->on++;
+		p->by_sec[r->best]++;
+	}
+}
+
+/* Does the feed's category name section s (its id, its name, or one of
+ * its feeds entries)? */
+static int category_names(const struct brief_section *s, const char *cat)
+{
+	if (!cat || !*cat)
+		return 0;
+	if (!strcasecmp(cat, s->id) || (s->name && !strcasecmp(cat, s->name)))
+		return 1;
+	for (size_t i = 0; i < s->n_feeds; i++)
+		if (!strcasecmp(cat, s->feeds[i]))
+			return 1;
+	return 0;
+}
+
+static void prior_decide(struct feed_prior *p, const struct brief_sections *secs)
+{
+	double share = p->n ? (double)p->on / (double)p->n : 0;
+	if (p->n >= BRIEF_PRIOR_STRONG_ITEMS && share >= BRIEF_PRIOR_STRONG)
+		p->level = 2;
+	else if (p->declared || (p->n >= BRIEF_PRIOR_MIN_ITEMS && share >= BRIEF_PRIOR_SHARE))
+		p->level = 1;
+	if (p->declared) {
+		p->home = p->declared - 1;
+		return;
+	}
+	p->home = secs->catch_all;
+	size_t most = 0;
+	for (size_t s = 0; s < secs->n; s++)
+		if (p->by_sec[s] > most) {
+			most = p->by_sec[s];
+			p->home = (int)s;
+		}
 }
 
 /* Every item published in [since, until), scored against every section:
- * its best one, or -1 when no keyword of any section occurs in it. With
- * want_terms, what counted (brief_why.terms). */
+ * its best one, or -1 when nothing of any section occurs in it (or off-
+ * topic words outweigh it); then the feed prior. With want_terms, what
+ * counted (brief_why.terms). */
 static int scan(struct store *st, const struct brief_sections *secs, int64_t since, int64_t until,
 		int want_terms, struct brief_why **out, size_t *n)
 {
 	struct store_item_query q = { .since = since, .until = until };
-	struct store_item *items = NULL;
+	struct store_item *items = NULL, *hist = NULL;
 	struct store_feed *feeds = NULL;
-	size_t n_items = 0, n_feeds = 0;
+	size_t n_items = 0, n_feeds = 0, n_hist = 0;
 	struct brief_why *w = NULL;
 	struct phrase **ph = NULL;
 	int *lean = NULL;
+	struct feed_prior *pr = NULL;
+	size_t *by_sec = NULL;
+	int *fidx = NULL;
 	struct field title = {0}, body = {0};
+	struct item_score r;
 	int rc = BRIEF_ERR_NOMEM;
 
 	*out = NULL;
@@ -221,48 +347,102 @@ static int scan(struct store *st, const struct brief_sections *secs, int64_t sin
 	}
 	/* lean[f * n_sections + s]: does feed f lean to section s */
 	lean = calloc(n_feeds * secs->n + 1, sizeof *lean);
+	pr = calloc(n_feeds + 1, sizeof *pr);
+	by_sec = calloc(n_feeds * secs->n + 1, sizeof *by_sec);
+	fidx = calloc(n_items + 1, sizeof *fidx);
 	ph = phrases_new(secs);
 	w = calloc(n_items + 1, sizeof *w);
-	if (!lean || !ph || !w)
+	if (!lean || !pr || !by_sec || !fidx || !ph || !w)
 		goto done;
-	for (size_t f = 0; f < n_feeds; f++)
-		for (size_t s = 0; s < secs->n; s++)
+	for (size_t f = 0; f < n_feeds; f++) {
+		pr[f].by_sec = by_sec + f * secs->n;
+		for (size_t s = 0; s < secs->n; s++) {
 			lean[f * secs->n + s] = feed_leans(&secs->s[s], &feeds[f]);
+			if (!pr[f].declared && category_names(&secs->s[s], feeds[f].category))
+				pr[f].declared = (int)s + 1;
+		}
+	}
+
+	/* the feeds' recent items before the window, for their prior (a
+	 * window open at the start has none before it) */
+	struct store_item_query hq = { .since = since - BRIEF_PRIOR_DAYS * 86400, .until = since,
+				       .limit = 4000 };
+	if (since > 0 && store_item_query(st, &hq, &hist, &n_hist) != STORE_OK) {
+		rc = BRIEF_ERR_STORE;
+		goto done;
+	}
+	for (size_t i = 0; i < n_hist; i++) {
+		const struct store_feed *fd = find_feed(feeds, n_feeds, hist[i].feed_id);
+		if (!fd)
+			continue;
+		size_t fi = (size_t)(fd - feeds);
+		if (score_item(secs, ph, &hist[i], lean + fi * secs->n, &title, &body, &r) < 0)
+			goto done;
+		prior_count(&pr[fi], &r, secs->min_score);
+	}
+	store_items_free(hist, n_hist);
+	hist = NULL;
 
 	for (size_t i = 0; i < n_items; i++) {
 		struct store_item *it = &items[i];
-		title.w.n = body.w.n = 0;
-		if (plan_words_add(&title.w, it->title, 0, 0) < 0 ||
-		    plan_words_add(&body.w, it->summary, 0, BODY_WORDS) < 0 ||
-		    plan_words_add(&body.w, it->content, 0, BODY_WORDS) < 0 ||
-		    field_index(&title) < 0 || field_index(&body) < 0)
-			goto done;
 		const struct store_feed *fd = find_feed(feeds, n_feeds, it->feed_id);
-		size_t fi = fd ? (size_t)(fd - feeds) : 0;
-		int best = -1;
-		double best_sc = 0, best_feed = 0;
-		for (size_t s = 0; s < secs->n; s++) {
-			double sc = score_section(&secs->s[s], ph[s], &title, &body);
-			double fsc = fd && lean[fi * secs->n + s] ? secs->s[s].feed_weight : 0;
-			/* the feed's lean counts only for an item with something
-			 * on topic, so it steers rather than admits */
-			if (sc <= 0)
-				continue;
-			sc += fsc;
-			if (best < 0 || sc > best_sc) {
-				best = (int)s;
-				best_sc = sc;
-				best_feed = fsc;
-			}
-		}
-		w[i].section = best;
-		w[i].score = best_sc;
-		w[i].feed_score = best_feed;
-		if (want_terms && best >= 0 &&
-		    !(w[i].terms = terms_of(&secs->s[best], ph[best], &title, &body, best_feed)))
+		fidx[i] = fd ? (int)(fd - feeds) : -1;
+		if (score_item(secs, ph, it, fd ? lean + (size_t)fidx[i] * secs->n : NULL, &title,
+			       &body, &r) < 0)
 			goto done;
-		w[i].it = *it;
-		memset(it, 0, sizeof *it);       /* ownership moves to w */
+		if (fd)
+			prior_count(&pr[fidx[i]], &r, secs->min_score);
+		w[i].section = r.best;
+		w[i].score = r.score;
+		w[i].feed_score = r.feed;
+		/* evidence and negative ride in prior until the feeds are known */
+		w[i].prior = (r.evidence ? 1 : 0) | (r.negative ? 2 : 0);
+		if (want_terms) {
+			struct util_buf b;
+			util_buf_init(&b);
+			if (r.best >= 0) {
+				const struct brief_section *sec = &secs->s[r.best];
+				terms_list(&b, "", sec->kw, sec->n_kw, ph[r.best], &title, &body);
+				if (r.feed > 0)
+					util_buf_printf(&b, "%sthe feed leans here (+%.1f)",
+							b.len ? ", " : "", r.feed);
+			}
+			terms_list(&b, "off-topic: ", secs->off, secs->n_off, ph[secs->n], &title, &body);
+			if (!b.len && util_buf_puts(&b, ""))
+				goto done;
+			if (!(w[i].terms = util_buf_steal(&b)))
+				goto done;
+		}
+	}
+	for (size_t f = 0; f < n_feeds; f++)
+		prior_decide(&pr[f], secs);
+	for (size_t i = 0; i < n_items; i++) {
+		int evidence = w[i].prior & 1, negative = w[i].prior & 2;
+		w[i].prior = 0;
+		if (fidx[i] < 0 || negative || w[i].score >= secs->min_score)
+			continue;
+		const struct feed_prior *p = &pr[fidx[i]];
+		if (p->level == 0 || (p->level == 1 && !evidence))
+			continue;
+		w[i].prior = 1;
+		if (w[i].section < 0)
+			w[i].section = p->home;
+		w[i].score = secs->min_score;
+		if (want_terms) {
+			char *t = p->declared
+				? util_strfmt("%s%sthe feed is filed under '%s'", w[i].terms,
+					      *w[i].terms ? ", " : "", feeds[fidx[i]].category)
+				: util_strfmt("%s%sthe feed is on topic (%zu of its %zu items)",
+					      w[i].terms, *w[i].terms ? ", " : "", p->on, p->n);
+			if (!t)
+				goto done;
+			free(w[i].terms);
+			w[i].terms = t;
+		}
+	}
+	for (size_t i = 0; i < n_items; i++) {
+		w[i].it = items[i];
+		memset(&items[i], 0, sizeof items[i]);       /* ownership moves to w */
 	}
 	*out = w;
 	*n = n_items;
@@ -273,7 +453,11 @@ done:
 	field_free(&body);
 	phrases_free(ph, secs);
 	free(lean);
+	free(pr);
+	free(by_sec);
+	free(fidx);
 	brief_why_free(w, n_items);
+	store_items_free(hist, n_hist);
 	store_items_free(items, n_items);
 	store_feeds_free(feeds, n_feeds);
 	return rc;

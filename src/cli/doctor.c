@@ -71,6 +71,17 @@ int cli_doctor_main(const struct cli_global *g, int argc, char **argv)
 		printf("%s\n", err ? err : "cannot be read");
 		problems++;
 	}
+	{
+		/* what generate would refuse in sections.conf and lexicon.conf */
+		char *summary = NULL, *why = NULL;
+		char *dir = cfg_path ? cli_config_dir(cfg_path) : NULL;
+		brief_sections_check(dir, &summary, &why);
+		printf("  sections:  %s\n", summary ? summary : why ? why : "out of memory");
+		problems += !summary;
+		free(dir);
+		free(summary);
+		free(why);
+	}
 	printf("  database:  %s: ", db_path ? db_path : "(no path: HOME unset?)");
 	if (cli_store_open(g, &st) != CLI_EXIT_OK) {
 		printf("cannot be opened\n");

@@ -1,5 +1,5 @@
 /* libFuzzer target for the plan half of brief: the sections.conf reader on
- * arbitrary bytes, the word splitter, and clustering and ranking of items
+ * arbitrary bytes, the lexicon reader, the word splitter, and clustering and ranking of items
  * whose titles and summaries are pieces of the input. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -22,6 +22,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	}
 	free(err);
+	err = NULL;
+
+	/* the same bytes as a lexicon over the bundled sections */
+	if (brief_sections_load(NULL, &secs, NULL) == BRIEF_OK) {
+		if (brief_lexicon_parse((const char *)data, size, "fuzz", &secs, &err) != BRIEF_OK &&
+		    !err)
+			abort();
+		brief_sections_free(&secs);
+		free(err);
+	}
 
 	/* four NUL-terminated pieces: title and summary of two items */
 	char *text = malloc(size + 1);

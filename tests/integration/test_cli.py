@@ -413,6 +413,17 @@ class CliTest(unittest.TestCase):
         cfg = self.conf("c.conf", "[fetch]\njobs = 2\n[schedule]\nmorning = 06:30\n")
         p = run(["--db", self.db, "--config", cfg, "doctor"], env=self.env, check=0)
         self.assertIn("All good", p.stdout)
+        self.assertRegex(p.stdout, r"sections: +5 sections \(catch-all 'other'\), \d+ keywords, "
+                         r"\d+ entities, \d+ off-topic words")
+        # sections.conf and lexicon.conf beside the config: what generate reads
+        for name, text, word in (("lexicon.conf", "[chips]\nfoo = heavy\n", "lexicon.conf:2"),
+                                 ("sections.conf", "[section.x]\n", "sections.conf:1")):
+            path = self.conf(name, text)
+            p = run(["--db", self.db, "--config", cfg, "doctor"], env=self.env, check=1)
+            self.assertIn(word, p.stdout)
+            p = run(["--db", self.db, "--config", cfg, "generate"], env=self.env, check=3)
+            self.assertIn(word, p.stderr)
+            os.unlink(path)
 
     def test_unusable_model_is_exit_3(self):
         """exit 3 as the man page says, before any story is chosen, and

@@ -277,7 +277,7 @@ class GenerateTest(unittest.TestCase):
         outcomes = re.findall(r"^      -> (.*)$", p.out, re.M)
         self.assertEqual(len(outcomes), n)
         self.assertIn("left out: off-topic", outcomes)
-        self.assertRegex(p.out, r"Bread prices in the village bakery\n      no keyword of any section")
+        self.assertRegex(p.out, r"Bread prices in the village bakery\n      no keyword or entity of any section")
         stories = set(int(m) for m in re.findall(r"^story (\d+)", "\n".join(outcomes), re.M))
         planned = len(re.findall(r"^ *\d+\. .*\[\w+, score", p.out, re.M))
         self.assertEqual(stories, set(range(1, planned + 1)))
