@@ -138,6 +138,7 @@ $(A)/tests/%: $(A)/tests/unit/%.o $(APP_LIB_A) $(ENGINE_LIB_A)
 # The bundled feed list is embedded with .incbin.
 $(R)/src/cli/common.o $(A)/src/cli/common.o: feeds/default.opml
 $(R)/src/brief/sections.o $(A)/src/brief/sections.o: feeds/sections.conf feeds/lexicon.conf
+$(R)/src/brief/check.o $(A)/src/brief/check.o: data/check/common-words.txt data/check/aliases.conf
 $(R)/src/brief/prompt.o $(A)/src/brief/prompt.o: $(wildcard prompts/*.txt prompts/*/*.txt)
 
 # ---- tests -----------------------------------------------------------------

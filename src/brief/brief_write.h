@@ -8,6 +8,8 @@
 
 #include "brief/brief_int.h"
 
+struct util_buf;
+
 /* ---- templates (prompt.c) ------------------------------------------------ */
 
 /* The lines that fence untrusted feed text inside a prompt. */
@@ -87,19 +89,39 @@ char *brief_entries_text(const struct brief_entry *e, size_t n);
 
 /* ---- faithfulness (check.c) --------------------------------------------- */
 
-/* Check text against the sources' text: every number (1,200 = 1200; $50B =
- * $50 billion; 30% = 30 percent) and every capitalised name must occur in
- * sources. Sentence-initial common words are ignored. Returns 0 when text
- * passes, 1 when it fails with *why (caller frees) = "not in the sources:
- * X, Y"; -1 on ENOMEM. headline: text is a title-case headline, where only
- * names with capitals or digits inside them (CXMT, OpenAI, DDR4) and
- * numbers are checked. */
+/* The check's data: the common English words (data/check/common-words.txt)
+ * and the aliases (data/check/aliases.conf, then config_dir/aliases.conf
+ * when it exists, which adds groups). On error *err (caller frees) says
+ * what and where; BRIEF_ERR_CONFIG or BRIEF_ERR_NOMEM. */
+struct brief_check_data;
+int brief_check_data_load(const char *config_dir, struct brief_check_data **out, char **err);
+void brief_check_data_free(struct brief_check_data *d);
+
+/* Check an entry (headline, body; either may be NULL) against the sources'
+ * text (brief_check_sources): its numbers with what they count, its names,
+ * its dates (see check.c for the rules). d NULL: the built-in data.
+ * Returns 0 when it passes, 1 when it fails with *why (caller frees) in
+ * words: 'the sources do not give "30 times" (a number) or Micron (a
+ * name)'; -1 on ENOMEM. headline is checked as a title-case headline: its
+ * words that are not common words are names. */
+int brief_check_entry(const struct brief_check_data *d, const char *headline, const char *body,
+		      const char *sources, char **why);
+/* brief_check_entry of one text (headline: it is a headline), built-in
+ * data. */
 int brief_check_text(const char *text, const char *sources, int headline, char **why);
 /* A line of sources that starts with this byte holds a publish time spelt
  * out: its numbers vouch only for a date in the text (a year, a day beside
  * a month's name, a time of day), never for a number ("cut output by 30%"
  * does not pass because an item was published at 02:30). */
 #define BRIEF_CHECK_DATE_LINE '\x01'
+/* What brief_check_text compares an entry with, from the sources text the
+ * model was shown (brief_sources_text's format): its "Published:" and
+ * "Link:" lines marked as date lines, and each publish time spelt out (the
+ * weekday, the month's name) on a date line. Caller frees; NULL: ENOMEM. */
+char *brief_check_sources(const char *shown);
+/* Append the date line for t (UTC): "<mark>2026-02-21 Saturday February 21
+ * 2026 14:30". Returns 0, or -1 when out of memory. */
+int brief_check_date_line(struct util_buf *b, int64_t t);
 
 /* ---- rendering (render.c) ----------------------------------------------- */
 

@@ -253,6 +253,7 @@ static char *first_line(const char *reply)
 
 struct run {
 	struct store *st;
+	struct brief_check_data *check;   /* common words, aliases */
 	const struct brief_opts *o;
 	brief_progress_cb cb;
 	void *ctx;
@@ -477,49 +478,25 @@ static int explain_text(struct run *r, struct store *st, struct util_buf *b)
 }
 
 /* Everything the check compares a story's entry with: the sources text the
- * model was given (its "Published:" and "Link:" lines marked as dates), else (a story
- * no request was built for) every field of its items; and each item's date
- * spelt the ways an entry may write it, on date lines. */
+ * model was given (brief_check_sources), else (a story no request was built
+ * for) every field of its items and each item's date spelt out on a date
+ * line. */
 static char *story_source_text(const struct run *r, const struct brief_story *s)
 {
+	size_t si = (size_t)(s - r->stories);
+	if (r->src_text && si < r->n_stories && r->src_text[si])
+		return brief_check_sources(r->src_text[si]);
 	struct util_buf b;
 	util_buf_init(&b);
-	size_t si = (size_t)(s - r->stories);
-	const char *shown = r->src_text && si < r->n_stories ? r->src_text[si] : NULL;
-	for (const char *p = shown; p && *p;) {
-		const char *e = strchr(p, '\n');
-		size_t len = e ? (size_t)(e - p) + 1 : strlen(p);
-		/* a publish time, and the numbers in a link (/2026/02/...),
-		 * vouch for dates only */
-		int dates_only = !strncmp(p, "Published: ", 11) || !strncmp(p, "Link: ", 6);
-		if ((dates_only && util_buf_putc(&b, BRIEF_CHECK_DATE_LINE)) ||
-		    util_buf_append(&b, p, len)) {
-			util_buf_free(&b);
-			return NULL;
-		}
-		p += len;
-	}
-	if (shown && util_buf_puts(&b, "\n")) {
-		util_buf_free(&b);
-		return NULL;
-	}
 	for (size_t j = 0; j < s->n_items; j++) {
 		const struct store_item *it = &r->items[s->items[j]].it;
 		const char *parts[] = { it->feed_title, it->title, it->summary, it->content };
-		for (size_t k = 0; !shown && k < 4; k++)
+		for (size_t k = 0; k < 4; k++)
 			if (parts[k] && (util_buf_puts(&b, parts[k]) || util_buf_puts(&b, "\n"))) {
 				util_buf_free(&b);
 				return NULL;
 			}
-		/* the date the model was shown, spelt the ways it may write it,
-		 * on a date line: it vouches for dates only */
-		char day[96];
-		time_t t = (time_t)it->published;
-		struct tm tm;
-		gmtime_r(&t, &tm);
-		day[0] = BRIEF_CHECK_DATE_LINE;
-		strftime(day + 1, sizeof day - 1, "%Y-%m-%d %A %B %d %Y %H:%M\n", &tm);
-		if (util_buf_puts(&b, day)) {
+		if (brief_check_date_line(&b, it->published)) {
 			util_buf_free(&b);
 			return NULL;
 		}
@@ -1003,24 +980,21 @@ static int check_and_fill(struct run *r, struct written *w, struct store_briefin
 		const struct brief_story *s = &r->stories[i];
 		const struct brief_section *sec = section_of(r, s);
 		char *src = story_source_text(r, s);
-		char *why1 = NULL, *why2 = NULL;
+		char *why1 = NULL;
 		if (!src)
 			goto nomem;
-		int c1 = brief_check_text(w[k].headline, src, 1, &why1);
-		int c2 = brief_check_text(w[k].body, src, 0, &why2);
+		int c1 = brief_check_entry(r->check, w[k].headline, w[k].body, src, &why1);
 		if (util_buf_puts(&all, src) || util_buf_puts(&all, "\n") ||
 		    util_buf_puts(&all, w[k].headline) || util_buf_puts(&all, "\n") ||
 		    util_buf_puts(&all, w[k].body) || util_buf_puts(&all, "\n") ||
 		    (sec && (util_buf_puts(&all, sec->name) || util_buf_puts(&all, "\n")))) {
 			free(src);
 			free(why1);
-			free(why2);
 			goto nomem;
 		}
 		free(src);
-		if (c1 < 0 || c2 < 0) {
+		if (c1 < 0) {
 			free(why1);
-			free(why2);
 			goto nomem;
 		}
 		struct store_briefing_story *o = &b->stories[ns];
@@ -1033,17 +1007,13 @@ static int check_and_fill(struct run *r, struct written *w, struct store_briefin
 		o->body = w[k].body;
 		w[k].headline = w[k].body = NULL;
 		o->score = s->score;
-		if (c1 || c2) {
+		if (c1) {
 			flagged = 1;
 			o->flagged = 1;
-			/* merge the two lists of missing tokens */
-			if (c1 && c2)
-				o->flag_reason = util_strfmt("%s; %s", why1, why2 + strlen("not in the sources: "));
-			else
-				o->flag_reason = util_strdup(c1 ? why1 : why2);
+			o->flag_reason = why1;
+			why1 = NULL;
 		}
 		free(why1);
-		free(why2);
 		if (!o->kind)
 			goto nomem;
 		o->src = calloc(s->n_items, sizeof *o->src);
@@ -1068,7 +1038,31 @@ static int check_and_fill(struct run *r, struct written *w, struct store_briefin
 		ns++;
 	}
 	/* the assessment and tagline may only name what the briefing holds
-	 * (and the edition's own date) */
+	 * (and the edition's own date), and may count it: its stories and
+	 * sources, in all and by section */
+	{
+		size_t all_src = 0;
+		for (size_t k = 0; k < ns; k++)
+			all_src += b->stories[k].n_src;
+		if (util_buf_printf(&all, "%zu stories, %zu sources\n", ns, all_src))
+			goto nomem;
+		for (size_t k = 0; k < ns; k++) {
+			const char *sec = b->stories[k].section;
+			size_t st = 0, so = 0, first = k;
+			for (size_t j = 0; j < ns; j++) {
+				const char *x = b->stories[j].section;
+				if (!(sec && x && !strcmp(sec, x)))
+					continue;
+				if (j < first)
+					first = j;
+				st++;
+				so += b->stories[j].n_src;
+			}
+			if (sec && first == k &&
+			    util_buf_printf(&all, "%s: %zu stories, %zu sources\n", sec, st, so))
+				goto nomem;
+		}
+	}
 	{
 		char day[128];
 		time_t t = (time_t)r->now;
@@ -1083,9 +1077,9 @@ static int check_and_fill(struct run *r, struct written *w, struct store_briefin
 	{
 		char *why_a = NULL, *why_t = NULL, *why_b = NULL;
 		const char *hay = util_buf_cstr(&all);
-		int a = brief_check_text(b->assessment, hay, 0, &why_a);
-		int bb = brief_check_text(b->bottom_line, hay, 0, &why_b);
-		int t = brief_check_text(b->tagline, hay, 0, &why_t);
+		int a = brief_check_entry(r->check, NULL, b->assessment, hay, &why_a);
+		int bb = brief_check_entry(r->check, NULL, b->bottom_line, hay, &why_b);
+		int t = brief_check_entry(r->check, NULL, b->tagline, hay, &why_t);
 		if (a < 0 || bb < 0 || t < 0) {
 			free(why_a);
 			free(why_b);
@@ -1148,6 +1142,11 @@ int brief_generate(struct store *st, const struct brief_opts *o, brief_progress_
 		goto out;
 	}
 	if ((rc = brief_sections_load_dir(o->config_dir, &r.secs, &msg))) {
+		rc = fail(&r, rc == BRIEF_ERR_NOMEM ? rc : BRIEF_ERR_CONFIG, "%s",
+			  msg ? msg : brief_strerror(rc));
+		goto out;
+	}
+	if ((rc = brief_check_data_load(o->config_dir, &r.check, &msg))) {
 		rc = fail(&r, rc == BRIEF_ERR_NOMEM ? rc : BRIEF_ERR_CONFIG, "%s",
 			  msg ? msg : brief_strerror(rc));
 		goto out;
@@ -1311,6 +1310,7 @@ out:
 	brief_items_free(r.items, r.n_items);
 	brief_style_free(&r.style);
 	brief_sections_free(&r.secs);
+	brief_check_data_free(r.check);
 	free(r.date_line);
 	lock_drop(lock);
 	return rc;

@@ -92,9 +92,10 @@ static int field_index(struct field *f)
 		f->sorted = p;
 		f->cap = f->w.n;
 	}
-	if (f->w.n)
+	if (f->w.n) {
 		memcpy(f->sorted, f->w.h, f->w.n * sizeof *f->sorted);
-	qsort(f->sorted, f->w.n, sizeof *f->sorted, cmp_u64);
+		qsort(f->sorted, f->w.n, sizeof *f->sorted, cmp_u64);
+	}
 	return 0;
 }
 

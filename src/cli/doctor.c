@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "brief/brief.h"
+#include "brief/brief_write.h"
 #include "cli/cli_int.h"
 #include "feed/feed.h"
 #include "llm/llm.h"
@@ -78,6 +79,15 @@ int cli_doctor_main(const struct cli_global *g, int argc, char **argv)
 		brief_sections_check(dir, &summary, &why);
 		printf("  sections:  %s\n", summary ? summary : why ? why : "out of memory");
 		problems += !summary;
+		/* the faithfulness check's aliases.conf */
+		struct brief_check_data *cd = NULL;
+		char *cerr = NULL;
+		if (brief_check_data_load(dir, &cd, &cerr) != BRIEF_OK) {
+			printf("  check:     %s\n", cerr ? cerr : "out of memory");
+			problems++;
+		}
+		brief_check_data_free(cd);
+		free(cerr);
 		free(dir);
 		free(summary);
 		free(why);

@@ -29,6 +29,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(why);
 		why = NULL;
 	}
+	/* as generate runs it: the sources as shown, headline and body */
+	char *shown = brief_check_sources(src);
+	if (shown) {
+		if (brief_check_entry(NULL, text, src, shown, &why) == 1 && !why)
+			abort();
+		free(why);
+		why = NULL;
+		free(shown);
+	}
 	/* the fence holds: exactly one opening and one closing marker */
 	char *f = brief_fence(text);
 	if (f) {

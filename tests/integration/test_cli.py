@@ -417,7 +417,8 @@ class CliTest(unittest.TestCase):
                          r"\d+ entities, \d+ off-topic words")
         # sections.conf and lexicon.conf beside the config: what generate reads
         for name, text, word in (("lexicon.conf", "[chips]\nfoo = heavy\n", "lexicon.conf:2"),
-                                 ("sections.conf", "[section.x]\n", "sections.conf:1")):
+                                 ("sections.conf", "[section.x]\n", "sections.conf:1"),
+                                 ("aliases.conf", "# x\nnonsense\n", "aliases.conf:2")):
             path = self.conf(name, text)
             p = run(["--db", self.db, "--config", cfg, "doctor"], env=self.env, check=1)
             self.assertIn(word, p.stdout)

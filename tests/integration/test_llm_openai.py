@@ -125,7 +125,7 @@ class OpenAIBackend(unittest.TestCase):
             con.close()
             self.assertEqual(bool(row[0]), flagged, (said, row))
             if flagged:
-                self.assertIn("not in the sources", row[1])
+                self.assertIn("the sources do not give", row[1])
 
     def test_http_500(self):
         before = self.briefings()

@@ -334,7 +334,7 @@ static void test_check(void **state)
 	/* several failures are listed once each */
 	char *why = NULL;
 	assert_int_equal(brief_check_text("Intel and Intel and 77 and 77.", SRC, 0, &why), 1);
-	assert_string_equal(why, "not in the sources: Intel, 77");
+	assert_string_equal(why, "the sources do not give Intel (a name) or 77 (a number)");
 	free(why);
 	assert_int_equal(brief_check_text(NULL, SRC, 0, &why), 0);
 	assert_null(why);
@@ -373,6 +373,174 @@ static void test_check_dates_only_as_dates(void **state)
 	/* the same numbers in the text proper vouch for anything, as before */
 	assert_int_equal(brief_check_text("CXMT cut output by 30%.",
 					  "CXMT cut output by 30 percent.\n", 0, &why), 0);
+}
+
+/* One entry body against sources given as the model saw them. */
+static int check_src(const char *shown, const char *text, char **why)
+{
+	char *src = brief_check_sources(shown);
+	assert_non_null(src);
+	int rc = brief_check_entry(NULL, NULL, text, src, why);
+	free(src);
+	return rc;
+}
+
+static void expect_src(const char *shown, const char *text, int want, const char *missing)
+{
+	char *why = NULL;
+	int rc = check_src(shown, text, &why);
+	if (rc != want)
+		fail_msg("check(%s) = %d, want %d (%s)", text, rc, want, why ? why : "");
+	if (missing && (!why || !strstr(why, missing)))
+		fail_msg("check(%s): '%s' does not name '%s'", text, why ? why : "", missing);
+	free(why);
+}
+
+/* Numbers with what they count (issue 12): units and scales, rates,
+ * spelled quantities and fractions. */
+static void test_check_units(void **state)
+{
+	(void)state;
+	const char *src = "Source 1\nPublished: 2026-03-10T09:00:00Z\n"
+			  "Text: Output rose 30% to 1,200 tokens a second on 70B models with 24 GB "
+			  "of memory. The campus will draw 1.5 gigawatts and cost $4.5 billion; the "
+			  "links span 700 miles. It employs 120 people and serves 3 regions. Prices "
+			  "fell 50 percent, revenue rose 100%. The rule covers nodes between 14 and 16 nm. "
+			  "A 6.5 trillion won deal. Latency is 400 ms and costs are 0.28 dollars.\n";
+	static const char *const ok[] = {
+		"Output rose 30 percent.", "It serves 1,200 tokens per second.",
+		"The campus needs 1,500 MW.", "It costs $4.5B.", "It cost 4.5 billion dollars.",
+		"The links span 700 miles.", "It has 120 staff.", "It serves three regions.",
+		"Prices halved.", "Prices fell by half.", "Revenue doubled.", "It runs 70B models.",
+		"It covers 14nm.", "Latency is 400 milliseconds.", "It costs 28 cents.",
+		"A 6.5 trillion won contract.", "The campus will draw 1.5 GW.",
+	};
+	static const struct {
+		const char *text, *missing;
+	} bad[] = {
+		{ "Output rose 30 times.", "30 times" },
+		{ "It serves 1,200 tokens a day.", "1,200 tokens a day" },
+		{ "The models have 70 GB of weights.", "70 GB" },
+		{ "The campus will draw 1.5 megawatts.", "1.5 megawatts" },
+		{ "The links span 700 kilometres.", "700 kilometres" },
+		{ "It employs 120 engineers.", "120 engineers" },
+		{ "It costs $6.5 trillion.", "$6.5 trillion" },
+		{ "It serves four regions.", "four regions" },
+		{ "Revenue tripled.", "tripled" },
+		{ "Prices fell by a third.", "a third" },
+		{ "A one-gigawatt campus.", "one-gigawatt" },
+		{ "It costs $5.4 billion.", "$5.4 billion" },
+	};
+	for (size_t i = 0; i < sizeof ok / sizeof *ok; i++)
+		expect_src(src, ok[i], 0, NULL);
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+		expect_src(src, bad[i].text, 1, bad[i].missing);
+}
+
+/* Names (issue 12): common words are not names, whatever their place;
+ * names in lower case, with inner capitals, outside ASCII; aliases and
+ * acronyms; contractions. */
+static void test_check_names(void **state)
+{
+	(void)state;
+	const char *src = "Source 1\nPublished: 2026-03-10T09:00:00Z\n"
+			  "Text: Taiwan Semiconductor Manufacturing Co. and the United States signed "
+			  "the deal with the Federal Energy Regulatory Commission watching. EU trade "
+			  "commissioner Maro\xc5\xa1 \xc5\xa0" "ef\xc4\x8dovi\xc4\x8d said vLLM and "
+			  "llama.cpp run on H100 GPUs in South Korea.\n";
+	static const char *const ok[] = {
+		"Crucially, TSMC signed. Notably, the U.S. watched. Translation: FERC matters.",
+		"Expect more deals. Separately, \xc5\xa0" "ef\xc4\x8dovi\xc4\x8d spoke.",
+		"Korean GPUs run vLLM and llama.cpp on each H100.",
+		"It isn't over. American officials agreed. They're done.",
+		"\xe2\x80\x9cvLLM\xe2\x80\x9d runs.",
+	};
+	static const struct {
+		const char *text, *missing;
+	} bad[] = {
+		{ "Micron signed the deal.", "Micron" },
+		{ "The deal pleased Cem \xc3\x96zdemir.", "\xc3\x96zdemir" },
+		{ "It runs on iPad and SGLang.", "iPad" },
+		{ "It runs with ollama.cpp.", "ollama.cpp" },
+		{ "Japanese GPUs run it.", "Japanese" },
+		{ "The FCC watched.", "FCC" },
+		{ "It runs on the H200.", "H200" },
+		{ "Crucially, Intel signed.", "Intel" },
+	};
+	for (size_t i = 0; i < sizeof ok / sizeof *ok; i++)
+		expect_src(src, ok[i], 0, NULL);
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+		expect_src(src, bad[i].text, 1, bad[i].missing);
+	/* a title-case headline: words that are not common words are names */
+	char *s2 = brief_check_sources(src), *why = NULL;
+	assert_int_equal(brief_check_entry(NULL, "TSMC's Make-or-Break Deal Gets a Go-To Watchdog",
+					   NULL, s2, &why), 0);
+	assert_int_equal(brief_check_entry(NULL, "Micron's Half-Price Deal", NULL, s2, &why), 1);
+	assert_non_null(strstr(why, "Micron"));
+	free(why);
+	free(s2);
+}
+
+/* Dates (issue 12): quarters, halves, weekdays, relative dates against the
+ * publish dates. */
+static void test_check_dates(void **state)
+{
+	(void)state;
+	/* published Thursday 2026-01-15 */
+	const char *src = "Source 1\nPublished: 2026-01-15T10:00:00Z\n"
+			  "Text: On Tuesday the company said it will ship in the second quarter of "
+			  "2026 and open a fab in the second half of 2027. Revenue fell in 2025. "
+			  "A meeting is set for January 22.\n";
+	static const char *const ok[] = {
+		"It ships in Q2 2026.", "It ships in the second-quarter.", "It ships in Q2.",
+		"A fab opens in the second half of 2027.", "It spoke this week.",
+		"Revenue fell last year.", "It meets next week.", "It opens a fab in H2 2027.",
+		"It spoke on Tuesday.",
+	};
+	static const struct {
+		const char *text, *missing;
+	} bad[] = {
+		{ "It ships in Q3 2026.", "Q3" },
+		{ "It ships in the third quarter.", "third quarter" },
+		{ "A fab opens in the first half of 2027.", "first half" },
+		{ "It spoke last week.", "last week" },
+		{ "It spoke on Monday.", "Monday" },
+		{ "Revenue fell last month.", "last month" },
+		{ "It ships in March.", "March" },
+		{ "It meets next month.", "next month" },
+	};
+	for (size_t i = 0; i < sizeof ok / sizeof *ok; i++)
+		expect_src(src, ok[i], 0, NULL);
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+		expect_src(src, bad[i].text, 1, bad[i].missing);
+}
+
+/* A user's aliases.conf adds names that mean the same; a broken one is an
+ * error naming the file and line. */
+static void test_check_aliases(void **state)
+{
+	(void)state;
+	char *dir = tmpdir_new();
+	struct brief_check_data *d = NULL;
+	char *err = NULL, *why = NULL;
+	char *src = brief_check_sources("Text: Zhipu AI released GLM-5.\n");
+	assert_int_equal(brief_check_entry(NULL, NULL, "Knowledge Atlas released GLM-5.", src, &why), 1);
+	free(why);
+	why = NULL;
+	write_file(dir, "aliases.conf", "# mine\nzhipu ai = knowledge atlas, z.ai\n");
+	assert_int_equal(brief_check_data_load(dir, &d, &err), BRIEF_OK);
+	assert_int_equal(brief_check_entry(d, NULL, "Knowledge Atlas released GLM-5.", src, &why), 0);
+	/* the built-in lines are still there */
+	assert_int_equal(brief_check_entry(d, NULL, "Chinese labs ship.",
+					   "Labs in China ship.\n", &why), 0);
+	brief_check_data_free(d);
+	write_file(dir, "aliases.conf", "zhipu ai = z.ai\nno equals sign here\n");
+	assert_int_equal(brief_check_data_load(dir, &d, &err), BRIEF_ERR_CONFIG);
+	assert_null(d);
+	assert_non_null(strstr(err, "aliases.conf:2: expected 'name = other name"));
+	free(err);
+	free(src);
+	tmpdir_free(dir);
 }
 
 /* ---- rendering ---------------------------------------------------------------------- */
@@ -584,6 +752,10 @@ int main(void)
 		cmocka_unit_test(test_records),
 		cmocka_unit_test(test_check),
 		cmocka_unit_test(test_check_dates_only_as_dates),
+		cmocka_unit_test(test_check_units),
+		cmocka_unit_test(test_check_names),
+		cmocka_unit_test(test_check_dates),
+		cmocka_unit_test(test_check_aliases),
 		cmocka_unit_test(test_render_md),
 		cmocka_unit_test(test_render_txt_json),
 		cmocka_unit_test(test_render_layouts),
