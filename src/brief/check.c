@@ -375,7 +375,7 @@ static char *miss_text(const struct miss *m)
 /* ---- numbers and what they count ------------------------------------------------- */
 
 enum unit {
-	U_NONE, U_NOUN, U_PCT, U_TIMES, U_USD, U_EUR, U_GBP, U_YEN, U_KRW, U_CNY, U_INR,
+	U_NONE, U_NOUN, U_PCT, U_TIMES, U_USD, U_EUR, U_GBP, U_YEN, U_KRW, U_CNY, U_INR, U_XD,
 	U_BYTE, U_BIT_S, U_BYTE_S, U_WATT, U_WH, U_NM, U_KM, U_MILE, U_HZ, U_SEC,
 };
 
@@ -387,6 +387,7 @@ struct qty {
 	enum unit unit;
 	enum rate rate;
 	char noun[24];            /* U_NOUN: what it counts, singular, lower-case */
+	char noun2[24];           /* the word after it ("construction jobs": job) */
 	int date_line;            /* from a publish time: vouches for dates only */
 	int word;                 /* spelled ("three"): also passes when the same word is there */
 };
@@ -482,6 +483,23 @@ static size_t word_len(const char *p)
 	return n;
 }
 
+/* The singular, lower-case form of the word s (n bytes < 24) into out. */
+static void singular(const char *s, size_t n, char *out)
+{
+	size_t m = n;
+	if (m > 4 && !strncasecmp(s + m - 3, "ies", 3)) {
+		memcpy(out, s, m - 3);
+		strcpy(out + m - 3, "y");
+	} else {
+		if (m > 3 && (s[m - 1] == 's' || s[m - 1] == 'S') && s[m - 2] != 's')
+			m--;
+		memcpy(out, s, m);
+		out[m] = '\0';
+	}
+	for (char *c = out; *c; c++)
+		*c = (char)tolower((unsigned char)*c);
+}
+
 /* The unit (or counted noun) and rate after a number, starting at p (just
  * after the number and its scale); returns the bytes used. */
 static size_t parse_unit(const char *p, struct qty *q)
@@ -494,41 +512,39 @@ static size_t parse_unit(const char *p, struct qty *q)
 		const char *s = p;
 		if (*s == ' ' || *s == '-')
 			s++;
+		size_t best = 0;
 		for (size_t i = 0; i < sizeof units / sizeof *units; i++) {
 			size_t n = strlen(units[i].w);
-			if (units[i].w[0] == '%' || strncasecmp(s, units[i].w, n) ||
-			    (wlen(s + (n)) > 0))
+			if (n <= best || units[i].w[0] == '%' || strncasecmp(s, units[i].w, n) ||
+			    wlen(s + n))
 				continue;
 			/* a lone "x" or "w" only right after the digits */
 			if (n == 1 && s != p)
 				continue;
+			/* the longest unit ("GB/s", not "GB") */
+			best = n;
 			q->unit = units[i].u;
 			q->factor = units[i].f;
 			used = (size_t)(s - p) + n;
-			break;
 		}
-		/* what a count counts: a lower-case word ("10,000 Blackwell GPUs"
-		 * is not a count of Blackwells) */
+		/* what a count counts: one or two lower-case words ("10,000
+		 * Blackwell GPUs" is not a count of Blackwells; "2,000
+		 * construction jobs" counts jobs) */
 		if (q->unit == U_NONE && s > p && islower((unsigned char)*s)) {
 			size_t n = word_len(s);
-			if (n >= 2 && n < sizeof q->noun && !is_not_noun(s, n) &&
-			    !(wlen(s + (n)) > 0)) {
-				/* singular, lower-case */
-				size_t m = n;
-				if (m > 4 && !strncasecmp(s + m - 3, "ies", 3)) {
-					memcpy(q->noun, s, m - 3);
-					strcpy(q->noun + m - 3, "y");
-				} else {
-					if (m > 3 && (s[m - 1] == 's' || s[m - 1] == 'S') &&
-					    s[m - 2] != 's')
-						m--;
-					memcpy(q->noun, s, m);
-					q->noun[m] = '\0';
-				}
-				for (char *c = q->noun; *c; c++)
-					*c = (char)tolower((unsigned char)*c);
+			if (n >= 2 && n < sizeof q->noun && !is_not_noun(s, n) && !wlen(s + n)) {
+				singular(s, n, q->noun);
 				q->unit = U_NOUN;
 				used = (size_t)(s - p) + n;
+				const char *t = s + n;
+				if (*t == ' ' && islower((unsigned char)t[1])) {
+					size_t m = word_len(t + 1);
+					if (m >= 2 && m < sizeof q->noun2 && !is_not_noun(t + 1, m) &&
+					    !wlen(t + 1 + m)) {
+						singular(t + 1, m, q->noun2);
+						used += 1 + m;
+					}
+				}
 			}
 		}
 	}
@@ -611,9 +627,11 @@ static size_t parse_num(const char *s, size_t i, struct qty *q)
 	}
 	q->scaled = q->raw * scale;
 	j += parse_unit(s + j, q);
-	/* currency before: $, US$, €, £, ¥ */
+	/* currency before: $, US$, €, £, ¥; S$, A$, HK$, NT$ are other dollars */
 	if (i > 0 && s[i - 1] == '$')
-		q->unit = U_USD, q->factor = 1;
+		q->unit = i >= 2 && isupper((unsigned char)s[i - 2]) &&
+			  !(i >= 3 && s[i - 2] == 'S' && s[i - 3] == 'U') ? U_XD : U_USD,
+		q->factor = 1;
 	else if (i >= 3 && !strncmp(s + i - 3, "\xe2\x82\xac", 3))
 		q->unit = U_EUR, q->factor = 1;
 	else if (i >= 2 && !strncmp(s + i - 2, "\xc2\xa3", 2))
@@ -955,7 +973,7 @@ static int money_noun(const char *n)
 
 static int is_currency(enum unit u)
 {
-	return u >= U_USD && u <= U_INR;
+	return u >= U_USD && u <= U_XD;
 }
 
 /* Do the units of entry quantity e and source quantity s allow the same
@@ -975,7 +993,13 @@ static int units_agree(const struct ctx *c, const struct qty *e, const struct qt
 			return 1;
 		if (s->unit != U_NOUN)
 			return 0;
-		return !strcmp(e->noun, s->noun) || same_group(c->d, e->noun, s->noun);
+		const char *en[2] = { e->noun, e->noun2 }, *sn[2] = { s->noun, s->noun2 };
+		for (int i = 0; i < 2; i++)
+			for (int j = 0; j < 2; j++)
+				if (*en[i] && *sn[j] &&
+				    (!strcmp(en[i], sn[j]) || same_group(c->d, en[i], sn[j])))
+					return 1;
+		return 0;
 	}
 	return s->unit == e->unit;
 }
@@ -1051,6 +1075,7 @@ static int collect_qtys(struct ctx *c)
 					prev->factor = q.factor;
 					prev->rate = q.rate;
 					memcpy(prev->noun, q.noun, sizeof prev->noun);
+					memcpy(prev->noun2, q.noun2, sizeof prev->noun2);
 				}
 			}
 			if (qty_push(&c->q, &q))
@@ -1110,8 +1135,12 @@ static int collect_acronyms(struct ctx *c)
 			}
 			boundary = 1;
 		}
-		if (boundary && (!s[i] || (s[i] != ' ' && s[i] != '.' && s[i] != '-' && s[i] != '&') ||
-				 start)) {
+		/* a run goes on over spaces, dots, hyphens, '&' and a comma
+		 * before a capitalised word ("Ministry of Investment, Trade and
+		 * Industry") */
+		int goes_on = s[i] == ' ' || s[i] == '.' || s[i] == '-' || s[i] == '&' ||
+			      (s[i] == ',' && s[i + 1] == ' ' && isupper((unsigned char)s[i + 2]));
+		if (boundary && (!s[i] || !goes_on || start)) {
 			for (int pass = 0; pass < 2 && n >= 2; pass++) {
 				const char *r = pass ? runall : run;
 				size_t rl = pass ? na : n;

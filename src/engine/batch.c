@@ -501,3 +501,92 @@ enum eng_err eng_decode(eng_ctx *c, int n, const int *seqs, const int32_t *token
 	free(want);
 	return e;
 }
+
+enum eng_err eng_seq_truncate(eng_ctx *c, int seq, int pos)
+{
+	if (!c || seq < 0 || seq >= c->p.n_seq || !c->seq_used[seq] || pos < 0 ||
+	    pos > c->seq_pos[seq])
+		return ENG_ERR_INVALID_ARG;
+	/* the cells past pos are never read again: attention reads 0..pos */
+	c->seq_pos[seq] = pos;
+	return ENG_OK;
+}
+
+enum eng_err eng_decode_multi(eng_ctx *c, int n, const int *seqs, const int32_t *const *tokens,
+			      const int *counts, float *logits)
+{
+	enum eng_err e = ENG_OK;
+	if (!c || n < 0 || (n > 0 && (!seqs || !tokens || !counts)))
+		return ENG_ERR_INVALID_ARG;
+	int total = 0;
+	for (int i = 0; i < n; i++) {
+		const int s = seqs[i];
+		if (s < 0 || s >= c->p.n_seq || !c->seq_used[s] || counts[i] < 0 ||
+		    (counts[i] > 0 && !tokens[i])) {
+			eng_ctx_set_err(c, "decode: invalid sequence %d or tokens", s);
+			return ENG_ERR_INVALID_ARG;
+		}
+		for (int j = 0; j < i; j++)
+			if (seqs[j] == s) {
+				eng_ctx_set_err(c, "decode: sequence %d appears twice in one step", s);
+				return ENG_ERR_INVALID_ARG;
+			}
+		if (counts[i] > c->p.n_ctx - c->seq_pos[s]) {
+			eng_ctx_set_err(c, "context full: sequence %d has %d positions, %d more do not fit "
+					"in a context of %d", s, c->seq_pos[s], counts[i], c->p.n_ctx);
+			return ENG_ERR_CONTEXT_FULL;
+		}
+		if (!check_tokens(c, tokens[i], counts[i]))
+			return ENG_ERR_INVALID_ARG;
+		total += counts[i];
+	}
+	if (total == 0)
+		return ENG_OK;
+	const int B = c->max_ubatch, V = c->m->hp.n_vocab;
+	int32_t *tok = malloc((size_t)B * sizeof *tok);
+	int *seqv = malloc((size_t)B * sizeof *seqv), *posv = malloc((size_t)B * sizeof *posv);
+	int *base = malloc((size_t)n * sizeof *base);
+	uint8_t *want = malloc((size_t)B);
+	if (!tok || !seqv || !posv || !want || !base) {
+		e = ENG_ERR_NOMEM;
+		goto out;
+	}
+	for (int i = 0; i < n; i++)
+		base[i] = c->seq_pos[seqs[i]];
+	/* every token as a decode token (decode kernels: each row exactly what
+	 * eng_decode gives it), a sequence's tokens at consecutive positions,
+	 * each attending to those before it in the same pass */
+	int item = 0, done = 0, row = 0;
+	while (e == ENG_OK && item < n) {
+		int nb = 0;
+		while (nb < B && item < n) {
+			if (done >= counts[item]) {
+				item++;
+				done = 0;
+				continue;
+			}
+			tok[nb] = tokens[item][done];
+			seqv[nb] = seqs[item];
+			posv[nb] = base[item] + done;
+			want[nb] = logits != NULL;
+			nb++;
+			done++;
+		}
+		if (nb == 0)
+			break;
+		struct eng_ubatch ub = { nb, tok, seqv, posv, want, 0, 0 };
+		e = eng_forward(c, &ub, logits ? logits + (size_t)row * V : NULL);
+		if (e != ENG_OK)
+			break;
+		for (int t = 0; t < nb; t++)
+			c->seq_pos[seqv[t]]++;
+		row += nb;
+	}
+out:
+	free(tok);
+	free(seqv);
+	free(posv);
+	free(want);
+	free(base);
+	return e;
+}

@@ -204,6 +204,20 @@ enum eng_err eng_step(eng_ctx *c, int nd, const int *dseqs, const int32_t *dtoks
  * logits: NULL or n * n_vocab floats, row i for seqs[i] (caller owns). */
 enum eng_err eng_decode(eng_ctx *c, int n, const int *seqs, const int32_t *tokens, float *logits);
 
+/* Several tokens of each of several sequences in shared weight passes, all
+ * as decode tokens: sequence seqs[i] (distinct) takes counts[i] tokens
+ * tokens[i] at its next positions, each attending to those before it, and
+ * every row is what eng_decode would give that token fed alone (bit for
+ * bit): the verify step of speculative decoding. logits: NULL or
+ * sum(counts) * n_vocab floats, the rows in order (sequence 0's tokens,
+ * then sequence 1's, ...). As many passes as max(n_batch, n_seq) tokens
+ * take (one for k + 1 tokens of a few sequences). */
+enum eng_err eng_decode_multi(eng_ctx *c, int n, const int *seqs, const int32_t *const *tokens,
+			      const int *counts, float *logits);
+/* Rolls sequence seq back to pos positions (0 <= pos <= its length): the
+ * KV cells of the rejected draft tokens are dropped. */
+enum eng_err eng_seq_truncate(eng_ctx *c, int seq, int pos);
+
 /* ---- sampling ------------------------------------------------------------ */
 
 struct eng_sampling {
@@ -227,6 +241,15 @@ void eng_sampler_free(eng_sampler *s);
 void eng_sampler_accept(eng_sampler *s, int32_t tok);
 /* Picks a token from logits (n_vocab floats; not modified). */
 int32_t eng_sampler_sample(eng_sampler *s, const float *logits);
+/* For speculative sampling: is the choice greedy (temperature <= 0)? The
+ * distribution the sampler draws from for logits (penalties, filters and
+ * temperature applied; one-hot at the pick when greedy) into probs
+ * (n_vocab floats); a uniform draw in [0, 1) from its generator; a draw
+ * from a distribution (weights, not necessarily normalised). */
+int eng_sampler_greedy(const eng_sampler *s);
+void eng_sampler_dist(eng_sampler *s, const float *logits, float *probs);
+double eng_sampler_uniform(eng_sampler *s);
+int32_t eng_sampler_draw(eng_sampler *s, const float *probs);
 /* Greedy argmax, lowest id on ties. */
 int32_t eng_argmax(const float *logits, int n);
 
@@ -260,6 +283,16 @@ struct eng_gen_params {
 	 * then those it gets alone with the same settings. */
 	const struct eng_sampling *seq_sampling;
 	const char *const *seq_system;
+	/* speculative decoding (may be NULL): a context on a draft model with
+	 * the same vocabulary (eng_vocab_same) and at least as many sequence
+	 * slots; it proposes draft_k tokens a round (<= 0: chosen from the
+	 * measured acceptance and pass costs, 1..8), the model checks them all
+	 * in one pass (eng_decode_multi). Greedy output is token for token the
+	 * same as without a draft; with sampling, the accept/reject rule keeps
+	 * the model's distribution. spec (may be NULL) gets what it saved. */
+	eng_ctx *draft;
+	int draft_k;
+	struct eng_spec_stats *spec;
 	eng_token_fn on_token;       /* may be NULL */
 	/* sequence i has ended (end of generation, a limit, a stop, an error
 	 * or cancellation), once per prepared sequence; may be NULL */
@@ -267,6 +300,20 @@ struct eng_gen_params {
 	void *ud;
 };
 void eng_gen_default(struct eng_gen_params *g);
+
+/* What speculative decoding did in one generation. */
+struct eng_spec_stats {
+	uint64_t rounds;             /* draft-then-verify rounds (each one target pass) */
+	uint64_t drafted, accepted;  /* draft tokens proposed, and kept */
+	uint64_t tokens;             /* tokens the rounds produced (accepted + one each) */
+	uint64_t target_passes;      /* weight passes of the model in the rounds */
+	uint64_t draft_passes;       /* weight passes of the draft model */
+	int k_last;                  /* the draft length of the last round */
+};
+
+/* Do two models share a vocabulary: the same token count and the same
+ * text for every token? 0 when they do; else 1 with why (a message). */
+int eng_vocab_differs(const eng_model *a, const eng_model *b, char *why, size_t len);
 
 /* Generates for n prompts at once (batched decode; each prompt gets its own
  * sequence slot, the context must have >= n free slots or generation runs in

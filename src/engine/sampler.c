@@ -156,7 +156,11 @@ static void select_top(struct cand *c, int n, int k)
 	}
 }
 
-int32_t eng_sampler_sample(eng_sampler *s, const float *logits)
+/* The candidates of logits after penalties and filters, with their
+ * weights at the temperature in s->prob (unnormalised, *sum their sum):
+ * their count; 0 when the choice is greedy (or every logit is NaN), with
+ * *greedy the pick. */
+static int candidates(eng_sampler *s, const float *logits, double *sum_out, int32_t *greedy)
 {
 	const int V = s->n_vocab;
 	float *l = s->work;
@@ -177,8 +181,10 @@ int32_t eng_sampler_sample(eng_sampler *s, const float *logits)
 		for (int i = 0; i < s->n_recent; i++)
 			s->count[s->recent[i]] &= 0x7fff;
 	}
-	if (s->p.temperature <= 0.0f)
-		return eng_argmax(l, V);
+	if (s->p.temperature <= 0.0f) {
+		*greedy = eng_argmax(l, V);
+		return 0;
+	}
 
 	/* candidates: the top_k best (quickselect), or every token within
 	 * reach of the best (exp(-60) of its probability is nothing) */
@@ -200,8 +206,10 @@ int32_t eng_sampler_sample(eng_sampler *s, const float *logits)
 		select_top(s->cands, n, k);
 		n = k;
 	}
-	if (n == 0)   /* every logit NaN */
-		return eng_argmax(l, V);
+	if (n == 0) {  /* every logit NaN */
+		*greedy = eng_argmax(l, V);
+		return 0;
+	}
 	qsort(s->cands, (size_t)n, sizeof *s->cands, cand_cmp);
 	/* softmax over the candidates (at temperature 1 for the filters) */
 	const double top = s->cands[0].logit;
@@ -228,12 +236,24 @@ int32_t eng_sampler_sample(eng_sampler *s, const float *logits)
 			m++;
 		n = m;
 	}
-	/* temperature, then draw */
+	/* temperature */
 	sum = 0.0;
 	for (int i = 0; i < n; i++) {
 		pr[i] = exp(((double)s->cands[i].logit - top) / s->p.temperature);
 		sum += pr[i];
 	}
+	*sum_out = sum;
+	return n;
+}
+
+int32_t eng_sampler_sample(eng_sampler *s, const float *logits)
+{
+	double sum = 0.0;
+	int32_t greedy = 0;
+	int n = candidates(s, logits, &sum, &greedy);
+	if (n == 0)
+		return greedy;
+	const double *pr = s->prob;
 	double r = rng_uniform(s) * sum, acc = 0.0;
 	int32_t pick = s->cands[n - 1].id;
 	for (int i = 0; i < n; i++) {
@@ -244,4 +264,48 @@ int32_t eng_sampler_sample(eng_sampler *s, const float *logits)
 		}
 	}
 	return pick;
+}
+
+int eng_sampler_greedy(const eng_sampler *s)
+{
+	return s->p.temperature <= 0.0f;
+}
+
+void eng_sampler_dist(eng_sampler *s, const float *logits, float *probs)
+{
+	double sum = 0.0;
+	int32_t greedy = 0;
+	int n = candidates(s, logits, &sum, &greedy);
+	memset(probs, 0, (size_t)s->n_vocab * sizeof *probs);
+	if (n == 0) {
+		probs[greedy] = 1.0f;
+		return;
+	}
+	for (int i = 0; i < n; i++)
+		probs[s->cands[i].id] = (float)(s->prob[i] / sum);
+}
+
+double eng_sampler_uniform(eng_sampler *s)
+{
+	return rng_uniform(s);
+}
+
+int32_t eng_sampler_draw(eng_sampler *s, const float *probs)
+{
+	double sum = 0.0;
+	for (int i = 0; i < s->n_vocab; i++)
+		sum += probs[i];
+	if (!(sum > 0.0))
+		return eng_argmax(probs, s->n_vocab);
+	double r = rng_uniform(s) * sum, acc = 0.0;
+	int32_t last = 0;
+	for (int i = 0; i < s->n_vocab; i++) {
+		if (probs[i] <= 0.0f)
+			continue;
+		acc += probs[i];
+		last = i;
+		if (r < acc)
+			return i;
+	}
+	return last;
 }

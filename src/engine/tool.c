@@ -358,15 +358,55 @@ static void run_usage(FILE *f)
 		   "       [--temp T] [--top-k K] [--top-p P] [--min-p P] [--repeat-penalty R]\n"
 		   "       [--presence-penalty P] [--seed S] [--stop STR]... [-t THREADS] [-c N_CTX]\n"
 		   "       [--ids] (print the generated token ids to stderr) [--kv-f32] [-v]\n"
-		   "       [--device auto|cpu|cuda] [--vram-budget SIZE] [--ram-budget SIZE]\n");
+		   "       [--device auto|cpu|cuda] [--vram-budget SIZE] [--ram-budget SIZE]\n"
+		   "       [--draft FILE [--draft-k K]] (speculative decoding with a draft model of\n"
+		   "       the same vocabulary; K tokens a round, default: chosen as it runs)\n");
+}
+
+/* Opens the draft model and its context beside c; prints why not. */
+static int open_draft(const char *cmd, const char *path, eng_model *m, const struct eng_ctx_params *cp,
+		      eng_model **dm, eng_ctx **dc)
+{
+	char why[256];
+	*dm = open_model(path, 0);
+	if (!*dm)
+		return -1;
+	if (eng_vocab_differs(m, *dm, why, sizeof why)) {
+		fprintf(stderr, "model %s: %s cannot draft for this model: %s\n", cmd, path, why);
+		eng_model_free(*dm);
+		*dm = NULL;
+		return -1;
+	}
+	enum eng_err e = eng_ctx_new_err(*dm, cp, dc, why, sizeof why);
+	if (e != ENG_OK) {
+		fprintf(stderr, "model %s: draft: %s%s%s\n", cmd, eng_strerror(e), why[0] ? ": " : "", why);
+		eng_model_free(*dm);
+		*dm = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static void print_spec(FILE *f, const char *label, const struct eng_spec_stats *s)
+{
+	if (!s->rounds)
+		return;
+	fprintf(f, "%sspeculative: %llu rounds, %llu drafted, %llu accepted (%.0f%%), %.2f tokens a "
+		   "target pass, %llu target passes saved, %llu draft passes, last k %d\n", label,
+		(unsigned long long)s->rounds, (unsigned long long)s->drafted,
+		(unsigned long long)s->accepted, s->drafted ? 100.0 * s->accepted / s->drafted : 0.0,
+		s->target_passes ? (double)s->tokens / s->target_passes : 0.0,
+		(unsigned long long)(s->tokens > s->target_passes ? s->tokens - s->target_passes : 0),
+		(unsigned long long)s->draft_passes, s->k_last);
 }
 
 static int cmd_run(int argc, char **argv)
 {
 	struct eng_gen_params g;
-	const char *prompt = NULL, *stops[16];
-	int n_stop = 0, threads = 0, n_ctx = 0, verbose = 0, print_ids = 0, kv_f32 = 0;
+	const char *prompt = NULL, *stops[16], *draft = NULL;
+	int n_stop = 0, threads = 0, n_ctx = 0, verbose = 0, print_ids = 0, kv_f32 = 0, draft_k = 0;
 	struct run_state rs = { 0 };
+	struct eng_spec_stats spec = { 0 };
 	struct dev_opts dv = { ENG_DEVICE_AUTO, 0, 0 };
 
 	eng_gen_default(&g);
@@ -401,6 +441,8 @@ static int cmd_run(int argc, char **argv)
 		else if (!strcmp(a, "-v")) verbose = 1;
 		else if (!strcmp(a, "--ids")) print_ids = 1;
 		else if (!strcmp(a, "--kv-f32")) kv_f32 = 1;
+		else if (!strcmp(a, "--draft")) { NEEDV; draft = v; }
+		else if (!strcmp(a, "--draft-k")) { NEEDV; draft_k = atoi(v); }
 		else if (!strcmp(a, "--help")) { run_usage(stdout); return 0; }
 		else { fprintf(stderr, "model run: unknown option %s\n", a); run_usage(stderr); return 2; }
 #undef NEEDV
@@ -436,6 +478,25 @@ static int cmd_run(int argc, char **argv)
 		/* auto fell back to the CPU in a CUDA build: say so */
 		fprintf(stderr, "model run: %s\n", eng_ctx_device_note(c));
 	}
+	eng_model *dm = NULL;
+	eng_ctx *dc = NULL;
+	if (draft) {
+		if (draft_k < 0 || draft_k > 8) {
+			fprintf(stderr, "model run: --draft-k takes 1 to 8 (0: chosen as it runs)\n");
+			eng_ctx_free(c);
+			eng_model_free(m);
+			return 2;
+		}
+		cp.n_ctx = eng_ctx_n_ctx(c);
+		if (open_draft("run", draft, m, &cp, &dm, &dc)) {
+			eng_ctx_free(c);
+			eng_model_free(m);
+			return 1;
+		}
+		g.draft = dc;
+		g.draft_k = draft_k;
+		g.spec = &spec;
+	}
 	double t0 = now_s();
 	char *out = NULL;
 	e = eng_generate(c, prompt, &g, &out);
@@ -451,6 +512,7 @@ static int cmd_run(int argc, char **argv)
 		eng_ctx_stats(c, &st);
 		fprintf(stderr, "(%d tokens, %.2f s)\n", rs.n, t1 - t0);
 		print_pass_stats(stderr, "passes: ", &st);
+		print_spec(stderr, "", &spec);
 	}
 	if (print_ids) {
 		fprintf(stderr, "ids:");
@@ -460,6 +522,8 @@ static int cmd_run(int argc, char **argv)
 	}
 	free(rs.ids);
 	free(out);
+	eng_ctx_free(dc);
+	eng_model_free(dm);
 	eng_ctx_free(c);
 	eng_model_free(m);
 	return e == ENG_OK ? 0 : 1;

@@ -20,13 +20,21 @@
 #include "brief/brief_write.h"
 #include "util/util.h"
 
-#define SET "tests/fixtures/faithfulness"
+struct setdef {
+	const char *dir;          /* the set's files: DIR/\*.txt */
+	double floor_precision, floor_recall;
+};
 
-/* Floors for make check (issue 12's aims): measured 0.989 and 0.929 when
- * they were set (bench/results/faithfulness-2026-12-05.md), so that a
- * change to the rules that loses ground fails. */
-#define FLOOR_PRECISION 0.97
-#define FLOOR_RECALL 0.90
+/* The sets and their floors for make check, so that a change to the rules
+ * that loses ground fails. The development set (the rules were written
+ * against it): issue 12's aims, measured 0.989 and 0.929. The held-out
+ * set (written apart, measured once the rules were done: 0.872 and
+ * 0.791; 0.923 and 0.837 after fixing the bugs it showed): below both
+ * (bench/results/faithfulness-2026-12-05.md). */
+static const struct setdef sets[] = {
+	{ "tests/fixtures/faithfulness", 0.97, 0.90 },
+	{ "tests/fixtures/faithfulness-heldout", 0.85, 0.75 },
+};
 
 struct story {
 	char id[64];
@@ -173,14 +181,16 @@ struct tally {
 
 static void test_faithfulness_set(void **state)
 {
-	(void)state;
+	const struct setdef *def = *state;
 	struct set s = { 0 };
 	glob_t g;
-	assert_int_equal(glob(SET "/*.txt", 0, NULL, &g), 0);
+	char pat[256];
+	snprintf(pat, sizeof pat, "%s/*.txt", def->dir);
+	assert_int_equal(glob(pat, 0, NULL, &g), 0);
 	for (size_t i = 0; i < g.gl_pathc; i++)
 		load_file(&s, g.gl_pathv[i]);
 	globfree(&g);
-	assert_true(s.n_en >= 150);
+	assert_true(s.n_en >= 80);
 
 	int report = getenv("FAITHFULNESS_REPORT") != NULL;
 	struct tally t[16];
@@ -235,7 +245,7 @@ static void test_faithfulness_set(void **state)
 	}
 	double precision = tp + fp ? (double)tp / (double)(tp + fp) : 1.0;
 	double recall = tp + fn ? (double)tp / (double)(tp + fn) : 1.0;
-	print_message("  faithfulness set: %zu entries (%zu faithful, %zu unfaithful)\n", s.n_en,
+	print_message("  %s: %zu entries (%zu faithful, %zu unfaithful)\n", def->dir, s.n_en,
 		      fp + tn, tp + fn);
 	for (size_t k = 0; k < nt; k++) {
 		if (t[k].faithful)
@@ -258,14 +268,15 @@ static void test_faithfulness_set(void **state)
 	free(s.st);
 	free(s.en);
 	free(s.files);
-	assert_true(precision >= FLOOR_PRECISION);
-	assert_true(recall >= FLOOR_RECALL);
+	assert_true(precision >= def->floor_precision);
+	assert_true(recall >= def->floor_recall);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_faithfulness_set),
+		cmocka_unit_test_prestate(test_faithfulness_set, (void *)&sets[0]),
+		cmocka_unit_test_prestate(test_faithfulness_set, (void *)&sets[1]),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
