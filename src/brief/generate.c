@@ -1259,6 +1259,11 @@ int brief_generate(struct store *st, const struct brief_opts *o, brief_progress_
 		llm_stats(l, LLM_STATS_TOTAL, &ls);
 		b.passes = (int64_t)ls.passes;
 		b.pass_tokens = (int64_t)ls.tokens;
+		b.draft_model = ls.draft[0] ? util_strdup(ls.draft) : NULL;
+		b.spec_rounds = (int64_t)ls.spec_rounds;
+		b.spec_drafted = (int64_t)ls.spec_drafted;
+		b.spec_accepted = (int64_t)ls.spec_accepted;
+		b.spec_tokens = (int64_t)ls.spec_tokens;
 		b.prefill_tokens = (int64_t)ls.prefill_tokens;
 		b.bytes_streamed = (int64_t)ls.bytes_streamed;
 		b.seconds_prefill = ls.prefill_seconds;

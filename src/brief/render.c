@@ -868,6 +868,12 @@ static void render_json(struct util_buf *o, const struct store_briefing *b)
 			" \"bytes_streamed\": %lld", (long long)b->passes, (long long)b->pass_tokens,
 			(long long)b->prefill_tokens, (long long)b->bytes_streamed);
 	js_kv(o, "device", b->device, 1);
+	/* speculative decoding (null and zeros without a draft model) */
+	js_kv(o, "draft_model", b->draft_model, 1);
+	util_buf_printf(o, ", \"speculative\": {\"rounds\": %lld, \"drafted\": %lld, "
+			"\"accepted\": %lld, \"tokens\": %lld}", (long long)b->spec_rounds,
+			(long long)b->spec_drafted, (long long)b->spec_accepted,
+			(long long)b->spec_tokens);
 	util_buf_puts(o, ", \"seconds\": {\"plan\": ");
 	js_num(o, b->seconds_plan, 3);
 	util_buf_puts(o, ", \"write\": ");

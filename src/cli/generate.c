@@ -106,6 +106,15 @@ static void print_passes(struct store *st, int64_t id)
 			fprintf(stderr, "; streamed %.2f GiB, waited %.1f s",
 				(double)b.bytes_streamed / (1024.0 * 1024 * 1024), b.seconds_wait);
 		fprintf(stderr, "; device %s\n", b.device ? b.device : "?");
+		if (b.draft_model && b.spec_rounds > 0)
+			fprintf(stderr, "speculative: draft %s; %lld of %lld draft tokens accepted "
+				"(%.0f%%), %lld tokens in %lld verify passes (%.2f a pass), %lld "
+				"passes saved\n", b.draft_model, (long long)b.spec_accepted,
+				(long long)b.spec_drafted,
+				b.spec_drafted ? 100.0 * b.spec_accepted / b.spec_drafted : 0.0,
+				(long long)b.spec_tokens, (long long)b.spec_rounds,
+				(double)b.spec_tokens / (double)b.spec_rounds,
+				(long long)(b.spec_tokens - b.spec_rounds));
 	} else {
 		fprintf(stderr, "%s backend: no weight passes (%lld prompt and %lld completion tokens)\n",
 			b.backend ? b.backend : "?", (long long)b.prompt_tokens,
@@ -160,6 +169,8 @@ const char *cli_generate_opts(const struct util_config *cfg, const char *backend
 	o->llm.backend = backend;
 	if (!strcmp(backend, "engine")) {
 		o->llm.model_path = model ? model : c_model;
+		o->llm.draft_path = util_config_get(cfg, "llm.draft");
+		o->llm.draft_k = (int)util_config_get_long(cfg, "llm.draft_k", 0);
 	} else if (!strcmp(backend, "openai")) {
 		o->llm.base_url = base_url ? base_url : c_url;
 		o->llm.model = model ? model : util_config_get(cfg, "llm.model_name");

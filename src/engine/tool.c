@@ -354,7 +354,8 @@ static int on_token_print(void *ud, int i, int32_t tok, const char *piece, size_
 
 static void run_usage(FILE *f)
 {
-	fprintf(f, "usage: model run FILE -p PROMPT [-n N] [--chat] [--system TEXT] [--template NAME]\n"
+	fprintf(f, "usage: model run FILE -p PROMPT [-p PROMPT]... (a batch) [-n N] [--chat] [--system TEXT]\n"
+		   "       [--template NAME]\n"
 		   "       [--temp T] [--top-k K] [--top-p P] [--min-p P] [--repeat-penalty R]\n"
 		   "       [--presence-penalty P] [--seed S] [--stop STR]... [-t THREADS] [-c N_CTX]\n"
 		   "       [--ids] (print the generated token ids to stderr) [--kv-f32] [-v]\n"
@@ -403,7 +404,8 @@ static void print_spec(FILE *f, const char *label, const struct eng_spec_stats *
 static int cmd_run(int argc, char **argv)
 {
 	struct eng_gen_params g;
-	const char *prompt = NULL, *stops[16], *draft = NULL;
+	const char *prompt = NULL, *stops[16], *draft = NULL, *prompts[16];
+	int n_prompts = 0;
 	int n_stop = 0, threads = 0, n_ctx = 0, verbose = 0, print_ids = 0, kv_f32 = 0, draft_k = 0;
 	struct run_state rs = { 0 };
 	struct eng_spec_stats spec = { 0 };
@@ -423,7 +425,15 @@ static int cmd_run(int argc, char **argv)
 		if (dr > 0)
 			continue;
 #define NEEDV do { if (!v) { fprintf(stderr, "model run: %s needs a value\n", a); return 2; } i++; } while (0)
-		if (!strcmp(a, "-p") || !strcmp(a, "--prompt")) { NEEDV; prompt = v; }
+		if (!strcmp(a, "-p") || !strcmp(a, "--prompt")) {
+			NEEDV;
+			prompt = v;
+			if (n_prompts == 16) {
+				fprintf(stderr, "model run: at most 16 prompts\n");
+				return 2;
+			}
+			prompts[n_prompts++] = v;
+		}
 		else if (!strcmp(a, "-n")) { NEEDV; g.max_tokens = atoi(v); }
 		else if (!strcmp(a, "--chat")) g.chat = 1;
 		else if (!strcmp(a, "--system")) { NEEDV; g.system = v; }
@@ -453,13 +463,14 @@ static int cmd_run(int argc, char **argv)
 	}
 	g.stop = stops;
 	g.n_stop = n_stop;
-	g.on_token = on_token_print;
+	/* one prompt streams; several run as one batch and print at the end */
+	g.on_token = n_prompts == 1 ? on_token_print : NULL;
 	g.ud = &rs;
 	/* read every page up front only when the whole model is to stay in RAM */
 	eng_model *m = open_model(argv[1], dv.device == ENG_DEVICE_CPU && !dv.ram);
 	if (!m)
 		return 1;
-	struct eng_ctx_params cp = { .n_ctx = n_ctx, .n_seq = 1, .n_threads = threads, .kv_f32 = kv_f32,
+	struct eng_ctx_params cp = { .n_ctx = n_ctx, .n_seq = n_prompts, .n_threads = threads, .kv_f32 = kv_f32,
 				     .device = dv.device, .vram_budget = dv.vram, .ram_budget = dv.ram };
 	eng_ctx *c = NULL;
 	char cerr[256];
@@ -498,8 +509,18 @@ static int cmd_run(int argc, char **argv)
 		g.spec = &spec;
 	}
 	double t0 = now_s();
-	char *out = NULL;
-	e = eng_generate(c, prompt, &g, &out);
+	char *out = NULL, *outs[16] = { NULL };
+	struct eng_pass_stats s0;
+	eng_ctx_stats(c, &s0);
+	if (n_prompts == 1) {
+		e = eng_generate(c, prompt, &g, &out);
+	} else {
+		e = eng_generate_batch(c, n_prompts, prompts, &g, outs);
+		for (int i = 0; i < n_prompts; i++) {
+			printf("[%d] %s\n", i + 1, outs[i] ? outs[i] : "");
+			free(outs[i]);
+		}
+	}
 	double t1 = now_s();
 	if (rs.n > 0)
 		printf("\n");
@@ -510,7 +531,12 @@ static int cmd_run(int argc, char **argv)
 	if (verbose) {
 		struct eng_pass_stats st;
 		eng_ctx_stats(c, &st);
-		fprintf(stderr, "(%d tokens, %.2f s)\n", rs.n, t1 - t0);
+		if (n_prompts == 1)
+			fprintf(stderr, "(%d tokens, %.2f s)\n", rs.n, t1 - t0);
+		else
+			fprintf(stderr, "(%d prompts, %llu tokens decoded, %.2f s)\n", n_prompts,
+				(unsigned long long)(st.tokens - s0.tokens - st.prefill_tokens +
+						     s0.prefill_tokens), t1 - t0);
 		print_pass_stats(stderr, "passes: ", &st);
 		print_spec(stderr, "", &spec);
 	}
@@ -531,16 +557,89 @@ static int cmd_run(int argc, char **argv)
 
 /* ---- bench ------------------------------------------------------------------ */
 
+/* Prompts for the text-generation rows of model bench --draft. */
+static const char *const spec_prompts[] = {
+	"Write a short news briefing about the semiconductor export controls on China.",
+	"Explain in a few paragraphs how high-bandwidth memory is made and why it is scarce.",
+	"Summarise the week's news about open-weight language models for a busy reader.",
+	"Describe how a chip foundry decides where to build its next fab.",
+	"Write a short analysis of why AI data centres need so much electricity.",
+	"Explain what speculative decoding is to a software engineer.",
+	"Write a briefing on memory chip prices for a technology investor.",
+	"Describe the history of the transistor in a few paragraphs.",
+};
+
+/* Greedy generation of tg tokens for B prompts, without (dc NULL) or with
+ * a draft: a table row, and the passes and acceptance as a comment. */
+static int spec_row(eng_model *m, eng_ctx *c, eng_ctx *dc, int draft_k, int B, int tg,
+		    const char *label, const char *model, int threads)
+{
+	const char *prompts[16];
+	char *outs[16] = { NULL };
+	for (int i = 0; i < B && i < 16; i++)
+		prompts[i] = spec_prompts[i % 8];
+	struct eng_gen_params g;
+	struct eng_spec_stats sp = { 0 };
+	eng_gen_default(&g);
+	g.max_tokens = tg;
+	g.chat = 1;
+	g.draft = dc;
+	g.draft_k = draft_k;
+	g.spec = &sp;
+	struct eng_pass_stats a, b;
+	eng_ctx_stats(c, &a);
+	double t0 = now_s();
+	enum eng_err e = eng_generate_batch(c, B, prompts, &g, outs);
+	double t1 = now_s();
+	eng_ctx_stats(c, &b);
+	uint64_t toks = 0;
+	for (int i = 0; i < B; i++) {
+		if (outs[i]) {
+			int32_t *ids = NULL;
+			int n = 0;
+			if (eng_tokenize(m, outs[i], strlen(outs[i]), 0, 0, &ids, &n) == ENG_OK)
+				toks += (uint64_t)n;
+			free(ids);
+		}
+		free(outs[i]);
+	}
+	if (e != ENG_OK) {
+		fprintf(stderr, "model bench: %s: %s\n", eng_strerror(e), eng_ctx_errmsg(c));
+		return 1;
+	}
+	uint64_t dec_passes = (b.passes - a.passes);
+	char test[48];
+	snprintf(test, sizeof test, "sg%d x%d%s", tg, B, label);
+	printf("| %s | | | | %d | %s | %.2f |\n", model, threads, test, toks / (t1 - t0));
+	if (dc)
+		printf("<!-- %s: %llu target passes (prompts included) for ~%llu tokens; %llu rounds, "
+		       "%llu drafted, %llu accepted (%.1f%%), %.2f tokens a verify pass, %llu draft "
+		       "passes, last k %d -->\n", test, (unsigned long long)dec_passes,
+		       (unsigned long long)toks, (unsigned long long)sp.rounds,
+		       (unsigned long long)sp.drafted, (unsigned long long)sp.accepted,
+		       sp.drafted ? 100.0 * sp.accepted / sp.drafted : 0.0,
+		       sp.target_passes ? (double)sp.tokens / sp.target_passes : 0.0,
+		       (unsigned long long)sp.draft_passes, sp.k_last);
+	else
+		printf("<!-- %s: %llu passes (prompts included) for ~%llu tokens -->\n", test,
+		       (unsigned long long)dec_passes, (unsigned long long)toks);
+	fflush(stdout);
+	return 0;
+}
+
 static int cmd_bench(int argc, char **argv)
 {
-	int threads = 0, pp = 128, tg = 32, reps = 1;
+	int threads = 0, pp = 128, tg = 32, reps = 1, draft_k = 0;
+	const char *draft = NULL;
 	int batches[8] = { 1, 4, 16 }, nb = 3;
 	struct dev_opts dv = { ENG_DEVICE_AUTO, 0, 0 };
 
 	if (argc < 2 || !strcmp(argv[1], "--help")) {
 		fprintf(argc < 2 ? stderr : stdout,
 			"usage: model bench FILE [-t THREADS] [-p PP] [-n TG] [-b 1,4,16] [-r REPS]\n"
-			"       [--device auto|cpu|cuda] [--vram-budget SIZE] [--ram-budget SIZE]\n");
+			"       [--device auto|cpu|cuda] [--vram-budget SIZE] [--ram-budget SIZE]\n"
+			"       [--draft FILE [--draft-k K]] (also: greedy text generation of TG tokens\n"
+			"       from real prompts, without and with the draft model)\n");
 		return argc < 2 ? 2 : 0;
 	}
 	for (int i = 2; i < argc; i++) {
@@ -549,7 +648,8 @@ static int cmd_bench(int argc, char **argv)
 			return 2;
 		if (dr > 0)
 			continue;
-		static const char *const bench_opts[] = { "-t", "-p", "-n", "-r", "-b", NULL };
+		static const char *const bench_opts[] = { "-t", "-p", "-n", "-r", "-b", "--draft",
+							  "--draft-k", NULL };
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (!one_of(argv[i], bench_opts)) {
 			fprintf(stderr, "model bench: unknown option %s\n", argv[i]);
@@ -563,6 +663,8 @@ static int cmd_bench(int argc, char **argv)
 		else if (!strcmp(argv[i], "-p")) pp = atoi(v);
 		else if (!strcmp(argv[i], "-n")) tg = atoi(v);
 		else if (!strcmp(argv[i], "-r")) reps = atoi(v);
+		else if (!strcmp(argv[i], "--draft")) draft = v;
+		else if (!strcmp(argv[i], "--draft-k")) draft_k = atoi(v);
 		else if (!strcmp(argv[i], "-b")) {
 			nb = 0;
 			for (char *s = argv[i + 1]; *s && nb < 8;) {
@@ -695,6 +797,32 @@ static int cmd_bench(int argc, char **argv)
 			print_pass_stats(stdout, pre, &s_tg);
 		}
 		fflush(stdout);
+	}
+	if (draft && rc == 0) {
+		/* text generation from real prompts, without and with the draft */
+		struct eng_ctx_params sp = cp;
+		sp.n_ctx = 512 + tg;
+		sp.n_batch = 256;
+		eng_ctx *sc = NULL, *dc = NULL;
+		eng_model *dm = NULL;
+		char label[32];
+		if (eng_ctx_new_err(m, &sp, &sc, cerr, sizeof cerr) != ENG_OK ||
+		    open_draft("bench", draft, m, &sp, &dm, &dc)) {
+			fprintf(stderr, "model bench: %s\n", cerr);
+			rc = 1;
+		}
+		snprintf(label, sizeof label, " +draft k%s%.0d", draft_k > 0 ? "" : " adaptive",
+			 draft_k > 0 ? draft_k : 0);
+		for (int bi = 0; bi < nb && rc == 0; bi++) {
+			int B = batches[bi] < 16 ? batches[bi] : 16;
+			if (B < 1)
+				continue;
+			rc = spec_row(m, sc, NULL, 0, B, tg, "", in.arch_name, threads) ||
+			     spec_row(m, sc, dc, draft_k, B, tg, label, in.arch_name, threads);
+		}
+		eng_ctx_free(dc);
+		eng_model_free(dm);
+		eng_ctx_free(sc);
 	}
 	free(toks);
 	free(seqs);

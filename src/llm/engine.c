@@ -95,6 +95,12 @@ struct eng_state {
 	int max_batch;            /* most sequences per wave */
 	int has_template;
 	struct llm_stats last, total;
+	/* speculative decoding: the draft model (a reference held) and its
+	 * context, sized as c */
+	struct cached_model *dcm;
+	eng_ctx *dc;
+	int dc_seq, dc_ctx, draft_k;
+	char draft_name[128];
 };
 
 static double now_s(void)
@@ -408,6 +414,29 @@ static int ensure_ctx(struct eng_state *s, int n_seq, int n_ctx, char **why)
 	return LLM_OK;
 }
 
+/* The draft model's context, as large as c (its KV cache holds the same
+ * sequences). */
+static int ensure_draft_ctx(struct eng_state *s, char **why)
+{
+	if (!s->dcm || (s->dc && s->dc_seq >= s->c_seq && s->dc_ctx >= s->c_ctx))
+		return LLM_OK;
+	eng_ctx_free(s->dc);
+	s->dc = NULL;
+	struct eng_ctx_params p = { .n_ctx = s->c_ctx, .n_seq = s->c_seq, .n_threads = s->key.threads,
+				    .n_batch = ENGINE_N_BATCH, .device = s->key.device };
+	char ebuf[512] = "";
+	enum eng_err e = eng_ctx_new_err(s->dcm->m, &p, &s->dc, ebuf, sizeof ebuf);
+	if (e != ENG_OK) {
+		s->dc = NULL;
+		*why = util_strfmt("cannot create a context for the draft model: %s",
+				   *ebuf ? ebuf : eng_strerror(e));
+		return e == ENG_ERR_NOMEM ? LLM_ERR_NOMEM : LLM_ERR_MODEL;
+	}
+	s->dc_seq = s->c_seq;
+	s->dc_ctx = s->c_ctx;
+	return LLM_OK;
+}
+
 /* Runs requests [0, n) as one batch: each with its own system message,
  * temperature, top_p and seed (the engine's per-sequence settings), so
  * different requests still share every weight pass. */
@@ -491,6 +520,8 @@ static int run_batch(struct eng_state *s, const struct llm_request *reqs, size_t
 		if (want_ctx > n_ctx)
 			want_ctx = n_ctx;
 		rc = ensure_ctx(s, want_seq, want_ctx, why);
+		if (rc == LLM_OK)
+			rc = ensure_draft_ctx(s, why);
 		if (rc != LLM_OK) {
 			for (size_t i = 0; i < nb; i++)
 				llm_response_fail(&out[map[i]], rc, "%s", *why ? *why : llm_strerror(rc));
@@ -509,11 +540,25 @@ static int run_batch(struct eng_state *s, const struct llm_request *reqs, size_t
 	for (size_t i = 0; i < nb; i++)
 		run->t_last[map[i]] = t0;
 	struct eng_pass_stats before, after;
+	struct eng_spec_stats spec = { 0 };
+	g.draft = s->dc;
+	g.draft_k = s->draft_k;
+	g.spec = &spec;
 	eng_ctx_stats(s->c, &before);
 	enum eng_err e = eng_generate_batch(s->c, (int)nb, (const char *const *)prompts, &g, texts);
 	eng_ctx_stats(s->c, &after);
 	stats_add(&s->last, &before, &after, eng_ctx_device(s->c));
 	stats_add(&s->total, &before, &after, eng_ctx_device(s->c));
+	if (s->dc) {
+		struct llm_stats *ls[2] = { &s->last, &s->total };
+		for (int k = 0; k < 2; k++) {
+			snprintf(ls[k]->draft, sizeof ls[k]->draft, "%s", s->draft_name);
+			ls[k]->spec_rounds += spec.rounds;
+			ls[k]->spec_drafted += spec.drafted;
+			ls[k]->spec_accepted += spec.accepted;
+			ls[k]->spec_tokens += spec.tokens;
+		}
+	}
 	if (e != ENG_OK) {
 		int le = e == ENG_ERR_CONTEXT_FULL ? LLM_ERR_CONTEXT
 			: e == ENG_ERR_TEMPLATE ? LLM_ERR_CONFIG
@@ -596,6 +641,9 @@ static void en_close(struct llm *l)
 		cache_put(s->cm, s->c, &s->key, s->c_seq);
 	else
 		eng_ctx_free(s->c);
+	eng_ctx_free(s->dc);
+	if (s->dcm)
+		cache_put(s->dcm, NULL, &s->key, 0);
 	free(s);
 	l->impl = NULL;
 }
@@ -657,5 +705,24 @@ int llm_engine_open(struct llm *l, const struct llm_config *cfg, char **err)
 		return LLM_ERR_NOMEM;
 	}
 	memcpy(l->model_hash, s->cm->hash, sizeof s->cm->hash);
+	if (cfg->draft_path && *cfg->draft_path) {
+		struct stat dst;
+		char why[256];
+		if (stat(cfg->draft_path, &dst)) {
+			*err = util_strfmt("cannot load the draft model '%s': %s", cfg->draft_path,
+					   strerror(errno));
+			return LLM_ERR_MODEL;
+		}
+		if (!(s->dcm = cache_get(cfg->draft_path, &dst, &rc, err)))
+			return rc;
+		if (eng_vocab_differs(s->m, s->dcm->m, why, sizeof why)) {
+			*err = util_strfmt("the draft model '%s' cannot draft for '%s': %s",
+					   cfg->draft_path, cfg->model_path, why);
+			return LLM_ERR_CONFIG;
+		}
+		const char *db = strrchr(cfg->draft_path, '/');
+		snprintf(s->draft_name, sizeof s->draft_name, "%s", db ? db + 1 : cfg->draft_path);
+		s->draft_k = cfg->draft_k;
+	}
 	return LLM_OK;
 }

@@ -128,6 +128,19 @@ int llm_config_check(const struct llm_config *cfg, char **err)
 		} else if (!S_ISREG(sb.st_mode)) {
 			msg = util_strfmt("cannot load the model '%s': not a regular file", cfg->model_path);
 			rc = LLM_ERR_MODEL;
+		} else if (cfg->draft_path && *cfg->draft_path &&
+			   (stat(cfg->draft_path, &sb) != 0 || access(cfg->draft_path, R_OK) != 0)) {
+			msg = util_strfmt("cannot load the draft model '%s': %s", cfg->draft_path,
+					  strerror(errno));
+			rc = LLM_ERR_MODEL;
+		} else if (cfg->draft_path && *cfg->draft_path && !S_ISREG(sb.st_mode)) {
+			msg = util_strfmt("cannot load the draft model '%s': not a regular file",
+					  cfg->draft_path);
+			rc = LLM_ERR_MODEL;
+		} else if (cfg->draft_k < 0 || cfg->draft_k > 8) {
+			msg = util_strfmt("draft_k %d: choose 1 to 8, or 0 to have it chosen as it runs",
+					  cfg->draft_k);
+			rc = LLM_ERR_CONFIG;
 		}
 	} else if (!strcmp(name, "openai")) {
 		if (!cfg->base_url || !*cfg->base_url) {

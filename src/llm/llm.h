@@ -78,6 +78,9 @@ struct llm_config {
 	const char *device;   /* "auto" (or NULL), "cpu", "cuda" */
 	uint64_t vram_budget; /* bytes of GPU memory to use, 0 = free memory less a margin */
 	uint64_t ram_budget;  /* bytes of host RAM for streamed weights, 0 = no limit */
+	const char *draft_path; /* a draft model for speculative decoding (same
+				 * vocabulary, resident), NULL = none */
+	int draft_k;          /* its tokens a round, 1..8; 0 = chosen as it runs */
 	/* openai */
 	const char *base_url; /* e.g. http://127.0.0.1:8080/v1 */
 	const char *model;    /* model name sent to the server */
@@ -152,6 +155,11 @@ struct llm_stats {
 	double wait_seconds;      /* of both, time the compute waited for streamed weights */
 	uint64_t bytes_streamed;  /* weight bytes read from host RAM or the file (not resident) */
 	char device[16];          /* where the passes ran: "cpu", "cuda"; "" when none did */
+	/* speculative decoding (zeros without a draft model): the rounds (one
+	 * pass of the model each, verifying every running sequence's draft
+	 * tokens), draft tokens proposed and kept, tokens the rounds made */
+	char draft[128];          /* the draft model's file name, "" without one */
+	uint64_t spec_rounds, spec_drafted, spec_accepted, spec_tokens;
 };
 enum llm_stats_scope {
 	LLM_STATS_LAST = 0,       /* the last llm_complete call that ran requests */

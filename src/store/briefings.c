@@ -32,6 +32,7 @@ void store_briefing_clear(struct store_briefing *b)
 	free(b->edition_date);
 	free(b->style);
 	free(b->layout);
+	free(b->draft_model);
 	free(b->tagline);
 	free(b->assessment);
 	free(b->bottom_line);
@@ -132,9 +133,11 @@ int store_briefing_insert(struct store *st, const struct store_briefing *b, int6
 		" bottom_line, assessment_flag, backend, model, model_hash, window_start, window_end,"
 		" prompt_hashes, prompt_tokens, completion_tokens, seconds_plan, seconds_write,"
 		" seconds_total, status, passes, pass_tokens, prefill_tokens, bytes_streamed,"
-		" seconds_prefill, seconds_decode, seconds_wait, device, layout)"
+		" seconds_prefill, seconds_decode, seconds_wait, device, layout, draft_model,"
+		" spec_rounds, spec_drafted, spec_accepted, spec_tokens)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
-		" ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29)", &err);
+		" ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32,"
+		" ?33, ?34)", &err);
 	if (!q)
 		goto out;
 	sqlite3_bind_int64(q, 1, b->created ? b->created : util_time_now());
@@ -167,9 +170,14 @@ int store_briefing_insert(struct store *st, const struct store_briefing *b, int6
 	sqlite3_bind_double(q, 25, b->seconds_prefill);
 	sqlite3_bind_double(q, 26, b->seconds_decode);
 	sqlite3_bind_double(q, 27, b->seconds_wait);
+	sqlite3_bind_int64(q, 31, b->spec_rounds);
+	sqlite3_bind_int64(q, 32, b->spec_drafted);
+	sqlite3_bind_int64(q, 33, b->spec_accepted);
+	sqlite3_bind_int64(q, 34, b->spec_tokens);
 	if ((err = store_bind_text(q, 20, b->status ? b->status : "ok")) ||
 	    (err = store_bind_text(q, 28, util_str_empty(b->device) ? NULL : b->device)) ||
-	    (err = store_bind_text(q, 29, util_str_empty(b->layout) ? NULL : b->layout))) {
+	    (err = store_bind_text(q, 29, util_str_empty(b->layout) ? NULL : b->layout)) ||
+	    (err = store_bind_text(q, 30, util_str_empty(b->draft_model) ? NULL : b->draft_model))) {
 		store_stmt_done(q);
 		goto out;
 	}
@@ -196,7 +204,8 @@ out:
 	" seconds_total, status," \
 	" (SELECT count(*) FROM briefing_stories s WHERE s.briefing_id = briefings.id)," \
 	" passes, pass_tokens, prefill_tokens, bytes_streamed, seconds_prefill, seconds_decode," \
-	" seconds_wait, device, layout"
+	" seconds_wait, device, layout, draft_model, spec_rounds, spec_drafted, spec_accepted," \
+	" spec_tokens"
 
 static int read_briefing(sqlite3_stmt *q, struct store_briefing *b)
 {
@@ -233,6 +242,11 @@ static int read_briefing(sqlite3_stmt *q, struct store_briefing *b)
 	b->seconds_wait = sqlite3_column_double(q, 28);
 	b->device = store_col_dup(q, 29, &nomem);
 	b->layout = store_col_dup(q, 30, &nomem);
+	b->draft_model = store_col_dup(q, 31, &nomem);
+	b->spec_rounds = sqlite3_column_int64(q, 32);
+	b->spec_drafted = sqlite3_column_int64(q, 33);
+	b->spec_accepted = sqlite3_column_int64(q, 34);
+	b->spec_tokens = sqlite3_column_int64(q, 35);
 	if (nomem) {
 		b->n_stories = 0;
 		store_briefing_clear(b);

@@ -148,6 +148,13 @@ static const char *const migrations[] = {
 	 * "insights"), so the exporter and the reader draw it the same way
 	 * whatever its style is called (NULL for briefings stored before) */
 	"ALTER TABLE briefings ADD COLUMN layout TEXT;",
+	/* 6: speculative decoding per briefing: the draft model, and what the
+	 * draft-then-verify rounds did (0 / NULL without a draft) */
+	"ALTER TABLE briefings ADD COLUMN draft_model TEXT;"
+	"ALTER TABLE briefings ADD COLUMN spec_rounds INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE briefings ADD COLUMN spec_drafted INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE briefings ADD COLUMN spec_accepted INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE briefings ADD COLUMN spec_tokens INTEGER NOT NULL DEFAULT 0;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -221,6 +221,12 @@ struct store_briefing {
 	double seconds_prefill, seconds_decode; /* in passes with / without prompt tokens */
 	double seconds_wait;  /* of both, waiting for streamed weights */
 	char *device;         /* where the passes ran: "cpu", "cuda" */
+	/* speculative decoding: the draft model (file name; NULL without one)
+	 * and its rounds (each one weight pass of the model verifying the
+	 * draft tokens of every running sequence), the draft tokens proposed
+	 * and kept, and the tokens the rounds produced */
+	char *draft_model;
+	int64_t spec_rounds, spec_drafted, spec_accepted, spec_tokens;
 	char *status;         /* "ok", or "flagged" when an entry or the assessment failed its check */
 	struct store_briefing_story *stories; /* (n_stories) by rank */
 	size_t n_stories;

@@ -188,6 +188,49 @@ class TinyModel(unittest.TestCase):
         for a, b in zip(one, many):
             self.assertEqual(a, b)
 
+    def test_draft_writes_the_same_entries(self):
+        """[llm] draft: speculative decoding with the model as its own draft
+        (every draft token accepted) writes the same entries as without
+        one, in fewer weight passes, and the provenance says what it did;
+        a draft of another vocabulary is refused before anything runs."""
+        e = Env(config="[llm]\ndraft = %s\ndraft_k = 4\n" % TINY)
+        self.addCleanup(e.tmp.cleanup)
+        p = e.generate(TINY, extra=("--quiet", "--verbose"))
+        print("\n  tiny model, 10 stories with a draft: %.1f s" % p.seconds, file=sys.stderr)
+        check_briefing(self, e, TINY, n_stories=10)
+        drafted = [(r[0], r[1], r[2], r[3], r[4]) for r in e.entries()]
+        many = [(r[0], r[1], r[2], r[3], r[4]) for r in self.batched.entries()]
+        self.assertEqual(drafted, many)
+        draft, rounds, nd, na, nt, passes = e.q(
+            "SELECT draft_model, spec_rounds, spec_drafted, spec_accepted, spec_tokens, passes"
+            " FROM briefings")[0]
+        self.assertEqual(draft, os.path.basename(TINY))
+        self.assertGreater(rounds, 0)
+        # the model agrees with itself (but for the repeat penalty, which
+        # the draft does not apply)
+        self.assertGreaterEqual(na, 0.95 * nd)
+        self.assertLessEqual(na, nd)
+        self.assertGreater(nt, 2 * rounds)        # more than two tokens a verify pass
+        self.assertLess(passes, self.batched.q("SELECT passes FROM briefings")[0][0])
+        self.assertIn("speculative: draft %s" % os.path.basename(TINY), p.err)
+        js = json.loads(e.b("export", "latest", "--format", "json").out)
+        self.assertEqual(js["provenance"]["draft_model"], os.path.basename(TINY))
+        self.assertEqual(js["provenance"]["speculative"],
+                         {"rounds": rounds, "drafted": nd, "accepted": na, "tokens": nt})
+        # another vocabulary: refused, nothing stored
+        other = os.path.join(SHARED, "corpus", "engine", "stories260K.gguf")
+        bad = Env(config="[llm]\ndraft = %s\n" % other)
+        self.addCleanup(bad.tmp.cleanup)
+        p = bad.generate(TINY, check=3)
+        self.assertIn("cannot draft", p.err)
+        self.assertIn("differ in size", p.err)
+        self.assertEqual(bad.q("SELECT count(*) FROM briefings")[0][0], 0)
+        # a missing draft file is a configuration error too
+        gone = Env(config="[llm]\ndraft = /nonexistent/draft.gguf\n")
+        self.addCleanup(gone.tmp.cleanup)
+        p = gone.generate(TINY, check=3)
+        self.assertIn("draft model", p.err)
+
     def test_fewer_passes_than_one_a_token(self):
         """Ten stories decoded together and their prompts packed: far fewer
         passes than tokens."""

@@ -126,6 +126,13 @@ class OpenAIBackend(unittest.TestCase):
             self.assertEqual(bool(row[0]), flagged, (said, row))
             if flagged:
                 self.assertIn("the sources do not give", row[1])
+                # every output says what failed, in the same words
+                want = "9000 jobs" if "9000" in said else "30%"
+                self.assertIn(want, row[1])
+                for fmt in ("md", "txt", "json"):
+                    out = run("export", "latest", "--format", fmt).stdout.decode()
+                    self.assertIn("the sources do not give", out, fmt)
+                    self.assertIn(want, out, fmt)
 
     def test_http_500(self):
         before = self.briefings()

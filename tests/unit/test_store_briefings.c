@@ -169,9 +169,20 @@ static void test_passes(void **state)
 	b.seconds_decode = 40.25;
 	b.seconds_wait = 0.5;
 	b.device = "cuda";
+	b.draft_model = "SmolLM2-135M-Instruct.Q4_0.gguf";
+	b.spec_rounds = 30;
+	b.spec_drafted = 120;
+	b.spec_accepted = 90;
+	b.spec_tokens = 120;
 	assert_int_equal(store_briefing_insert(f->st, &b, &id), STORE_OK);
 	assert_int_equal(store_briefing_get(f->st, id, &got), STORE_OK);
 	assert_string_equal(got.backend, "engine");
+	/* speculative decoding (migration 6) */
+	assert_string_equal(got.draft_model, "SmolLM2-135M-Instruct.Q4_0.gguf");
+	assert_int_equal(got.spec_rounds, 30);
+	assert_int_equal(got.spec_drafted, 120);
+	assert_int_equal(got.spec_accepted, 90);
+	assert_int_equal(got.spec_tokens, 120);
 	assert_int_equal(got.passes, 42);
 	assert_int_equal(got.pass_tokens, 5123);
 	assert_int_equal(got.prefill_tokens, 4100);
@@ -188,6 +199,8 @@ static void test_passes(void **state)
 	assert_true(got.seconds_decode == 0);
 	assert_null(got.device);
 	assert_null(got.layout);
+	assert_null(got.draft_model);
+	assert_int_equal(got.spec_rounds, 0);
 	store_briefing_clear(&got);
 
 	/* an empty device is no device; the list rows carry the counts too */
@@ -372,7 +385,7 @@ static void test_migrate_from_v3(void **state)
 	struct store_briefing_source src[3];
 	int64_t id = 0;
 
-	/* today's schema with the version-4 columns taken out is version 3 */
+	/* today's schema with the version-4 to -6 columns taken out is version 3 */
 	snprintf(path, sizeof path, "%s/v3.db", f->dir);
 	assert_int_equal(store_open(path, &st, NULL), STORE_OK);
 	store_close(st);
@@ -388,6 +401,11 @@ static void test_migrate_from_v3(void **state)
 		"ALTER TABLE briefings DROP COLUMN seconds_wait;"
 		"ALTER TABLE briefings DROP COLUMN device;"
 		"ALTER TABLE briefings DROP COLUMN layout;"
+		"ALTER TABLE briefings DROP COLUMN draft_model;"
+		"ALTER TABLE briefings DROP COLUMN spec_rounds;"
+		"ALTER TABLE briefings DROP COLUMN spec_drafted;"
+		"ALTER TABLE briefings DROP COLUMN spec_accepted;"
+		"ALTER TABLE briefings DROP COLUMN spec_tokens;"
 		"INSERT INTO briefings(created, edition, edition_date, style, backend, model,"
 		" prompt_tokens, completion_tokens, seconds_write, seconds_total)"
 		" VALUES (3000, 'morning', '2026.02.20', 'secretary', 'engine', 'old.gguf',"
