@@ -549,6 +549,15 @@ static int run_batch(struct eng_state *s, const struct llm_request *reqs, size_t
 	eng_ctx_stats(s->c, &after);
 	stats_add(&s->last, &before, &after, eng_ctx_device(s->c));
 	stats_add(&s->total, &before, &after, eng_ctx_device(s->c));
+	if (getenv("BRIEFING_ENGINE_TRACE")) {
+		/* bench/speculative.sh: what each call cost */
+		uint64_t dec = (after.tokens - after.prefill_tokens) - (before.tokens - before.prefill_tokens);
+		fprintf(stderr, "engine call: %zu requests, %llu passes, %llu tokens decoded; "
+			"speculative: %llu rounds, %llu drafted, %llu accepted, %llu tokens\n", nb,
+			(unsigned long long)(after.passes - before.passes), (unsigned long long)dec,
+			(unsigned long long)spec.rounds, (unsigned long long)spec.drafted,
+			(unsigned long long)spec.accepted, (unsigned long long)spec.tokens);
+	}
 	if (s->dc) {
 		struct llm_stats *ls[2] = { &s->last, &s->total };
 		for (int k = 0; k < 2; k++) {

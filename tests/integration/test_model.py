@@ -278,6 +278,34 @@ class SmolLM2Test(unittest.TestCase):
                 if ref[-1] == EOT:
                     self.assertEqual(len(got), len(want), "%r: did not stop at <|im_end|>" % prompt)
 
+    def test_draft_is_exact(self):
+        """Speculative decoding on a real model: with SmolLM2 requantised to
+        Q4_0 as its draft (and with itself), greedy tokens are the tokens
+        without a draft, for one prompt and a batch of two; -v reports the
+        rounds; a draft of another vocabulary is refused."""
+        with tempfile.TemporaryDirectory() as tmp:
+            draft = os.path.join(tmp, "smol-q4_0.gguf")
+            run(["quantize", SMOLLM2, draft, "--type", "Q4_0"])
+            prompts = ["Write one sentence about semiconductors.", "What is HBM memory?"]
+            for p in prompts:
+                _, err = run(["run", SMOLLM2, "--chat", "-p", p, "-n", "48", "-t", "2", "--ids"])
+                want = ids_of(err)
+                for d, k in ((draft, "3"), (draft, "0"), (SMOLLM2, "5")):
+                    _, err = run(["run", SMOLLM2, "--chat", "-p", p, "-n", "48", "-t", "2",
+                                  "--ids", "-v", "--draft", d, "--draft-k", k])
+                    self.assertEqual(ids_of(err), want, (p, d, k))
+                    self.assertRegex(err, r"speculative: \d+ rounds, \d+ drafted, \d+ accepted")
+            args = ["run", SMOLLM2, "--chat", "-n", "32", "-t", "2"]
+            for p in prompts:
+                args += ["-p", p]
+            alone, _ = run(args)
+            drafted, _ = run(args + ["--draft", draft, "--draft-k", "4"])
+            self.assertEqual(drafted, alone)
+            self.assertIn("[2] ", drafted)
+            other = os.path.join(SHARED, "corpus", "engine", "stories260K.gguf")
+            _, err = run(["run", SMOLLM2, "-p", "x", "-n", "2", "--draft", other], check=1)
+            self.assertIn("cannot draft for this model", err)
+
     def test_chat_is_coherent(self):
         out, _ = run(["run", SMOLLM2, "--chat", "-p", "What is 2 + 2?", "-n", "30", "-t", "2"])
         self.assertIn("4", out)
