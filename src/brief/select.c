@@ -332,6 +332,7 @@ static int scan(struct store *st, const struct brief_sections *secs, int64_t sin
 	struct feed_prior *pr = NULL;
 	size_t *by_sec = NULL;
 	int *fidx = NULL;
+	uint8_t *evidence = NULL, *negative = NULL;
 	struct field title = {0}, body = {0};
 	struct item_score r;
 	int rc = BRIEF_ERR_NOMEM;
@@ -351,9 +352,11 @@ static int scan(struct store *st, const struct brief_sections *secs, int64_t sin
 	pr = calloc(n_feeds + 1, sizeof *pr);
 	by_sec = calloc(n_feeds * secs->n + 1, sizeof *by_sec);
 	fidx = calloc(n_items + 1, sizeof *fidx);
+	evidence = calloc(n_items + 1, 1);
+	negative = calloc(n_items + 1, 1);
 	ph = phrases_new(secs);
 	w = calloc(n_items + 1, sizeof *w);
-	if (!lean || !pr || !by_sec || !fidx || !ph || !w)
+	if (!lean || !pr || !by_sec || !fidx || !evidence || !negative || !ph || !w)
 		goto done;
 	for (size_t f = 0; f < n_feeds; f++) {
 		pr[f].by_sec = by_sec + f * secs->n;
@@ -396,8 +399,9 @@ static int scan(struct store *st, const struct brief_sections *secs, int64_t sin
 		w[i].section = r.best;
 		w[i].score = r.score;
 		w[i].feed_score = r.feed;
-		/* evidence and negative ride in prior until the feeds are known */
-		w[i].prior = (r.evidence ? 1 : 0) | (r.negative ? 2 : 0);
+		/* what the prior needs once every feed's share is known */
+		evidence[i] = (uint8_t)r.evidence;
+		negative[i] = (uint8_t)r.negative;
 		if (want_terms) {
 			struct util_buf b;
 			util_buf_init(&b);
@@ -418,12 +422,10 @@ static int scan(struct store *st, const struct brief_sections *secs, int64_t sin
 	for (size_t f = 0; f < n_feeds; f++)
 		prior_decide(&pr[f], secs);
 	for (size_t i = 0; i < n_items; i++) {
-		int evidence = w[i].prior & 1, negative = w[i].prior & 2;
-		w[i].prior = 0;
-		if (fidx[i] < 0 || negative || w[i].score >= secs->min_score)
+		if (fidx[i] < 0 || negative[i] || w[i].score >= secs->min_score)
 			continue;
 		const struct feed_prior *p = &pr[fidx[i]];
-		if (p->level == 0 || (p->level == 1 && !evidence))
+		if (p->level == 0 || (p->level == 1 && !evidence[i]))
 			continue;
 		w[i].prior = 1;
 		if (w[i].section < 0)
@@ -457,6 +459,8 @@ done:
 	free(pr);
 	free(by_sec);
 	free(fidx);
+	free(evidence);
+	free(negative);
 	brief_why_free(w, n_items);
 	store_items_free(hist, n_hist);
 	store_items_free(items, n_items);

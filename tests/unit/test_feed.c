@@ -538,16 +538,7 @@ static void test_xxe_and_bombs(void **state)
  * its peak memory and how many bytes of strings it produced; the bound on
  * those bytes is the one feed.h promises (FEED_PARSE_OUT_MAX). */
 
-#if defined(__SANITIZE_ADDRESS__)
-#define SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SANITIZED 1
-#endif
-#endif
-#ifndef SANITIZED
-#define SANITIZED 0
-#endif
+#include "sanitized.h"
 
 #define CHILD_SECS 20
 #define MAX_SECS 2.0                                      /* each hostile parse */
