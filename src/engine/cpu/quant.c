@@ -1082,6 +1082,8 @@ static void init_fast(void)
 	const char *name = eng_quant_avx2_install(fast_table, !(cap && strcmp(cap, "avx2") == 0));
 	if (name)
 		simd_name = name;
+	if (name && !cap && (name = eng_quant_avx512_install(fast_table)) != NULL)
+		simd_name = name;
 	for (int t = 0; t < ENG_TYPE_COUNT; t++)
 		if (!fast_table[t].vec_dot_rows_prompt)
 			fast_table[t].vec_dot_rows_prompt = fast_table[t].vec_dot_rows;

@@ -14,6 +14,14 @@
  * of what it installed ("avx2", "avx2+avxvnni", ...) or NULL (nothing). */
 const char *eng_quant_avx2_install(struct eng_quant_traits *table, int allow_vnni);
 
+/* Replaces the K-quant dots (Q4_K, Q5_K, Q6_K) and the Q8_0 dot and
+ * many-token product of table with AVX-512 (F, BW, VL, DQ) + AVX512-VNNI
+ * kernels when the CPU has all of them (eng_quant_avx512_usable). They
+ * give the same bits as the AVX2 kernels they replace. Returns the name
+ * ("avx512vnni") or NULL. */
+const char *eng_quant_avx512_install(struct eng_quant_traits *table);
+int eng_quant_avx512_usable(void);
+
 /* Activation quantisers with ggml's x86 numerics (scalar versions). */
 void eng_quant_act_q8_0_ref(const float *x, void *y, int64_t n);
 void eng_quant_act_q8_1_ref(const float *x, void *y, int64_t n);

@@ -1,0 +1,365 @@
+/* quant_avx512.c — AVX-512 (F, BW, VL, DQ) + AVX512-VNNI kernels, installed
+ * over the AVX2 ones (quant_avx2.c) when the CPU has them.
+ *
+ * Exactness: each kernel leaves every float operation of the AVX2 kernel it
+ * replaces (and so of ggml's) as it was: the same 8-lane float accumulator,
+ * fed per block with the same 8 int32 lanes. Only the integer work is
+ * wider: two 32-byte groups go through one 64-byte register, and the two
+ * halves of the integer result are added at the end of the block, which is
+ * exact. So the results keep their bits (tests/unit/test_engine_quant.c
+ * compares them with the scalar reference and the AVX2 kernels).
+ *
+ * The K-quant dots (decode): Q4_K, Q5_K and Q6_K, with the nibble unpacking
+ * in 512-bit registers and VPDPWSSD for the scale multiply-add.
+ *
+ * The Q8_0 product of many tokens (prompts, batched decode) is a tiled
+ * kernel: a tile of 4 weight rows x 8 tokens keeps its 16 accumulators
+ * (each two outputs: a token pair in the register's halves) in registers,
+ * and each weight block and activation block loaded is used 4 or 8 times.
+ * The signed x signed byte product runs on VPDPBUSD (unsigned x signed)
+ * with the activation offset by 128: sum (y + 128) x - 128 sum x, the
+ * correction computed once per weight block; integers are exact, so each
+ * block's 8 lanes are those of ggml's kernel. */
+#include <string.h>
+
+#include "engine/quant.h"
+#include "engine/cpu/quant_int.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+#define A512 __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq,avx512vnni")))
+
+A512 static inline float hsum_f8(__m256 x)
+{
+	__m128 r = _mm_add_ps(_mm256_extractf128_ps(x, 1), _mm256_castps256_ps128(x));
+	r = _mm_add_ps(r, _mm_movehl_ps(r, r));
+	r = _mm_add_ss(r, _mm_movehdup_ps(r));
+	return _mm_cvtss_f32(r);
+}
+
+A512 static inline float hsum_f4(__m128 a)
+{
+	a = _mm_add_ps(a, _mm_movehl_ps(a, a));
+	a = _mm_add_ss(a, _mm_movehdup_ps(a));
+	return _mm_cvtss_f32(a);
+}
+
+A512 static inline float h2f(eng_fp16 h)
+{
+	return _cvtsh_ss(h);
+}
+
+/* the 16 int32 lanes of a two-group product folded to ggml's 8 */
+A512 static inline __m256i fold(__m512i v)
+{
+	return _mm256_add_epi32(_mm512_castsi512_si256(v), _mm512_extracti64x4_epi64(v, 1));
+}
+
+/* ---- K-quants -------------------------------------------------------------- */
+
+/* Q4_K/Q5_K 12-byte scales -> 8 scales then 8 mins as 16 int16 (ggml) */
+A512 static inline __m256i k4_scales_mins(const uint8_t *src)
+{
+	const uint32_t kmask1 = 0x3f3f3f3f, kmask2 = 0x0f0f0f0f, kmask3 = 0x03030303;
+	uint32_t u[4];
+	memcpy(u, src, 12);
+	u[3] = ((u[2] >> 4) & kmask2) | (((u[1] >> 6) & kmask3) << 4);
+	const uint32_t uaux = u[1] & kmask1;
+	u[1] = (u[2] & kmask2) | (((u[0] >> 6) & kmask3) << 4);
+	u[2] = uaux;
+	u[0] &= kmask1;
+	return _mm256_cvtepu8_epi16(_mm_setr_epi32((int)u[0], (int)u[1], (int)u[2], (int)u[3]));
+}
+
+/* bsums (16 int16) . mins, as ggml: pairs of bsums added, then 4 int32
+ * lanes m_2k (b_4k + b_4k+1) + m_2k+1 (b_4k+2 + b_4k+3) */
+A512 static inline __m128i k4_mins_prod(const int16_t *bsums, __m256i mins_and_scales)
+{
+	const __m256i q8sums = _mm256_loadu_si256((const __m256i *)bsums);
+	const __m128i q8s = _mm_hadd_epi16(_mm256_castsi256_si128(q8sums), _mm256_extracti128_si256(q8sums, 1));
+	return _mm_madd_epi16(_mm256_extracti128_si256(mins_and_scales, 1), q8s);
+}
+
+/* int16 vector: 16 lanes of a then 16 of b */
+#define IDX2(a, b) _mm512_inserti64x4(_mm512_set1_epi16(a), _mm256_set1_epi16(b), 1)
+
+/* 64 nibbles at q (two 32-byte groups j, j+1) -> [lo_j | hi_j], [lo_j+1 | hi_j+1]:
+ * each a 64-weight register matching 64 consecutive activation bytes */
+#define NIB_SPLIT(q, A, B) do { \
+		const __m512i bits_ = _mm512_loadu_si512((const void *)(q)); \
+		const __m512i lo_ = _mm512_and_si512(bits_, m4); \
+		const __m512i hi_ = _mm512_and_si512(_mm512_srli_epi16(bits_, 4), m4); \
+		A = _mm512_shuffle_i64x2(lo_, hi_, 0x44); \
+		B = _mm512_shuffle_i64x2(lo_, hi_, 0xee); \
+	} while (0)
+
+/* scale vectors of groups (2j, 2j+1) for j = 0..3 from the 8 int16 scales
+ * (ms's low half): 16 lanes of sc[2j], then 16 of sc[2j+1] (VPSHUFB within
+ * 128-bit lanes of the scales broadcast to each) */
+#define SCSHUF(j) _mm512_inserti64x4(_mm512_set1_epi16((short)((4 * (j) + 1) << 8 | 4 * (j))), \
+				      _mm256_set1_epi16((short)((4 * (j) + 3) << 8 | (4 * (j) + 2))), 1)
+
+struct k4_consts {
+	__m512i m4, c0, c1, c2, c3;
+};
+
+A512 static inline struct k4_consts k4_consts(void)
+{
+	return (struct k4_consts){ _mm512_set1_epi8(0xf), SCSHUF(0), SCSHUF(1), SCSHUF(2), SCSHUF(3) };
+}
+
+/* sum over the 256 weights (a0..a3, 64 each, matching q8[0..256)) of
+ * scale * (weight . activation) in ggml's 8 int32 lanes */
+A512 static inline __m256i k4_sumi(const struct k4_consts *k, __m256i ms, __m512i a0, __m512i a1, __m512i a2,
+				   __m512i a3, const int8_t *q8)
+{
+	const __m512i sc = _mm512_broadcast_i32x4(_mm256_castsi256_si128(ms));
+	__m512i s0 = _mm512_dpwssd_epi32(_mm512_setzero_si512(), _mm512_shuffle_epi8(sc, k->c0),
+					 _mm512_maddubs_epi16(a0, _mm512_loadu_si512((const void *)q8)));
+	__m512i s1 = _mm512_dpwssd_epi32(_mm512_setzero_si512(), _mm512_shuffle_epi8(sc, k->c1),
+					 _mm512_maddubs_epi16(a1, _mm512_loadu_si512((const void *)(q8 + 64))));
+	s0 = _mm512_dpwssd_epi32(s0, _mm512_shuffle_epi8(sc, k->c2),
+				 _mm512_maddubs_epi16(a2, _mm512_loadu_si512((const void *)(q8 + 128))));
+	s1 = _mm512_dpwssd_epi32(s1, _mm512_shuffle_epi8(sc, k->c3),
+				 _mm512_maddubs_epi16(a3, _mm512_loadu_si512((const void *)(q8 + 192))));
+	return fold(_mm512_add_epi32(s0, s1));
+}
+
+A512 static void dot_q4_K(int64_t n, float *s, const void *vx, const void *vy)
+{
+	const struct eng_block_q4_K *x = vx;
+	const struct eng_block_q8_K *y = vy;
+	const struct k4_consts k = k4_consts();
+	const __m512i m4 = k.m4;
+	__m256 acc = _mm256_setzero_ps();
+	__m128 acc_m = _mm_setzero_ps();
+	for (int64_t i = 0; i < n / ENG_QK_K; i++) {
+		const float d = y[i].d * h2f(x[i].d);
+		const float dmin = -y[i].d * h2f(x[i].dmin);
+		const __m256i ms = k4_scales_mins(x[i].scales);
+		acc_m = _mm_fmadd_ps(_mm_set1_ps(dmin), _mm_cvtepi32_ps(k4_mins_prod(y[i].bsums, ms)), acc_m);
+		__m512i a0, a1, a2, a3;
+		NIB_SPLIT(x[i].qs, a0, a1);
+		NIB_SPLIT(x[i].qs + 64, a2, a3);
+		const __m256i sumi = k4_sumi(&k, ms, a0, a1, a2, a3, y[i].qs);
+		acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi), acc);
+	}
+	*s = hsum_f8(acc) + hsum_f4(acc_m);
+}
+
+A512 static void dot_q5_K(int64_t n, float *s, const void *vx, const void *vy)
+{
+	const struct eng_block_q5_K *x = vx;
+	const struct eng_block_q8_K *y = vy;
+	const struct k4_consts k = k4_consts();
+	const __m512i m4 = k.m4, sixteen = _mm512_set1_epi8(16);
+	/* bit 2j of qh[l] lifts low nibble l of group j, bit 2j+1 its high one */
+#define SEL(j) _mm512_inserti64x4(_mm512_set1_epi8(1 << (2 * (j))), _mm256_set1_epi8((char)(1 << (2 * (j) + 1))), 1)
+	const __m512i s0 = SEL(0), s1 = SEL(1), s2 = SEL(2), s3 = SEL(3);
+#undef SEL
+	__m256 acc = _mm256_setzero_ps();
+	float summs = 0;
+	for (int64_t i = 0; i < n / ENG_QK_K; i++) {
+		const float d = y[i].d * h2f(x[i].d);
+		const float dmin = -y[i].d * h2f(x[i].dmin);
+		const __m256i ms = k4_scales_mins(x[i].scales);
+		/* ggml: summs += dmin * (sum of the 4 lanes), contracted to an FMA */
+		__m128i p = k4_mins_prod(y[i].bsums, ms);
+		p = _mm_add_epi32(p, _mm_unpackhi_epi64(p, p));
+		p = _mm_add_epi32(p, _mm_shuffle_epi32(p, _MM_SHUFFLE(2, 3, 0, 1)));
+		summs = _mm_cvtss_f32(_mm_fmadd_ss(_mm_set_ss(dmin), _mm_set_ss((float)_mm_cvtsi128_si32(p)),
+						   _mm_set_ss(summs)));
+		const __m512i qh = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)x[i].qh));
+		__m512i a0, a1, a2, a3;
+		NIB_SPLIT(x[i].qs, a0, a1);
+		NIB_SPLIT(x[i].qs + 64, a2, a3);
+		a0 = _mm512_mask_add_epi8(a0, _mm512_test_epi8_mask(qh, s0), a0, sixteen);
+		a1 = _mm512_mask_add_epi8(a1, _mm512_test_epi8_mask(qh, s1), a1, sixteen);
+		a2 = _mm512_mask_add_epi8(a2, _mm512_test_epi8_mask(qh, s2), a2, sixteen);
+		a3 = _mm512_mask_add_epi8(a3, _mm512_test_epi8_mask(qh, s3), a3, sixteen);
+		const __m256i sumi = k4_sumi(&k, ms, a0, a1, a2, a3, y[i].qs);
+		acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi), acc);
+	}
+	*s = hsum_f8(acc) + summs;
+}
+
+/* Q6_K: a 128-weight half is ql[64] (low nibbles of groups 0,1 then high
+ * nibbles of groups 2,3) and qh[32] (2 bits per group). (q - 32) . y per
+ * int16 pair as ggml: maddubs(q, y) - maddubs(32, y); each 16 weights have
+ * their own scale: the scale vector of groups (g, g+1) is sc[2g..2g+3],
+ * each over 8 int16 lanes. */
+A512 static inline __m512i q6_half(const uint8_t *ql, const uint8_t *qh, const int8_t *sc8, const int8_t *q8,
+				    __m512i sumi)
+{
+	const __m512i m4 = _mm512_set1_epi8(0xf), m3 = _mm512_set1_epi8(3), m32 = _mm512_set1_epi8(32);
+	const __m512i sh01 = IDX2(0, 2), sh23 = IDX2(4, 6);
+	const __m512i is01 = _mm512_setr_epi64(0, 0, 0x0001000100010001, 0x0001000100010001,
+					       0x0002000200020002, 0x0002000200020002,
+					       0x0003000300030003, 0x0003000300030003);
+	const __m512i is23 = _mm512_add_epi16(is01, _mm512_set1_epi16(4));
+	const __m512i l = _mm512_loadu_si512((const void *)ql);
+	const __m512i h = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)qh));
+	const __m512i s16 = _mm512_castsi128_si512(_mm_cvtepi8_epi16(_mm_loadl_epi64((const __m128i *)sc8)));
+	const __m512i q01 = _mm512_or_si512(_mm512_and_si512(l, m4),
+					    _mm512_slli_epi16(_mm512_and_si512(_mm512_srlv_epi16(h, sh01), m3), 4));
+	const __m512i q23 = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(l, 4), m4),
+					    _mm512_slli_epi16(_mm512_and_si512(_mm512_srlv_epi16(h, sh23), m3), 4));
+	const __m512i y01 = _mm512_loadu_si512((const void *)q8), y23 = _mm512_loadu_si512((const void *)(q8 + 64));
+	const __m512i p01 = _mm512_sub_epi16(_mm512_maddubs_epi16(q01, y01), _mm512_maddubs_epi16(m32, y01));
+	const __m512i p23 = _mm512_sub_epi16(_mm512_maddubs_epi16(q23, y23), _mm512_maddubs_epi16(m32, y23));
+	sumi = _mm512_dpwssd_epi32(sumi, _mm512_permutexvar_epi16(is01, s16), p01);
+	return _mm512_dpwssd_epi32(sumi, _mm512_permutexvar_epi16(is23, s16), p23);
+}
+
+A512 static void dot_q6_K(int64_t n, float *s, const void *vx, const void *vy)
+{
+	const struct eng_block_q6_K *x = vx;
+	const struct eng_block_q8_K *y = vy;
+	__m256 acc = _mm256_setzero_ps();
+	for (int64_t i = 0; i < n / ENG_QK_K; i++) {
+		const float d = y[i].d * h2f(x[i].d);
+		__m512i sumi = q6_half(x[i].ql, x[i].qh, x[i].scales, y[i].qs, _mm512_setzero_si512());
+		sumi = q6_half(x[i].ql + 64, x[i].qh + 32, x[i].scales + 8, y[i].qs + 128, sumi);
+		acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(fold(sumi)), acc);
+	}
+	*s = hsum_f8(acc);
+}
+
+/* ---- Q8_0 x Q8_0, many tokens: the tiled kernel ---------------------------- */
+
+A512 static void dot_q8_0(int64_t n, float *s, const void *vx, const void *vy)
+{
+	const struct eng_block_q8_0 *x = vx, *y = vy;
+	const __m256i off = _mm256_set1_epi8((char)0x80);
+	__m256 acc = _mm256_setzero_ps();
+	for (int64_t i = 0; i < n / 32; i++) {
+		const __m256i qx = _mm256_loadu_si256((const __m256i *)x[i].qs);
+		const __m256i corr = _mm256_sub_epi32(_mm256_setzero_si256(), _mm256_dpbusd_epi32(_mm256_setzero_si256(), off, qx));
+		const __m256i yu = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)y[i].qs), off);
+		const __m256 d = _mm256_set1_ps(h2f(x[i].d) * h2f(y[i].d));
+		acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(_mm256_dpbusd_epi32(corr, yu, qx)), acc);
+	}
+	*s = hsum_f8(acc);
+}
+
+#define TR 4    /* weight rows per tile */
+#define TP 4    /* token pairs per tile (8 tokens) */
+
+/* rows [r0, r0 + nr) (nr <= TR) x tokens [t0, t0 + nt), np = (nt + 1) / 2
+ * token pairs (a constant where it is inlined, so the loops over pairs
+ * unroll to exactly np); a pair whose second token is missing repeats the
+ * first and stores one. */
+__attribute__((always_inline)) A512 static inline void q8_0_tile(int64_t nb, const char *w, size_t wrb, int64_t r0,
+								   int nr, const char *act, size_t as, int t0, int nt,
+								   float *out, int ldo, const int np)
+{
+	const __m512i off = _mm512_set1_epi8((char)0x80);
+	const struct eng_block_q8_0 *x[TR], *y0[TP], *y1[TP];
+	__m512 acc[TR][TP];
+	for (int r = 0; r < TR; r++) {
+		x[r] = (const void *)(w + (size_t)(r0 + (r < nr ? r : 0)) * wrb);
+		for (int p = 0; p < TP; p++)
+			acc[r][p] = _mm512_setzero_ps();
+	}
+	for (int p = 0; p < TP; p++) {
+		const int ta = t0 + 2 * (p < np ? p : 0), tb = ta + 1 < t0 + nt ? ta + 1 : ta;
+		y0[p] = (const void *)(act + (size_t)ta * as);
+		y1[p] = (const void *)(act + (size_t)tb * as);
+	}
+	for (int64_t b = 0; b < nb; b++) {
+		__m512i yu[TP];
+		__m512 dy[TP];
+		_Pragma("GCC unroll 4")
+		for (int p = 0; p < np; p++) {
+			const __m512i v = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)y0[p][b].qs)),
+							     _mm256_loadu_si256((const __m256i *)y1[p][b].qs), 1);
+			yu[p] = _mm512_xor_si512(v, off);
+			dy[p] = _mm512_insertf32x8(_mm512_set1_ps(h2f(y0[p][b].d)), _mm256_set1_ps(h2f(y1[p][b].d)), 1);
+		}
+		_Pragma("GCC unroll 4")
+		for (int r = 0; r < TR; r++) {
+			const __m512i qx = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)x[r][b].qs));
+			const __m512i corr = _mm512_sub_epi32(_mm512_setzero_si512(),
+							      _mm512_dpbusd_epi32(_mm512_setzero_si512(), off, qx));
+			const __m512 dx = _mm512_set1_ps(h2f(x[r][b].d));
+			_Pragma("GCC unroll 4")
+			for (int p = 0; p < np; p++) {
+				const __m512 f = _mm512_cvtepi32_ps(_mm512_dpbusd_epi32(corr, yu[p], qx));
+				acc[r][p] = _mm512_fmadd_ps(_mm512_mul_ps(dx, dy[p]), f, acc[r][p]);
+			}
+		}
+	}
+	for (int r = 0; r < nr; r++)
+		for (int p = 0; p < np; p++) {
+			const int t = t0 + 2 * p;
+			out[(size_t)t * (size_t)ldo + (size_t)(r0 + r)] = hsum_f8(_mm512_castps512_ps256(acc[r][p]));
+			if (t + 1 < t0 + nt)
+				out[(size_t)(t + 1) * (size_t)ldo + (size_t)(r0 + r)] =
+					hsum_f8(_mm512_extractf32x8_ps(acc[r][p], 1));
+		}
+}
+
+A512 static void rows_q8_0(int64_t n, const void *w, size_t wrb, int64_t r0, int64_t r1, const void *act,
+			   size_t as, int n_tok, float *out, int ldo)
+{
+	const int64_t nb = n / 32;
+	if (n_tok < 2) {
+		for (int64_t r = r0; r < r1; r++)
+			for (int t = 0; t < n_tok; t++)
+				dot_q8_0(n, &out[(size_t)t * (size_t)ldo + (size_t)r], (const char *)w + r * wrb,
+					 (const char *)act + (size_t)t * as);
+		return;
+	}
+	/* a row tile stays in L1 while every token tile passes over it */
+	for (int64_t r = r0; r < r1; r += TR) {
+		const int nr = r1 - r < TR ? (int)(r1 - r) : TR;
+		for (int t = 0; t < n_tok; t += 2 * TP) {
+			const int nt = n_tok - t < 2 * TP ? n_tok - t : 2 * TP;
+			switch ((nt + 1) / 2) {
+			case 1: q8_0_tile(nb, w, wrb, r, nr, act, as, t, nt, out, ldo, 1); break;
+			case 2: q8_0_tile(nb, w, wrb, r, nr, act, as, t, nt, out, ldo, 2); break;
+			case 3: q8_0_tile(nb, w, wrb, r, nr, act, as, t, nt, out, ldo, 3); break;
+			default: q8_0_tile(nb, w, wrb, r, nr, act, as, t, nt, out, ldo, 4); break;
+			}
+		}
+	}
+}
+
+/* ---- install ---------------------------------------------------------------- */
+
+int eng_quant_avx512_usable(void)
+{
+	__builtin_cpu_init();
+	return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+	       __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
+	       __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx2") &&
+	       __builtin_cpu_supports("fma");
+}
+
+const char *eng_quant_avx512_install(struct eng_quant_traits *t)
+{
+	if (!eng_quant_avx512_usable())
+		return NULL;
+	t[ENG_TYPE_Q4_K].vec_dot = dot_q4_K;
+	t[ENG_TYPE_Q5_K].vec_dot = dot_q5_K;
+	t[ENG_TYPE_Q6_K].vec_dot = dot_q6_K;
+	t[ENG_TYPE_Q8_0].vec_dot = dot_q8_0;
+	t[ENG_TYPE_Q8_0].vec_dot_rows = rows_q8_0;
+	return "avx512vnni";
+}
+
+#else
+
+int eng_quant_avx512_usable(void)
+{
+	return 0;
+}
+
+const char *eng_quant_avx512_install(struct eng_quant_traits *t)
+{
+	(void)t;
+	return NULL;
+}
+
+#endif
