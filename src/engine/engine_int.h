@@ -20,14 +20,6 @@
 
 #include "engine/engine.h"
 
-/* ggml type ids (bit-exact with GGUF). */
-enum {
-	ENG_T_F32 = 0, ENG_T_F16 = 1, ENG_T_Q4_0 = 2, ENG_T_Q4_1 = 3,
-	ENG_T_Q5_0 = 6, ENG_T_Q5_1 = 7, ENG_T_Q8_0 = 8, ENG_T_Q8_1 = 9,
-	ENG_T_Q4_K = 12, ENG_T_Q5_K = 13, ENG_T_Q6_K = 14, ENG_T_Q8_K = 15,
-	ENG_T_BF16 = 30,
-};
-
 /* ---- hyperparameters ---------------------------------------------------- */
 
 struct eng_hparams {
@@ -51,7 +43,7 @@ struct eng_hparams {
  * mapping (row r at data + r * row_bytes). */
 struct eng_tensor {
 	const void *data;
-	int type;            /* ENG_T_* */
+	int type;            /* ENG_TYPE_* (quant.h) */
 	int64_t ne0, ne1;
 	size_t row_bytes;
 };

@@ -15,9 +15,9 @@
  *   Q4_K, Q5_K, Q6_K x Q8_K (per 256: iscale = -127/x[argmax|x|],
  *                            q = min(127, rne(x * iscale)), d = 1/iscale, bsums).
  * Every vec_dot and dequantize has a scalar reference (eng_quant_traits_ref);
- * eng_quant_traits returns the fastest variant this CPU supports (AVX2/FMA,
- * with VNNI where present, chosen at run time), which tests compare against
- * the reference. The fast kernels keep ggml's lane layout and rounding order
+ * eng_kernels(level) gives the whole table with the SIMD kernels of a level
+ * (AVX2/FMA, VNNI, AVX-512), and eng_quant_traits the fastest this CPU
+ * supports; tests compare them against the reference. The fast kernels keep ggml's lane layout and rounding order
  * so their results are bit-identical to llama.cpp c392e50 on an AVX-512
  * machine (the corpus references): ggml's vec_dot kernels for Q8_0, Q4_1,
  * Q5_0, Q5_1 and the K-quants, the repacked q4_0_8x8 gemv for Q4_0,
@@ -38,8 +38,7 @@
 #define ENG_STATIC_ASSERT(c, msg) _Static_assert(c, msg)
 #endif
 
-/* ggml type ids (as stored in GGUF tensor records). Same values as
- * ENG_T_* in engine_int.h. */
+/* ggml type ids (as stored in GGUF tensor records). */
 enum eng_type {
 	ENG_TYPE_F32 = 0,
 	ENG_TYPE_F16 = 1,
@@ -198,8 +197,45 @@ struct eng_quant_traits {
  * matching llama-quantize. Other types: same as traits->quantize. */
 void eng_quantize_row_fast(uint32_t type, const float *x, void *y, int64_t n);
 
-/* Traits of TYPE with the fastest kernels this CPU runs; NULL when the
- * type is unknown or not supported (not one of the types listed above). */
+/* SIMD levels of the CPU kernels. Each level adds to the one below:
+ *   SCALAR     the reference kernels (eng_quant_traits_ref);
+ *   AVX2       AVX2/FMA/F16C (quant_avx2.c);
+ *   AVX2_VNNI  the same with VPDPBUSD for the 32-element block dots
+ *              (AVX-VNNI or AVX512-VNNI+VL);
+ *   AVX512     AVX-512 F/BW/VL/DQ + VNNI for the K-quant dots and the
+ *              tiled Q8_0 product (quant_avx512.c).
+ * Every level gives the same bits for the quantised types (the SIMD
+ * kernels keep ggml's lanes and float order); the scalar BF16 dot differs
+ * from the SIMD one in the last bits. */
+enum eng_simd {
+	ENG_SIMD_SCALAR, ENG_SIMD_AVX2, ENG_SIMD_AVX2_VNNI, ENG_SIMD_AVX512,
+	ENG_SIMD_COUNT,
+	ENG_SIMD_BEST = ENG_SIMD_AVX512
+};
+
+/* The one type-traits table of the CPU backend at one SIMD level: indexed
+ * by ENG_TYPE_*, entries with name == NULL are unsupported. */
+struct eng_kernels {
+	const char *name;            /* "avx512vnni", "avx2+avxvnni", "avx2", "scalar": what runs */
+	enum eng_simd level;         /* the level actually built (<= the one asked for) */
+	struct eng_quant_traits t[ENG_TYPE_COUNT];
+};
+
+/* The kernel set of LEVEL, capped at what this CPU runs; built once,
+ * shared, never freed. Reads no environment. */
+const struct eng_kernels *eng_kernels(enum eng_simd level);
+/* The level the environment asks for: BRIEFING_ENGINE_SIMD =
+ * scalar|avx2|avx2+vnni|avx512 caps it, BRIEFING_ENGINE_NO_SIMD=1 is
+ * scalar; unset (or unknown): ENG_SIMD_BEST. Read by eng_ctx_new, once per
+ * context, and by tools; never by kernels. */
+enum eng_simd eng_simd_from_env(void);
+/* 0 when BRIEFING_ENGINE_SIMD is set to something that is not a level
+ * name (*bad = its value), for a warning. */
+int eng_simd_env_valid(const char **bad);
+
+/* Traits of TYPE with the fastest kernels this CPU runs (ENG_SIMD_BEST);
+ * NULL when the type is unknown or not supported (not one of the types
+ * listed above). */
 const struct eng_quant_traits *eng_quant_traits(uint32_t type);
 /* Same with the scalar reference kernels only. */
 const struct eng_quant_traits *eng_quant_traits_ref(uint32_t type);
@@ -212,7 +248,7 @@ const char *eng_type_supported_list(void);
 /* Bytes of a row of n elements of TYPE (0 if n is not a multiple of the
  * block size or the type is unsupported). */
 size_t eng_type_row_bytes(uint32_t type, int64_t n);
-/* "avx512", "avx2", or "scalar": what eng_quant_traits dispatches to. */
+/* The name of the kernel set the environment selects (for messages). */
 const char *eng_quant_simd_name(void);
 
 /* ---- fp16 / bf16 (exact: subnormals, inf, nan preserved) ---------------- */

@@ -10,7 +10,11 @@
  *       Q4_1/Q5_1 -> Q8_1 (as Q8_0 plus s = d * sum(q)),
  *       Q4_K/Q5_K/Q6_K -> Q8_K (256 values, d = 1/iscale f32, iscale = -127/x[argmax|x|]),
  *     and the dot product is then integer (or f16/bf16) against the raw
- *     weight blocks. That is the "matmul row" seam: struct mm_type.
+ *     weight blocks. The kernels come from one type-traits table
+ *     (eng_kernels in quant.h), chosen when the context is made:
+ *     vec_dot for one token, vec_dot_rows for several (batched decode,
+ *     bit-identical to vec_dot), vec_dot_rows_prompt for a prompt chunk
+ *     (F32/F16/BF16: tinyBLAS's order, as ggml; the others: vec_dot_rows).
  *   - RoPE: ggml's rope cache (theta multiplied by theta_scale per pair, then
  *     divided by rope_freqs[i] when present), NORM (adjacent pairs) or NEOX
  *     (i, i + n_rot/2) ordering; the rotation x0*c - x1*s, x0*s + x1*c is
@@ -51,6 +55,8 @@ static float h2f_table[65536];
 static pthread_once_t h2f_once = PTHREAD_ONCE_INIT;
 static pthread_once_t attk_once = PTHREAD_ONCE_INIT;
 static void attk_init(void);
+struct att_kernels;
+static struct att_kernels att_pick(int simd);
 
 static void h2f_init(void)
 {
@@ -111,7 +117,7 @@ __attribute__((target("fma"))) static float ggml_expf_fma(float x)
 }
 #endif
 
-static float (*ggml_expf)(float) = ggml_expf_ref;
+static float (*ggml_expf)(float) = ggml_expf_ref;   /* same bits either way; FMA is faster */
 
 /* sum of 16 values in _mm512_reduce_add_ps order */
 static float reduce16(const float *v)
@@ -154,6 +160,22 @@ static void swiglu_row(float *g, const float *u, int n)
 
 /* ---- CPU backend state (per context) ------------------------------------- */
 
+/* attention kernels (below): modes and the per-context set */
+enum { DOT_TINY = 0, DOT_VEC = 1 };
+
+struct att_kernels {
+	void (*kq_h)(const float *q, const uint16_t *K, size_t stride, int npos, int hd, float scale,
+		     float *sc, int mode);
+	void (*kq_f)(const float *q, const float *K, size_t stride, int npos, int hd, float scale,
+		     float *sc);
+	void (*pv_h)(float *out, const float *pr, const uint16_t *V, size_t stride, int npos, int hd,
+		     int mode, float *acc);
+	void (*pv_f)(float *out, const float *pr, const float *V, size_t stride, int npos, int hd);
+	/* x[i] = f32(f16(x[i])) */
+	void (*round_h)(float *x, int n);
+};
+
+
 struct cpu {
 	int M;              /* max tokens per forward */
 	int kv_f32;
@@ -182,6 +204,10 @@ struct cpu {
 	int act_rows;
 	uint64_t pass_bytes;    /* weight bytes one pass reads (no budget) */
 	uint8_t *row;           /* (token_embd row bytes) an embedding row read from the file */
+	/* kernels, chosen once when the context is made (eng_simd_from_env) */
+	const struct eng_kernels *kern;
+	int rows;               /* use vec_dot_rows for batches (not BRIEFING_ENGINE_NO_ROWS) */
+	struct att_kernels attk;
 	struct cpu_stream *st;  /* the weight tiers under a RAM budget, NULL without one */
 };
 
@@ -298,6 +324,14 @@ static enum eng_err cpu_alloc(struct eng_ctx *c)
 	s->n_seq = c->p.n_seq;
 	s->kv_dim = (size_t)hp->n_head_kv * hp->head_dim;
 	s->kv_elt = s->kv_f32 ? 4 : 2;
+	/* the kernel choice: the environment is read here, once per context */
+	const char *bad;
+	if (!eng_simd_env_valid(&bad))
+		fprintf(stderr, "briefing: BRIEFING_ENGINE_SIMD=%s is not scalar, avx2, avx2+vnni or avx512; "
+			"using the best kernels this CPU runs\n", bad);
+	s->kern = eng_kernels(eng_simd_from_env());
+	s->rows = !getenv("BRIEFING_ENGINE_NO_ROWS");
+	s->attk = att_pick(s->kern->level >= ENG_SIMD_AVX2);
 
 	struct cpu_dims d = { (size_t)s->M, (size_t)eng_pool_size(c->pool), (size_t)s->n_ctx,
 			      (size_t)s->n_seq, s->kv_elt };
@@ -338,7 +372,9 @@ static enum eng_err cpu_alloc(struct eng_ctx *c)
 
 static int cpu_supports(int type)
 {
-	return eng_mm_type(type) != NULL;
+	const struct eng_quant_traits *t = eng_quant_traits((uint32_t)type);
+	return t && eng_type_supported((uint32_t)type) && t->vec_dot && t->dequantize &&
+	       eng_quant_traits(t->vec_dot_type)->from_float;
 }
 
 static int cpu_probe(char *desc, size_t n)
@@ -391,17 +427,17 @@ static void cpu_seq_clear(struct eng_ctx *c, int seq)
 /* ---- matmul ---------------------------------------------------------------- */
 
 /* Quantises n rows of x (row length dim, stride ldx floats) to the
- * activation type act_type; cached while the source is unchanged. */
-static const void *prep_act(struct eng_ctx *c, const struct mm_type *mt, const float *x,
+ * activation type act of traits at; cached while the source is unchanged. */
+static const void *prep_act(struct eng_ctx *c, const struct eng_quant_traits *at, const float *x,
 			    int n, int dim, int ldx)
 {
 	struct cpu *s = S(c);
-	if (s->act_src == x && s->act_type == mt->act_type && s->act_rows == n)
+	if (s->act_src == x && s->act_type == (int)at->type && s->act_rows == n)
 		return s->act;
 	for (int t = 0; t < n; t++)
-		mt->act_quantize(x + (size_t)t * ldx, (char *)s->act + (size_t)t * s->act_stride, dim);
+		at->from_float(x + (size_t)t * ldx, (char *)s->act + (size_t)t * s->act_stride, dim);
 	s->act_src = x;
-	s->act_type = mt->act_type;
+	s->act_type = (int)at->type;
 	s->act_rows = n;
 	return s->act;
 }
@@ -412,8 +448,8 @@ static void act_invalidate(struct eng_ctx *c)
 }
 
 struct mm_job {
-	const struct mm_type *mt;
-	int tiny;           /* use mt->vec_dot_tiny (prompt order) */
+	eng_vec_dot_fn dot;        /* one (row, token) */
+	eng_vec_dot_rows_fn rows;  /* rows x all tokens, or NULL: dot per pair */
 	const struct eng_tensor *w;
 	const void *act;
 	size_t act_stride;
@@ -433,43 +469,36 @@ static void mm_task(void *arg, int item, int tid)
 	(void)tid;
 	if (r1 > j->w->ne1)
 		r1 = j->w->ne1;
-	if (j->tiny) {
-		for (int64_t r = r0; r < r1; r++) {
-			const void *wr = (const char *)j->w->data + (size_t)r * j->w->row_bytes;
-			for (int t = 0; t < j->n; t++)
-				j->mt->vec_dot_tiny(j->w->ne0, &j->out[(size_t)t * j->ldo + r], wr,
-						    (const char *)j->act + (size_t)t * j->act_stride);
-		}
-		return;
-	}
-	if (j->mt->vec_dot_rows && j->n > 1) {
-		j->mt->vec_dot_rows(j->w->ne0, j->w->data, j->w->row_bytes, r0, r1,
-				    j->act, j->act_stride, j->n, j->out, j->ldo);
+	if (j->rows) {
+		j->rows(j->w->ne0, j->w->data, j->w->row_bytes, r0, r1, j->act, j->act_stride, j->n, j->out, j->ldo);
 		return;
 	}
 	for (int64_t r = r0; r < r1; r++) {
 		const void *wr = (const char *)j->w->data + (size_t)r * j->w->row_bytes;
 		for (int t = 0; t < j->n; t++)
-			j->mt->vec_dot(j->w->ne0, &j->out[(size_t)t * j->ldo + r], wr,
-				       (const char *)j->act + (size_t)t * j->act_stride);
+			j->dot(j->w->ne0, &j->out[(size_t)t * j->ldo + r], wr, (const char *)j->act + (size_t)t * j->act_stride);
 	}
 }
 
 /* out[t][r] = W[r] . x[t] for t < n, r < W.ne1. prompt: the product is
- * part of a prompt chunk (ggml sums such products in tinyBLAS order). */
+ * part of a prompt chunk (ggml sums the float types' such products in
+ * tinyBLAS order). */
 static void matmul(struct eng_ctx *c, const struct eng_tensor *w, const float *x, int ldx,
 		   int n, float *out, int ldo, int prompt)
 {
-	const struct mm_type *mt = eng_mm_type(w->type);
+	struct cpu *s = S(c);
+	const struct eng_quant_traits *tr = &s->kern->t[w->type];
 	struct mm_job j;
 	int nt = eng_pool_size(c->pool);
 	int64_t tasks;
 
-	j.mt = mt;
-	j.tiny = prompt && mt->vec_dot_tiny && w->ne0 % 16 == 0;
+	j.dot = tr->vec_dot;
+	j.rows = prompt ? tr->vec_dot_rows_prompt : n > 1 && s->rows ? tr->vec_dot_rows : NULL;
+	if (prompt && !s->rows && tr->vec_dot_rows_prompt == tr->vec_dot_rows)
+		j.rows = NULL;      /* BRIEFING_ENGINE_NO_ROWS: the same bits, one pair at a time */
 	j.w = w;
-	j.act = prep_act(c, mt, x, n, (int)w->ne0, ldx);
-	j.act_stride = S(c)->act_stride;
+	j.act = prep_act(c, &s->kern->t[tr->vec_dot_type], x, n, (int)w->ne0, ldx);
+	j.act_stride = s->act_stride;
 	j.n = n;
 	j.out = out;
 	j.ldo = ldo;
@@ -567,20 +596,6 @@ static size_t kv_off(const struct cpu *s, int il, int seq, int pos)
  * With an F32 cache plain f32 sums are used (within 1e-6 of llama.cpp).
  *   kq: sc[p] = (q . K[p]) * scale
  *   pv: out[d] = sum_p pr[p] * V[p][d]      (acc: scratch of 64 * hd floats) */
-enum { DOT_TINY = 0, DOT_VEC = 1 };
-
-struct att_kernels {
-	void (*kq_h)(const float *q, const uint16_t *K, size_t stride, int npos, int hd, float scale,
-		     float *sc, int mode);
-	void (*kq_f)(const float *q, const float *K, size_t stride, int npos, int hd, float scale,
-		     float *sc);
-	void (*pv_h)(float *out, const float *pr, const uint16_t *V, size_t stride, int npos, int hd,
-		     int mode, float *acc);
-	void (*pv_f)(float *out, const float *pr, const float *V, size_t stride, int npos, int hd);
-	/* x[i] = f32(f16(x[i])) */
-	void (*round_h)(float *x, int n);
-};
-
 #define KQ_H_BODY(FMA) \
 	float kf[1024]; \
 	const int tiny = mode == DOT_TINY && hd % 16 == 0; \
@@ -865,14 +880,22 @@ AVX2 static void round_h_avx2(float *x, int n)
 }
 #endif
 
-static struct att_kernels attk = { kq_h_ref, kq_f_ref, pv_h_ref, pv_f_ref, round_h_ref };
+/* the attention kernels for SIMD (AVX2/FMA/F16C) or not: same results */
+static struct att_kernels att_pick(int simd)
+{
+#if defined(__x86_64__)
+	if (simd)
+		return (struct att_kernels){ kq_h_avx2, kq_f_avx2, pv_h_avx2, pv_f_avx2, round_h_avx2 };
+#endif
+	(void)simd;
+	return (struct att_kernels){ kq_h_ref, kq_f_ref, pv_h_ref, pv_f_ref, round_h_ref };
+}
 
 static void attk_init(void)
 {
 #if defined(__x86_64__)
-	if (eng_cpu_simd())
-		attk = (struct att_kernels){ kq_h_avx2, kq_f_avx2, pv_h_avx2, pv_f_avx2, round_h_avx2 };
-	if (eng_cpu_simd())
+	__builtin_cpu_init();
+	if (__builtin_cpu_supports("fma"))
 		ggml_expf = ggml_expf_fma;
 #endif
 }
@@ -898,12 +921,12 @@ static void att_task(void *arg, int item, int tid)
 	float maxv = -INFINITY;
 
 	if (s->kv_f32) {
-		attk.kq_f(q, (const float *)s->k_cache + base, s->kv_dim, npos, hd, scale, sc);
+		s->attk.kq_f(q, (const float *)s->k_cache + base, s->kv_dim, npos, hd, scale, sc);
 	} else {
 		/* ggml converts Q to the K cache type (f16) for K.Q */
 		memcpy(qf, q, (size_t)hd * sizeof *qf);
-		attk.round_h(qf, hd);
-		attk.kq_h(qf, (const uint16_t *)s->k_cache + base, s->kv_dim, npos, hd, scale, sc,
+		s->attk.round_h(qf, hd);
+		s->attk.kq_h(qf, (const uint16_t *)s->k_cache + base, s->kv_dim, npos, hd, scale, sc,
 			  eng_ub_prompt(j->ub, t) ? DOT_TINY : DOT_VEC);
 	}
 	for (int p = 0; p < npos; p++)
@@ -916,11 +939,11 @@ static void att_task(void *arg, int item, int tid)
 	for (int d = 0; d < hd; d++)
 		out[d] = 0.0f;
 	if (s->kv_f32) {
-		attk.pv_f(out, sc, (const float *)s->v_cache + base, s->kv_dim, npos, hd);
+		s->attk.pv_f(out, sc, (const float *)s->v_cache + base, s->kv_dim, npos, hd);
 	} else {
 		/* ggml rounds the probabilities to f16 (the V cache type) */
-		attk.round_h(sc, npos);
-		attk.pv_h(out, sc, (const uint16_t *)s->v_cache + base, s->kv_dim, npos, hd,
+		s->attk.round_h(sc, npos);
+		s->attk.pv_h(out, sc, (const uint16_t *)s->v_cache + base, s->kv_dim, npos, hd,
 			  eng_ub_prompt(j->ub, t) ? DOT_TINY : DOT_VEC, s->pvacc + (size_t)tid * 64 * hd);
 	}
 }
@@ -933,7 +956,7 @@ static void cpu_embed(struct eng_ctx *c, const struct eng_ubatch *ub)
 	const struct eng_model *m = c->m;
 	const struct eng_hparams *hp = &m->hp;
 	const struct eng_tensor *te = &m->w.token_embd;
-	const struct mm_type *mt = eng_mm_type(te->type);
+	const struct eng_quant_traits *tr = &s->kern->t[te->type];
 
 	for (int t = 0; t < ub->n; t++) {
 		const void *row = (const char *)te->data + (size_t)ub->tok[t] * te->row_bytes;
@@ -941,7 +964,7 @@ static void cpu_embed(struct eng_ctx *c, const struct eng_ubatch *ub)
 			cpu_stream_embd_row(c, s->st, ub->tok[t], s->row);
 			row = s->row;
 		}
-		mt->dequantize(row, s->x + (size_t)t * hp->n_embd, hp->n_embd);
+		tr->dequantize(row, s->x + (size_t)t * hp->n_embd, hp->n_embd);
 		eng_rope_cache(s->rope + (size_t)t * hp->n_rot, ub->pos[t], hp->n_rot, hp->rope_base,
 			   s->st ? cpu_stream_rope_freqs(s->st) : m->w.rope_freqs);
 	}

@@ -133,38 +133,85 @@ static void q_f16(const float *x, void *y, int64_t n) { eng_f32_to_fp16_row(x, y
 static void deq_bf16(const void *x, float *y, int64_t n) { eng_bf16_to_f32_row(x, y, n); }
 static void q_bf16(const float *x, void *y, int64_t n) { eng_f32_to_bf16_row(x, y, n); }
 
-/* Float dots: 8 partial sums like the SIMD versions, then a fixed tree. */
-static float sum8(const float a[8])
+/* Float dots in ggml's order on AVX-512 machines (where the corpus
+ * references were made), so the scalar and SIMD kernels agree bit for bit:
+ *   vec_dot (decode): ggml_vec_dot_f32/_f16 — 4 accumulators of 16 lanes
+ *     over whole 64-value steps, reduced (a0+a2)+(a1+a3) then across lanes
+ *     as _mm512_reduce_add_ps; the rest added one by one (F32: not fused;
+ *     F16: in double);
+ *   vec_dot_rows_prompt (prompt tokens): llamafile's tinyBLAS — 16 lanes
+ *     over the row, then _mm512_reduce_add_ps; rows not a multiple of 16
+ *     (which tinyBLAS declines) use vec_dot, as ggml does. A single prompt
+ *     token gets tinyBLAS's order too (ggml would use vec_dot there), so
+ *     that a prompt gives the same bits alone or batched with others. */
+static float reduce16(const float *v)
 {
-	return ((a[0] + a[4]) + (a[2] + a[6])) + ((a[1] + a[5]) + (a[3] + a[7]));
+	float t3[8], t6[4];
+	for (int i = 0; i < 8; i++)
+		t3[i] = v[8 + i] + v[i];
+	for (int i = 0; i < 4; i++)
+		t6[i] = t3[4 + i] + t3[i];
+	return (t6[0] + t6[2]) + (t6[1] + t6[3]);
 }
+
+#define VEC_BODY(LOADW, LOADA, TAIL) \
+	const int64_t np = n & ~(int64_t)63; \
+	float acc[4][16] = { { 0 } }; \
+	for (int64_t i = 0; i < np; i += 64) \
+		for (int j = 0; j < 4; j++) \
+			for (int l = 0; l < 16; l++) \
+				acc[j][l] = fmaf(LOADW(i + 16 * j + l), LOADA(i + 16 * j + l), acc[j][l]); \
+	for (int l = 0; l < 16; l++) \
+		acc[0][l] = (acc[0][l] + acc[2][l]) + (acc[1][l] + acc[3][l]); \
+	TAIL
+
+#define F32W(i) (((const float *)w)[i])
+#define F32A(i) (((const float *)a)[i])
+#define F16W(i) H2F(((const eng_fp16 *)w)[i])
+#define F16A(i) H2F(((const eng_fp16 *)a)[i])
 
 static void dot_f32(int64_t n, float *s, const void *w, const void *a)
 {
-	const float *x = w, *y = a;
-	float acc[8] = { 0 };
-	int64_t i = 0;
-	for (; i + 8 <= n; i += 8)
-		for (int k = 0; k < 8; k++)
-			acc[k] += x[i + k] * y[i + k];
-	float sum = sum8(acc);
-	for (; i < n; i++)
-		sum += x[i] * y[i];
-	*s = sum;
+	VEC_BODY(F32W, F32A, float sum = reduce16(acc[0]);
+		 for (int64_t i = np; i < n; i++) sum += F32W(i) * F32A(i);
+		 *s = sum;)
 }
 
 static void dot_f16(int64_t n, float *s, const void *w, const void *a)
 {
-	const eng_fp16 *x = w, *y = a;
-	float acc[8] = { 0 };
-	int64_t i = 0;
-	for (; i + 8 <= n; i += 8)
-		for (int k = 0; k < 8; k++)
-			acc[k] += H2F(x[i + k]) * H2F(y[i + k]);
-	float sum = sum8(acc);
-	for (; i < n; i++)
-		sum += H2F(x[i]) * H2F(y[i]);
-	*s = sum;
+	VEC_BODY(F16W, F16A, double sum = (double)reduce16(acc[0]);
+		 for (int64_t i = np; i < n; i++) sum += (double)(F16W(i) * F16A(i));
+		 *s = (float)sum;)
+}
+
+#define TINY_ROWS(NAME, LOADW, LOADA, DOT) \
+static void NAME(int64_t n, const void *wm, size_t wrb, int64_t r0, int64_t r1, const void *act, size_t as, \
+		 int n_tok, float *out, int ldo) \
+{ \
+	for (int t = 0; t < n_tok; t++) \
+		for (int64_t r = r0; r < r1; r++) { \
+			const void *w = (const char *)wm + r * wrb, *a = (const char *)act + (size_t)t * as; \
+			float *o = &out[(size_t)t * (size_t)ldo + (size_t)r]; \
+			if (n % 16) { \
+				DOT(n, o, w, a); \
+				continue; \
+			} \
+			float acc[16] = { 0 }; \
+			for (int64_t i = 0; i < n; i += 16) \
+				for (int l = 0; l < 16; l++) \
+					acc[l] = fmaf(LOADW(i + l), LOADA(i + l), acc[l]); \
+			*o = reduce16(acc); \
+		} \
+}
+
+TINY_ROWS(rows_prompt_f32, F32W, F32A, dot_f32)
+TINY_ROWS(rows_prompt_f16, F16W, F16A, dot_f16)
+
+/* BF16: 8 partial sums, then a fixed tree (the SIMD kernels follow ggml's
+ * VDPBF16PS order instead; they agree with this closely, not exactly) */
+static float sum8(const float a[8])
+{
+	return ((a[0] + a[4]) + (a[2] + a[6])) + ((a[1] + a[5]) + (a[3] + a[7]));
 }
 
 static void dot_bf16(int64_t n, float *s, const void *w, const void *a)
@@ -1067,26 +1114,74 @@ static const struct eng_quant_traits ref_table[ENG_TYPE_COUNT] = {
 	ROW(ENG_TYPE_Q8_K, "Q8_K", 256, sizeof(struct eng_block_q8_K), 1, ENG_TYPE_Q8_K, deq_q8_K, q_q8_K, q_q8_K, NULL),
 };
 
-static struct eng_quant_traits fast_table[ENG_TYPE_COUNT];
-static const char *simd_name = "scalar";
-static pthread_once_t fast_once = PTHREAD_ONCE_INIT;
+/* One kernel set per SIMD level, each built once on first use: the
+ * reference table with the SIMD kernels of that level (and the levels
+ * below) swapped in. A level this CPU does not run gives the best one
+ * below it. */
+static struct eng_kernels sets[ENG_SIMD_COUNT];
+static pthread_once_t set_once[ENG_SIMD_COUNT] = { PTHREAD_ONCE_INIT, PTHREAD_ONCE_INIT, PTHREAD_ONCE_INIT,
+						   PTHREAD_ONCE_INIT };
+static const char *const level_names[ENG_SIMD_COUNT] = { "scalar", "avx2", "avx2+vnni", "avx512" };
 
-/* BRIEFING_ENGINE_SIMD=scalar|avx2 caps what is used (tests, benchmarks);
- * BRIEFING_ENGINE_NO_SIMD=1 is the same as scalar. */
-static void init_fast(void)
+static void build_set(enum eng_simd level)
 {
-	memcpy(fast_table, ref_table, sizeof fast_table);
-	const char *cap = getenv("BRIEFING_ENGINE_SIMD");
-	if ((cap && strcmp(cap, "scalar") == 0) || getenv("BRIEFING_ENGINE_NO_SIMD"))
-		return;
-	const char *name = eng_quant_avx2_install(fast_table, !(cap && strcmp(cap, "avx2") == 0));
-	if (name)
-		simd_name = name;
-	if (name && !cap && (name = eng_quant_avx512_install(fast_table)) != NULL)
-		simd_name = name;
+	struct eng_kernels *k = &sets[level];
+	memcpy(k->t, ref_table, sizeof k->t);
+	k->t[ENG_TYPE_F32].vec_dot_rows_prompt = rows_prompt_f32;
+	k->t[ENG_TYPE_F16].vec_dot_rows_prompt = rows_prompt_f16;
+	k->name = "scalar";
+	k->level = ENG_SIMD_SCALAR;
+	const char *name;
+	if (level >= ENG_SIMD_AVX2 && (name = eng_quant_avx2_install(k->t, level >= ENG_SIMD_AVX2_VNNI)) != NULL) {
+		k->name = name;
+		k->level = strchr(name, '+') ? ENG_SIMD_AVX2_VNNI : ENG_SIMD_AVX2;
+		if (level >= ENG_SIMD_AVX512 && (name = eng_quant_avx512_install(k->t)) != NULL) {
+			k->name = name;
+			k->level = ENG_SIMD_AVX512;
+		}
+	}
 	for (int t = 0; t < ENG_TYPE_COUNT; t++)
-		if (!fast_table[t].vec_dot_rows_prompt)
-			fast_table[t].vec_dot_rows_prompt = fast_table[t].vec_dot_rows;
+		if (!k->t[t].vec_dot_rows_prompt)
+			k->t[t].vec_dot_rows_prompt = k->t[t].vec_dot_rows;
+}
+
+static void once0(void) { build_set(ENG_SIMD_SCALAR); }
+static void once1(void) { build_set(ENG_SIMD_AVX2); }
+static void once2(void) { build_set(ENG_SIMD_AVX2_VNNI); }
+static void once3(void) { build_set(ENG_SIMD_AVX512); }
+
+const struct eng_kernels *eng_kernels(enum eng_simd level)
+{
+	static void (*const init[ENG_SIMD_COUNT])(void) = { once0, once1, once2, once3 };
+	if ((int)level < 0 || level >= ENG_SIMD_COUNT)
+		level = ENG_SIMD_BEST;
+	pthread_once(&set_once[level], init[level]);
+	return &sets[level];
+}
+
+enum eng_simd eng_simd_from_env(void)
+{
+	const char *cap = getenv("BRIEFING_ENGINE_SIMD");
+	const char *off = getenv("BRIEFING_ENGINE_NO_SIMD");
+	if (off && *off && strcmp(off, "0") != 0)
+		return ENG_SIMD_SCALAR;
+	if (cap)
+		for (int l = 0; l < ENG_SIMD_COUNT; l++)
+			if (strcmp(cap, level_names[l]) == 0)
+				return (enum eng_simd)l;
+	return ENG_SIMD_BEST;
+}
+
+int eng_simd_env_valid(const char **bad)
+{
+	const char *cap = getenv("BRIEFING_ENGINE_SIMD");
+	*bad = cap;
+	if (!cap || !*cap)
+		return 1;
+	for (int l = 0; l < ENG_SIMD_COUNT; l++)
+		if (strcmp(cap, level_names[l]) == 0)
+			return 1;
+	return 0;
 }
 
 const struct eng_quant_traits *eng_quant_traits_ref(uint32_t type)
@@ -1100,14 +1195,12 @@ const struct eng_quant_traits *eng_quant_traits(uint32_t type)
 {
 	if (type >= ENG_TYPE_COUNT || !ref_table[type].name)
 		return NULL;
-	pthread_once(&fast_once, init_fast);
-	return &fast_table[type];
+	return &eng_kernels(ENG_SIMD_BEST)->t[type];
 }
 
 const char *eng_quant_simd_name(void)
 {
-	pthread_once(&fast_once, init_fast);
-	return simd_name;
+	return eng_kernels(eng_simd_from_env())->name;
 }
 
 /* every ggml type id with its name, for messages about types we refuse */

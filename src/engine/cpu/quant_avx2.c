@@ -72,9 +72,11 @@ AVX2 static inline float h2f(eng_fp16 h)
  * corpus references (AVX-512 build), using 256-bit registers in pairs:
  *   vec_dot (one token, decode): ggml_vec_dot_f32/_f16 — 4 accumulators of
  *     16 lanes over steps of 64, reduced x0+x2, x1+x3, x0+x1, then
- *     _mm512_reduce_add_ps; leftovers one by one (F32: fused multiply-add,
- *     as compilers contract ggml's sumf += x*y; F16: in double).
- *   vec_dot_rows_prompt (two or more tokens of a prompt): llamafile's
+ *     _mm512_reduce_add_ps; leftovers one by one (F32: multiply, then add;
+ *     F16: in double).
+ *   vec_dot_rows_prompt (prompt tokens, one or more; ggml would use vec_dot
+ *     for a single token, we keep one order so a prompt alone and in a
+ *     batch agree): llamafile's
  *     tinyBLAS — one 16-lane accumulator per output over steps of 16, then
  *     _mm512_reduce_add_ps; when the row length is not a multiple of 16,
  *     tinyBLAS declines and ggml uses vec_dot, and so do we. (llama.cpp
@@ -107,7 +109,7 @@ AVX2 static void dot_f32(int64_t n, float *s, const void *w, const void *a)
 		acc[h] = _mm256_add_ps(acc[h], acc[2 + h]);
 	}
 	float sum = reduce16(acc[0], acc[1]);
-	for (int64_t i = np; i < n; i++)
+	for (int64_t i = np; i < n; i++)   /* not fused: ggml's bits (test_ggml_float_bit_exact) */
 		sum += x[i] * y[i];
 	*s = sum;
 }
@@ -139,7 +141,7 @@ AVX2 static void dot_f16(int64_t n, float *s, const void *w, const void *a)
 AVX2 static void NAME(int64_t n, const void *w, size_t wrb, int64_t r0, int64_t r1, const void *act,   \
 		      size_t as, int n_tok, float *out, int ldo)                                         \
 {                                                                                                       \
-	if (n_tok < 2 || n % 16) {                                                                      \
+	if (n % 16) {                                                                      \
 		for (int t = 0; t < n_tok; t++)                                                         \
 			for (int64_t r = r0; r < r1; r++)                                               \
 				DOT(n, &out[(size_t)t * (size_t)ldo + (size_t)r],                        \
@@ -215,7 +217,7 @@ AVX2 static void dot_bf16(int64_t n, float *s, const void *w, const void *a)
 AVX2 static void rows_bf16(int64_t n, const void *w, size_t wrb, int64_t r0, int64_t r1, const void *act,
 			   size_t as, int n_tok, float *out, int ldo)
 {
-	if (n_tok < 2 || n % 32) {
+	if (n % 32) {
 		for (int t = 0; t < n_tok; t++)
 			for (int64_t r = r0; r < r1; r++)
 				dot_bf16(n, &out[(size_t)t * (size_t)ldo + (size_t)r], (const char *)w + r * wrb,
