@@ -9,8 +9,11 @@
  * exact. So the results keep their bits (tests/unit/test_engine_quant.c
  * compares them with the scalar reference and the AVX2 kernels).
  *
- * The K-quant dots (decode): Q4_K, Q5_K and Q6_K, with the nibble unpacking
- * in 512-bit registers and VPDPWSSD for the scale multiply-add.
+ * The K-quant dots (decode): Q4_K, Q5_K and Q6_K with VPDPWSSD fusing the
+ * scale multiply and the add; Q5_K unpacks two groups per 512-bit register
+ * (its high bits through mask registers), Q4_K and Q6_K stay in 256-bit
+ * registers, which measured faster on Zen 4 (its 512-bit operations take
+ * two 256-bit slots, and the cross-lane shuffles cost more than they save).
  *
  * The Q8_0 product of many tokens (prompts, batched decode) is a tiled
  * kernel: a tile of 4 weight rows x 8 tokens keeps its 16 accumulators
@@ -58,7 +61,8 @@ A512 static inline __m256i fold(__m512i v)
 
 /* ---- K-quants -------------------------------------------------------------- */
 
-/* Q4_K/Q5_K 12-byte scales -> 8 scales then 8 mins as 16 int16 (ggml) */
+/* Q4_K/Q5_K 12-byte scales -> 8 scales then 8 mins as 16 int16 (ggml's
+ * unpacking; done in vector registers it measured no faster) */
 A512 static inline __m256i k4_scales_mins(const uint8_t *src)
 {
 	const uint32_t kmask1 = 0x3f3f3f3f, kmask2 = 0x0f0f0f0f, kmask3 = 0x03030303;
@@ -126,12 +130,13 @@ A512 static inline __m256i k4_sumi(const struct k4_consts *k, __m256i ms, __m512
 	return fold(_mm512_add_epi32(s0, s1));
 }
 
+/* Q4_K in 256-bit registers (no cross-lane shuffles), with VPDPWSSD
+ * fusing ggml's scale multiply and add */
 A512 static void dot_q4_K(int64_t n, float *s, const void *vx, const void *vy)
 {
 	const struct eng_block_q4_K *x = vx;
 	const struct eng_block_q8_K *y = vy;
-	const struct k4_consts k = k4_consts();
-	const __m512i m4 = k.m4;
+	const __m256i m4 = _mm256_set1_epi8(0xf);
 	__m256 acc = _mm256_setzero_ps();
 	__m128 acc_m = _mm_setzero_ps();
 	for (int64_t i = 0; i < n / ENG_QK_K; i++) {
@@ -139,11 +144,21 @@ A512 static void dot_q4_K(int64_t n, float *s, const void *vx, const void *vy)
 		const float dmin = -y[i].d * h2f(x[i].dmin);
 		const __m256i ms = k4_scales_mins(x[i].scales);
 		acc_m = _mm_fmadd_ps(_mm_set1_ps(dmin), _mm_cvtepi32_ps(k4_mins_prod(y[i].bsums, ms)), acc_m);
-		__m512i a0, a1, a2, a3;
-		NIB_SPLIT(x[i].qs, a0, a1);
-		NIB_SPLIT(x[i].qs + 64, a2, a3);
-		const __m256i sumi = k4_sumi(&k, ms, a0, a1, a2, a3, y[i].qs);
-		acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi), acc);
+		const __m256i sc = _mm256_broadcastsi128_si256(_mm256_castsi256_si128(ms));
+		const uint8_t *q4 = x[i].qs;
+		const int8_t *q8 = y[i].qs;
+		__m256i s0 = _mm256_setzero_si256(), s1 = _mm256_setzero_si256();
+		_Pragma("GCC unroll 4")
+		for (int j = 0; j < 4; j++) {
+			const __m256i bits = _mm256_loadu_si256((const __m256i *)(q4 + 32 * j));
+			const __m256i lo = _mm256_and_si256(bits, m4);
+			const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(bits, 4), m4);
+			const __m256i sl = _mm256_shuffle_epi8(sc, _mm256_set1_epi16((short)((4 * j + 1) << 8 | 4 * j)));
+			const __m256i sh = _mm256_shuffle_epi8(sc, _mm256_set1_epi16((short)((4 * j + 3) << 8 | (4 * j + 2))));
+			s0 = _mm256_dpwssd_epi32(s0, sl, _mm256_maddubs_epi16(lo, _mm256_loadu_si256((const __m256i *)(q8 + 64 * j))));
+			s1 = _mm256_dpwssd_epi32(s1, sh, _mm256_maddubs_epi16(hi, _mm256_loadu_si256((const __m256i *)(q8 + 64 * j + 32))));
+		}
+		acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(_mm256_add_epi32(s0, s1)), acc);
 	}
 	*s = hsum_f8(acc) + hsum_f4(acc_m);
 }
@@ -184,44 +199,44 @@ A512 static void dot_q5_K(int64_t n, float *s, const void *vx, const void *vy)
 	*s = hsum_f8(acc) + summs;
 }
 
-/* Q6_K: a 128-weight half is ql[64] (low nibbles of groups 0,1 then high
- * nibbles of groups 2,3) and qh[32] (2 bits per group). (q - 32) . y per
- * int16 pair as ggml: maddubs(q, y) - maddubs(32, y); each 16 weights have
- * their own scale: the scale vector of groups (g, g+1) is sc[2g..2g+3],
- * each over 8 int16 lanes. */
-A512 static inline __m512i q6_half(const uint8_t *ql, const uint8_t *qh, const int8_t *sc8, const int8_t *q8,
-				    __m512i sumi)
-{
-	const __m512i m4 = _mm512_set1_epi8(0xf), m3 = _mm512_set1_epi8(3), m32 = _mm512_set1_epi8(32);
-	const __m512i sh01 = IDX2(0, 2), sh23 = IDX2(4, 6);
-	const __m512i is01 = _mm512_setr_epi64(0, 0, 0x0001000100010001, 0x0001000100010001,
-					       0x0002000200020002, 0x0002000200020002,
-					       0x0003000300030003, 0x0003000300030003);
-	const __m512i is23 = _mm512_add_epi16(is01, _mm512_set1_epi16(4));
-	const __m512i l = _mm512_loadu_si512((const void *)ql);
-	const __m512i h = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)qh));
-	const __m512i s16 = _mm512_castsi128_si512(_mm_cvtepi8_epi16(_mm_loadl_epi64((const __m128i *)sc8)));
-	const __m512i q01 = _mm512_or_si512(_mm512_and_si512(l, m4),
-					    _mm512_slli_epi16(_mm512_and_si512(_mm512_srlv_epi16(h, sh01), m3), 4));
-	const __m512i q23 = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(l, 4), m4),
-					    _mm512_slli_epi16(_mm512_and_si512(_mm512_srlv_epi16(h, sh23), m3), 4));
-	const __m512i y01 = _mm512_loadu_si512((const void *)q8), y23 = _mm512_loadu_si512((const void *)(q8 + 64));
-	const __m512i p01 = _mm512_sub_epi16(_mm512_maddubs_epi16(q01, y01), _mm512_maddubs_epi16(m32, y01));
-	const __m512i p23 = _mm512_sub_epi16(_mm512_maddubs_epi16(q23, y23), _mm512_maddubs_epi16(m32, y23));
-	sumi = _mm512_dpwssd_epi32(sumi, _mm512_permutexvar_epi16(is01, s16), p01);
-	return _mm512_dpwssd_epi32(sumi, _mm512_permutexvar_epi16(is23, s16), p23);
-}
-
+/* Q6_K in 256-bit registers: 32 weights of one group per register,
+ * (q - 32) . y per int16 pair as maddubs(q, y) - maddubs(32, y), the
+ * scales (one per 16 weights) fused in with VPDPWSSD */
 A512 static void dot_q6_K(int64_t n, float *s, const void *vx, const void *vy)
 {
 	const struct eng_block_q6_K *x = vx;
 	const struct eng_block_q8_K *y = vy;
+	const __m256i m4 = _mm256_set1_epi8(0xf), m3 = _mm256_set1_epi8(3), m32 = _mm256_set1_epi8(32);
 	__m256 acc = _mm256_setzero_ps();
 	for (int64_t i = 0; i < n / ENG_QK_K; i++) {
 		const float d = y[i].d * h2f(x[i].d);
-		__m512i sumi = q6_half(x[i].ql, x[i].qh, x[i].scales, y[i].qs, _mm512_setzero_si512());
-		sumi = q6_half(x[i].ql + 64, x[i].qh + 32, x[i].scales + 8, y[i].qs + 128, sumi);
-		acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(fold(sumi)), acc);
+		__m256i s0 = _mm256_setzero_si256(), s1 = _mm256_setzero_si256();
+		_Pragma("GCC unroll 2")
+		for (int j = 0; j < 2; j++) {
+			const uint8_t *ql = x[i].ql + 64 * j, *qh = x[i].qh + 32 * j;
+			const int8_t *q8 = y[i].qs + 128 * j;
+			const __m256i sc = _mm256_broadcastsi128_si256(_mm_cvtepi8_epi16(_mm_loadl_epi64((const __m128i *)(x[i].scales + 8 * j))));
+			const __m256i l0 = _mm256_loadu_si256((const __m256i *)ql), l1 = _mm256_loadu_si256((const __m256i *)(ql + 32));
+			const __m256i h = _mm256_loadu_si256((const __m256i *)qh);
+			__m256i q[4];
+			q[0] = _mm256_or_si256(_mm256_and_si256(l0, m4), _mm256_slli_epi16(_mm256_and_si256(h, m3), 4));
+			q[1] = _mm256_or_si256(_mm256_and_si256(l1, m4), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, 2), m3), 4));
+			q[2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), m4), _mm256_and_si256(h, _mm256_set1_epi8(0x30)));
+			q[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4),
+					       _mm256_and_si256(_mm256_srli_epi16(h, 2), _mm256_set1_epi8(0x30)));
+			_Pragma("GCC unroll 4")
+			for (int g = 0; g < 4; g++) {
+				const __m256i yg = _mm256_loadu_si256((const __m256i *)(q8 + 32 * g));
+				const __m256i p = _mm256_sub_epi16(_mm256_maddubs_epi16(q[g], yg), _mm256_maddubs_epi16(m32, yg));
+				const __m256i scg = _mm256_shuffle_epi8(sc, _mm256_set_m128i(_mm_set1_epi16((short)((4 * g + 3) << 8 | (4 * g + 2))),
+											     _mm_set1_epi16((short)((4 * g + 1) << 8 | 4 * g))));
+				if (g & 1)
+					s1 = _mm256_dpwssd_epi32(s1, scg, p);
+				else
+					s0 = _mm256_dpwssd_epi32(s0, scg, p);
+			}
+		}
+		acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(_mm256_add_epi32(s0, s1)), acc);
 	}
 	*s = hsum_f8(acc);
 }
