@@ -700,6 +700,33 @@ static void test_avx512_same_bits_as_avx2(void **state)
 			}
 		}
 	}
+	/* Q8_0 over more rows than the tiled kernel keeps accumulators for
+	 * (64 tiles of 4) and a row length of one chunk and a bit (33 blocks) */
+	{
+		enum { R = 300, K = 33 * 32, T = 5 };
+		const struct eng_quant_traits *o = &avx2[ENG_TYPE_Q8_0], *nw = &best[ENG_TYPE_Q8_0];
+		const size_t rb = eng_type_row_bytes(ENG_TYPE_Q8_0, K);
+		char *bw = malloc(R * rb), *ba = malloc(T * rb);
+		float *bx = malloc(K * sizeof(float)), *p1 = malloc(R * T * sizeof(float)), *p2 = malloc(R * T * sizeof(float));
+		rng_state = 4321;
+		fill_raw_blocks(ENG_TYPE_Q8_0, bw, R * rb);
+		for (int t = 0; t < T; t++) {
+			for (int i = 0; i < K; i++)
+				bx[i] = nrand();
+			avx2[ENG_TYPE_Q8_0].from_float(bx, ba + t * rb, K);
+		}
+		for (int t = 0; t < T; t++)
+			for (int r = 0; r < R; r++)
+				o->vec_dot(K, &p2[t * R + r], bw + r * rb, ba + t * rb);
+		nw->vec_dot_rows(K, bw, rb, 0, R, ba, rb, T, p1, R);
+		if (memcmp(p1, p2, R * T * sizeof(float)) != 0)
+			fail_msg("Q8_0 vec_dot_rows over %d rows differs from AVX2 vec_dot", R);
+		free(bw);
+		free(ba);
+		free(bx);
+		free(p1);
+		free(p2);
+	}
 	free(w);
 	free(a);
 	free(wq);

@@ -261,62 +261,54 @@ A512 static void dot_q8_0(int64_t n, float *s, const void *vx, const void *vy)
 #define TR 4    /* weight rows per tile */
 #define TP 4    /* token pairs per tile (8 tokens) */
 
-/* rows [r0, r0 + nr) (nr <= TR) x tokens [t0, t0 + nt), np = (nt + 1) / 2
- * token pairs (a constant where it is inlined, so the loops over pairs
- * unroll to exactly np); a pair whose second token is missing repeats the
- * first and stores one. */
-__attribute__((always_inline)) A512 static inline void q8_0_tile(int64_t nb, const char *w, size_t wrb, int64_t r0,
-								   int nr, const char *act, size_t as, int t0, int nt,
-								   float *out, int ldo, const int np)
+/* The tile's activations are prepared once per token tile:
+ * for a chunk of CH blocks, each token pair's bytes (offset by 128) and
+ * scales are laid out as 64-byte vectors, then every row tile of the call
+ * runs over the chunk, its accumulators kept in acc between chunks (the
+ * order of the float operations per output is unchanged). */
+#define CH 32     /* blocks per chunk: 16 KiB of prepared activations */
+#define MAXRT 64  /* row tiles whose accumulators are kept at once */
+
+struct q8_chunk {
+	__m512i y[CH][TP];
+	__m512 dy[CH][TP];
+};
+
+__attribute__((always_inline)) A512 static inline void q8_0_tile2(const struct eng_block_q8_0 *const x[TR], int64_t b0,
+								    int nbc, const struct q8_chunk *ck, __m512 *accm,
+								    int first, const int np)
 {
 	const __m512i off = _mm512_set1_epi8((char)0x80);
-	const struct eng_block_q8_0 *x[TR], *y0[TP], *y1[TP];
 	__m512 acc[TR][TP];
-	for (int r = 0; r < TR; r++) {
-		x[r] = (const void *)(w + (size_t)(r0 + (r < nr ? r : 0)) * wrb);
-		for (int p = 0; p < TP; p++)
-			acc[r][p] = _mm512_setzero_ps();
-	}
-	for (int p = 0; p < TP; p++) {
-		const int ta = t0 + 2 * (p < np ? p : 0), tb = ta + 1 < t0 + nt ? ta + 1 : ta;
-		y0[p] = (const void *)(act + (size_t)ta * as);
-		y1[p] = (const void *)(act + (size_t)tb * as);
-	}
-	for (int64_t b = 0; b < nb; b++) {
-		__m512i yu[TP];
-		__m512 dy[TP];
+	_Pragma("GCC unroll 4")
+	for (int r = 0; r < TR; r++)
 		_Pragma("GCC unroll 4")
-		for (int p = 0; p < np; p++) {
-			const __m512i v = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)y0[p][b].qs)),
-							     _mm256_loadu_si256((const __m256i *)y1[p][b].qs), 1);
-			yu[p] = _mm512_xor_si512(v, off);
-			dy[p] = _mm512_insertf32x8(_mm512_set1_ps(h2f(y0[p][b].d)), _mm256_set1_ps(h2f(y1[p][b].d)), 1);
-		}
+		for (int p = 0; p < np; p++)
+			acc[r][p] = first ? _mm512_setzero_ps() : accm[r * TP + p];
+	for (int b = 0; b < nbc; b++) {
 		_Pragma("GCC unroll 4")
 		for (int r = 0; r < TR; r++) {
-			const __m512i qx = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)x[r][b].qs));
+			const struct eng_block_q8_0 *xb = &x[r][b0 + b];
+			const __m512i qx = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)xb->qs));
 			const __m512i corr = _mm512_sub_epi32(_mm512_setzero_si512(),
 							      _mm512_dpbusd_epi32(_mm512_setzero_si512(), off, qx));
-			const __m512 dx = _mm512_set1_ps(h2f(x[r][b].d));
+			const __m512 dx = _mm512_set1_ps(h2f(xb->d));
 			_Pragma("GCC unroll 4")
 			for (int p = 0; p < np; p++) {
-				const __m512 f = _mm512_cvtepi32_ps(_mm512_dpbusd_epi32(corr, yu[p], qx));
-				acc[r][p] = _mm512_fmadd_ps(_mm512_mul_ps(dx, dy[p]), f, acc[r][p]);
+				const __m512 f = _mm512_cvtepi32_ps(_mm512_dpbusd_epi32(corr, ck->y[b][p], qx));
+				acc[r][p] = _mm512_fmadd_ps(_mm512_mul_ps(dx, ck->dy[b][p]), f, acc[r][p]);
 			}
 		}
 	}
-	for (int r = 0; r < nr; r++)
-		for (int p = 0; p < np; p++) {
-			const int t = t0 + 2 * p;
-			out[(size_t)t * (size_t)ldo + (size_t)(r0 + r)] = hsum_f8(_mm512_castps512_ps256(acc[r][p]));
-			if (t + 1 < t0 + nt)
-				out[(size_t)(t + 1) * (size_t)ldo + (size_t)(r0 + r)] =
-					hsum_f8(_mm512_extractf32x8_ps(acc[r][p], 1));
-		}
+	_Pragma("GCC unroll 4")
+	for (int r = 0; r < TR; r++)
+		_Pragma("GCC unroll 4")
+		for (int p = 0; p < np; p++)
+			accm[r * TP + p] = acc[r][p];
 }
 
 A512 static void rows_q8_0(int64_t n, const void *w, size_t wrb, int64_t r0, int64_t r1, const void *act,
-			   size_t as, int n_tok, float *out, int ldo)
+			      size_t as, int n_tok, float *out, int ldo)
 {
 	const int64_t nb = n / 32;
 	if (n_tok < 2) {
@@ -326,16 +318,51 @@ A512 static void rows_q8_0(int64_t n, const void *w, size_t wrb, int64_t r0, int
 					 (const char *)act + (size_t)t * as);
 		return;
 	}
-	/* a row tile stays in L1 while every token tile passes over it */
-	for (int64_t r = r0; r < r1; r += TR) {
-		const int nr = r1 - r < TR ? (int)(r1 - r) : TR;
+	const __m512i off = _mm512_set1_epi8((char)0x80);
+	struct q8_chunk ck __attribute__((aligned(64)));
+	static __thread __m512 accm[MAXRT * TR * TP];
+	for (int64_t rg = r0; rg < r1; rg += (int64_t)MAXRT * TR) {
+		const int64_t rge = r1 - rg < (int64_t)MAXRT * TR ? r1 : rg + (int64_t)MAXRT * TR;
 		for (int t = 0; t < n_tok; t += 2 * TP) {
-			const int nt = n_tok - t < 2 * TP ? n_tok - t : 2 * TP;
-			switch ((nt + 1) / 2) {
-			case 1: q8_0_tile(nb, w, wrb, r, nr, act, as, t, nt, out, ldo, 1); break;
-			case 2: q8_0_tile(nb, w, wrb, r, nr, act, as, t, nt, out, ldo, 2); break;
-			case 3: q8_0_tile(nb, w, wrb, r, nr, act, as, t, nt, out, ldo, 3); break;
-			default: q8_0_tile(nb, w, wrb, r, nr, act, as, t, nt, out, ldo, 4); break;
+			const int nt = n_tok - t < 2 * TP ? n_tok - t : 2 * TP, np = (nt + 1) / 2;
+			const struct eng_block_q8_0 *y0[TP], *y1[TP];
+			for (int p = 0; p < np; p++) {
+				const int ta = t + 2 * p, tb = ta + 1 < t + nt ? ta + 1 : ta;
+				y0[p] = (const void *)((const char *)act + (size_t)ta * as);
+				y1[p] = (const void *)((const char *)act + (size_t)tb * as);
+			}
+			for (int64_t b0 = 0; b0 < nb; b0 += CH) {
+				const int nbc = nb - b0 < CH ? (int)(nb - b0) : CH;
+				for (int b = 0; b < nbc; b++)
+					for (int p = 0; p < np; p++) {
+						const struct eng_block_q8_0 *a0 = &y0[p][b0 + b], *a1 = &y1[p][b0 + b];
+						ck.y[b][p] = _mm512_xor_si512(_mm512_inserti64x4(
+							_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)a0->qs)),
+							_mm256_loadu_si256((const __m256i *)a1->qs), 1), off);
+						ck.dy[b][p] = _mm512_insertf32x8(_mm512_set1_ps(h2f(a0->d)), _mm256_set1_ps(h2f(a1->d)), 1);
+					}
+				for (int64_t r = rg; r < rge; r += TR) {
+					const struct eng_block_q8_0 *x[TR];
+					for (int k = 0; k < TR; k++)
+						x[k] = (const void *)((const char *)w + (size_t)(r + k < rge ? r + k : r) * wrb);
+					__m512 *am = &accm[(r - rg) / TR * TR * TP];
+					switch (np) {
+					case 1: q8_0_tile2(x, b0, nbc, &ck, am, b0 == 0, 1); break;
+					case 2: q8_0_tile2(x, b0, nbc, &ck, am, b0 == 0, 2); break;
+					case 3: q8_0_tile2(x, b0, nbc, &ck, am, b0 == 0, 3); break;
+					default: q8_0_tile2(x, b0, nbc, &ck, am, b0 == 0, 4); break;
+					}
+				}
+			}
+			for (int64_t r = rg; r < rge; r++) {
+				const __m512 *am = &accm[(r - rg) / TR * TR * TP + (r - rg) % TR * TP];
+				for (int p = 0; p < np; p++) {
+					const int ta = t + 2 * p;
+					out[(size_t)ta * (size_t)ldo + (size_t)r] = hsum_f8(_mm512_castps512_ps256(am[p]));
+					if (ta + 1 < t + nt)
+						out[(size_t)(ta + 1) * (size_t)ldo + (size_t)r] =
+							hsum_f8(_mm512_extractf32x8_ps(am[p], 1));
+				}
 			}
 		}
 	}
