@@ -47,6 +47,7 @@
 #include "engine/quant.h"
 #include "engine/tiers.h"
 #include "engine/cpu/cpu_int.h"
+#include "engine/cpu/quant_int.h"
 #include "engine/cpu/stream.h"
 
 /* ---- fp16 table ----------------------------------------------------------- */
@@ -119,17 +120,6 @@ __attribute__((target("fma"))) static float ggml_expf_fma(float x)
 
 static float (*ggml_expf)(float) = ggml_expf_ref;   /* same bits either way; FMA is faster */
 
-/* sum of 16 values in _mm512_reduce_add_ps order */
-static float reduce16(const float *v)
-{
-	float t3[8], t6[4];
-	for (int i = 0; i < 8; i++)
-		t3[i] = v[8 + i] + v[i];
-	for (int i = 0; i < 4; i++)
-		t6[i] = t3[4 + i] + t3[i];
-	return (t6[0] + t6[2]) + (t6[1] + t6[3]);
-}
-
 /* x[p] = exp(x[p] - max) for p < n; returns the sum as ggml computes it
  * (positions past n are masked: they count as zeros in their chunk). */
 static double softmax_exp(float *x, int n, float maxv)
@@ -143,7 +133,7 @@ static double softmax_exp(float *x, int n, float maxv)
 			if (p < n)
 				x[p] = v[i];
 		}
-		sum += (double)reduce16(v);
+		sum += (double)eng_reduce16(v);
 	}
 	return sum;
 }
@@ -610,7 +600,7 @@ static size_t kv_off(const struct cpu *s, int il, int seq, int pos)
 			for (int l = 0; l < hd; l += 16) \
 				for (int i = 0; i < 16; i++) \
 					acc[i] = FMA(q[l + i], kf[l + i], acc[i]); \
-			a = reduce16(acc); \
+			a = eng_reduce16(acc); \
 		} else { \
 			float acc[4][16] = { { 0 } }; \
 			for (int l = 0; l < np; l += 64) \
@@ -619,7 +609,7 @@ static size_t kv_off(const struct cpu *s, int il, int seq, int pos)
 						acc[j][i] = FMA(q[l + 16 * j + i], kf[l + 16 * j + i], acc[j][i]); \
 			for (int i = 0; i < 16; i++) \
 				acc[0][i] = (acc[0][i] + acc[2][i]) + (acc[1][i] + acc[3][i]); \
-			double sum = (double)reduce16(acc[0]); \
+			double sum = (double)eng_reduce16(acc[0]); \
 			for (int d = np; d < hd; d++) \
 				sum += (double)(q[d] * kf[d]); \
 			a = (float)sum; \
@@ -645,13 +635,13 @@ static size_t kv_off(const struct cpu *s, int il, int seq, int pos)
 		if (L == 16) { \
 			for (int i = 0; i < 16; i++) \
 				lane[i] = acc[(size_t)i * hd + d]; \
-			out[d] = reduce16(lane); \
+			out[d] = eng_reduce16(lane); \
 			continue; \
 		} \
 		for (int i = 0; i < 16; i++) \
 			lane[i] = (acc[(size_t)i * hd + d] + acc[(size_t)(32 + i) * hd + d]) + \
 				  (acc[(size_t)(16 + i) * hd + d] + acc[(size_t)(48 + i) * hd + d]); \
-		double sum = (double)reduce16(lane); \
+		double sum = (double)eng_reduce16(lane); \
 		for (int p = np; p < npos; p++) \
 			sum += (double)(pr[p] * h2f(V[(size_t)p * stride + d])); \
 		out[d] = (float)sum; \

@@ -144,16 +144,6 @@ static void q_bf16(const float *x, void *y, int64_t n) { eng_f32_to_bf16_row(x, 
  *     (which tinyBLAS declines) use vec_dot, as ggml does. A single prompt
  *     token gets tinyBLAS's order too (ggml would use vec_dot there), so
  *     that a prompt gives the same bits alone or batched with others. */
-static float reduce16(const float *v)
-{
-	float t3[8], t6[4];
-	for (int i = 0; i < 8; i++)
-		t3[i] = v[8 + i] + v[i];
-	for (int i = 0; i < 4; i++)
-		t6[i] = t3[4 + i] + t3[i];
-	return (t6[0] + t6[2]) + (t6[1] + t6[3]);
-}
-
 #define VEC_BODY(LOADW, LOADA, TAIL) \
 	const int64_t np = n & ~(int64_t)63; \
 	float acc[4][16] = { { 0 } }; \
@@ -172,14 +162,14 @@ static float reduce16(const float *v)
 
 static void dot_f32(int64_t n, float *s, const void *w, const void *a)
 {
-	VEC_BODY(F32W, F32A, float sum = reduce16(acc[0]);
+	VEC_BODY(F32W, F32A, float sum = eng_reduce16(acc[0]);
 		 for (int64_t i = np; i < n; i++) sum += F32W(i) * F32A(i);
 		 *s = sum;)
 }
 
 static void dot_f16(int64_t n, float *s, const void *w, const void *a)
 {
-	VEC_BODY(F16W, F16A, double sum = (double)reduce16(acc[0]);
+	VEC_BODY(F16W, F16A, double sum = (double)eng_reduce16(acc[0]);
 		 for (int64_t i = np; i < n; i++) sum += (double)(F16W(i) * F16A(i));
 		 *s = (float)sum;)
 }
@@ -200,7 +190,7 @@ static void NAME(int64_t n, const void *wm, size_t wrb, int64_t r0, int64_t r1, 
 			for (int64_t i = 0; i < n; i += 16) \
 				for (int l = 0; l < 16; l++) \
 					acc[l] = fmaf(LOADW(i + l), LOADA(i + l), acc[l]); \
-			*o = reduce16(acc); \
+			*o = eng_reduce16(acc); \
 		} \
 }
 

@@ -13,6 +13,8 @@
 #include <cpuid.h>
 #include <immintrin.h>
 
+#include "engine/cpu/quant_x86.h"
+
 /* AVX-VNNI (CPUID.(EAX=7,ECX=1):EAX[4]); not every compiler's
  * __builtin_cpu_supports knows its name. AVX2 support already implies the
  * OS saves YMM state. */
@@ -22,16 +24,6 @@ static int has_avxvnni(void)
 	if (!__get_cpuid_count(7, 1, &a, &b, &c, &d))
 		return 0;
 	return (a >> 4) & 1;
-}
-
-#define AVX2 __attribute__((target("avx2,fma,f16c")))
-
-AVX2 static inline float hsum_f8(__m256 x)
-{
-	__m128 r = _mm_add_ps(_mm256_extractf128_ps(x, 1), _mm256_castps256_ps128(x));
-	r = _mm_add_ps(r, _mm_movehl_ps(r, r));
-	r = _mm_add_ss(r, _mm_movehdup_ps(r));
-	return _mm_cvtss_f32(r);
 }
 
 AVX2 static inline int hsum_i8(__m256i a)
@@ -60,11 +52,6 @@ AVX2 static inline __m256i bits32(const uint8_t *p)
 	__m256i b = _mm256_shuffle_epi8(_mm256_set1_epi32((int)x32), shuf);
 	b = _mm256_or_si256(b, _mm256_set1_epi64x(0x7fbfdfeff7fbfdfe));
 	return _mm256_cmpeq_epi8(b, _mm256_set1_epi64x(-1));
-}
-
-AVX2 static inline float h2f(eng_fp16 h)
-{
-	return _cvtsh_ss(h);
 }
 
 /* ---- float types ----------------------------------------------------------
@@ -340,18 +327,6 @@ AVX2 static void act_q8_1(const float *x, void *vy, int64_t n)
 
 /* ---- K-quants ---- */
 
-/* Q4_K/Q5_K 12-byte scales -> utmp: bytes 0..7 scales, 8..15 mins (ggml) */
-static inline void k4_scales(const uint8_t *src, uint32_t utmp[4])
-{
-	const uint32_t kmask1 = 0x3f3f3f3f, kmask2 = 0x0f0f0f0f, kmask3 = 0x03030303;
-	memcpy(utmp, src, 12);
-	utmp[3] = ((utmp[2] >> 4) & kmask2) | (((utmp[1] >> 6) & kmask3) << 4);
-	const uint32_t uaux = utmp[1] & kmask1;
-	utmp[1] = (utmp[2] & kmask2) | (((utmp[0] >> 6) & kmask3) << 4);
-	utmp[2] = uaux;
-	utmp[0] &= kmask1;
-}
-
 /* sum_j bsums[j] * mins[j/2] with the mins as 8 u8 */
 AVX2 static inline int k4_summ(const int16_t *bsums, const uint8_t *mins)
 {
@@ -373,13 +348,6 @@ AVX2 static inline __m128 k4_mins_acc(const int16_t *bsums, const uint8_t *mins,
 	const __m128i q8s = _mm_hadd_epi16(_mm256_castsi256_si128(q8sums), _mm256_extracti128_si256(q8sums, 1));
 	const __m128i mn = _mm_cvtepu8_epi16(_mm_loadl_epi64((const __m128i *)mins));
 	return _mm_fmadd_ps(_mm_set1_ps(dmin_neg), _mm_cvtepi32_ps(_mm_madd_epi16(mn, q8s)), acc_m);
-}
-
-AVX2 static inline float hsum_f4(__m128 a)
-{
-	a = _mm_add_ps(a, _mm_movehl_ps(a, a));
-	a = _mm_add_ss(a, _mm_movehdup_ps(a));
-	return _mm_cvtss_f32(a);
 }
 
 AVX2 static void dot_q4_K(int64_t n, float *s, const void *vx, const void *vy)

@@ -31,27 +31,9 @@
 #if defined(__x86_64__)
 #include <immintrin.h>
 
+#include "engine/cpu/quant_x86.h"
+
 #define A512 __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq,avx512vnni")))
-
-A512 static inline float hsum_f8(__m256 x)
-{
-	__m128 r = _mm_add_ps(_mm256_extractf128_ps(x, 1), _mm256_castps256_ps128(x));
-	r = _mm_add_ps(r, _mm_movehl_ps(r, r));
-	r = _mm_add_ss(r, _mm_movehdup_ps(r));
-	return _mm_cvtss_f32(r);
-}
-
-A512 static inline float hsum_f4(__m128 a)
-{
-	a = _mm_add_ps(a, _mm_movehl_ps(a, a));
-	a = _mm_add_ss(a, _mm_movehdup_ps(a));
-	return _mm_cvtss_f32(a);
-}
-
-A512 static inline float h2f(eng_fp16 h)
-{
-	return _cvtsh_ss(h);
-}
 
 /* the 16 int32 lanes of a two-group product folded to ggml's 8 */
 A512 static inline __m256i fold(__m512i v)
@@ -65,14 +47,8 @@ A512 static inline __m256i fold(__m512i v)
  * unpacking; done in vector registers it measured no faster) */
 A512 static inline __m256i k4_scales_mins(const uint8_t *src)
 {
-	const uint32_t kmask1 = 0x3f3f3f3f, kmask2 = 0x0f0f0f0f, kmask3 = 0x03030303;
 	uint32_t u[4];
-	memcpy(u, src, 12);
-	u[3] = ((u[2] >> 4) & kmask2) | (((u[1] >> 6) & kmask3) << 4);
-	const uint32_t uaux = u[1] & kmask1;
-	u[1] = (u[2] & kmask2) | (((u[0] >> 6) & kmask3) << 4);
-	u[2] = uaux;
-	u[0] &= kmask1;
+	k4_scales(src, u);
 	return _mm256_cvtepu8_epi16(_mm_setr_epi32((int)u[0], (int)u[1], (int)u[2], (int)u[3]));
 }
 
@@ -84,9 +60,6 @@ A512 static inline __m128i k4_mins_prod(const int16_t *bsums, __m256i mins_and_s
 	const __m128i q8s = _mm_hadd_epi16(_mm256_castsi256_si128(q8sums), _mm256_extracti128_si256(q8sums, 1));
 	return _mm_madd_epi16(_mm256_extracti128_si256(mins_and_scales, 1), q8s);
 }
-
-/* int16 vector: 16 lanes of a then 16 of b */
-#define IDX2(a, b) _mm512_inserti64x4(_mm512_set1_epi16(a), _mm256_set1_epi16(b), 1)
 
 /* 64 nibbles at q (two 32-byte groups j, j+1) -> [lo_j | hi_j], [lo_j+1 | hi_j+1]:
  * each a 64-weight register matching 64 consecutive activation bytes */

@@ -26,4 +26,16 @@ int eng_quant_avx512_usable(void);
 void eng_quant_act_q8_0_ref(const float *x, void *y, int64_t n);
 void eng_quant_act_q8_1_ref(const float *x, void *y, int64_t n);
 
+/* sum of 16 floats in _mm512_reduce_add_ps order (ggml's float dots and
+ * softmax sums on AVX-512 machines, written out for every CPU) */
+static inline float eng_reduce16(const float *v)
+{
+	float t3[8], t6[4];
+	for (int i = 0; i < 8; i++)
+		t3[i] = v[8 + i] + v[i];
+	for (int i = 0; i < 4; i++)
+		t6[i] = t3[4 + i] + t3[i];
+	return (t6[0] + t6[2]) + (t6[1] + t6[3]);
+}
+
 #endif
