@@ -275,6 +275,62 @@ __attribute__((always_inline)) A512 static inline void q4_K_tile(int64_t nb, con
 		out[(size_t)k * ldo] = hsum_f8(acc[k]) + hsum_f4(acc_m[k]);
 }
 
+/* Q6_K against T tokens (T <= 8): the block's 6-bit quants are unpacked
+ * once as (q - 32) and |q - 32| (the AVX2 kernel's sign trick: one maddubs
+ * of |q - 32| by y carrying the sign of q - 32), the scales fused in with
+ * VPDPWSSD; each int32 lane holds the same integer as in dot_q6_K. */
+__attribute__((always_inline)) A512 static inline void q6_K_tile(int64_t nb, const struct eng_block_q6_K *x,
+								   const struct eng_block_q8_K *const *y, const int T,
+								   float *out, size_t ldo)
+{
+	const __m256i m4 = _mm256_set1_epi8(0xf), m3 = _mm256_set1_epi8(3), m32 = _mm256_set1_epi8(32);
+	__m256 acc[8];
+	_Pragma("GCC unroll 8")
+	for (int k = 0; k < T; k++)
+		acc[k] = _mm256_setzero_ps();
+	for (int64_t i = 0; i < nb; i++) {
+		const float xd = h2f(x[i].d);
+		__m256i s[8];
+		_Pragma("GCC unroll 2")
+		for (int j = 0; j < 2; j++) {
+			const uint8_t *ql = x[i].ql + 64 * j, *qh = x[i].qh + 32 * j;
+			const __m256i sc = _mm256_broadcastsi128_si256(_mm_cvtepi8_epi16(_mm_loadl_epi64((const __m128i *)(x[i].scales + 8 * j))));
+			const __m256i l0 = _mm256_loadu_si256((const __m256i *)ql), l1 = _mm256_loadu_si256((const __m256i *)(ql + 32));
+			const __m256i h = _mm256_loadu_si256((const __m256i *)qh);
+			__m256i q[4];
+			q[0] = _mm256_or_si256(_mm256_and_si256(l0, m4), _mm256_slli_epi16(_mm256_and_si256(h, m3), 4));
+			q[1] = _mm256_or_si256(_mm256_and_si256(l1, m4), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, 2), m3), 4));
+			q[2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), m4), _mm256_and_si256(h, _mm256_set1_epi8(0x30)));
+			q[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4),
+					       _mm256_and_si256(_mm256_srli_epi16(h, 2), _mm256_set1_epi8(0x30)));
+			_Pragma("GCC unroll 4")
+			for (int g = 0; g < 4; g++) {
+				const __m256i qs = _mm256_sub_epi8(q[g], m32);
+				const __m256i qa = _mm256_abs_epi8(qs);
+				const __m256i scg = _mm256_shuffle_epi8(sc, _mm256_set_m128i(_mm_set1_epi16((short)((4 * g + 3) << 8 | (4 * g + 2))),
+											     _mm_set1_epi16((short)((4 * g + 1) << 8 | 4 * g))));
+				_Pragma("GCC unroll 8")
+				for (int k = 0; k < T; k++) {
+					const __m256i yg = _mm256_sign_epi8(_mm256_loadu_si256((const __m256i *)(y[k][i].qs + 128 * j + 32 * g)), qs);
+					const __m256i p = _mm256_maddubs_epi16(qa, yg);
+					if (j == 0 && g == 0)
+						s[k] = _mm256_dpwssd_epi32(_mm256_setzero_si256(), scg, p);
+					else
+						s[k] = _mm256_dpwssd_epi32(s[k], scg, p);
+				}
+			}
+		}
+		_Pragma("GCC unroll 8")
+		for (int k = 0; k < T; k++) {
+			const float d = y[k][i].d * xd;
+			acc[k] = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(s[k]), acc[k]);
+		}
+	}
+	_Pragma("GCC unroll 8")
+	for (int k = 0; k < T; k++)
+		out[(size_t)k * ldo] = hsum_f8(acc[k]);
+}
+
 #define KT 4   /* tokens per K-quant tile */
 
 A512 static void rows_q4_K(int64_t n, const void *w, size_t wrb, int64_t r0, int64_t r1, const void *act,
@@ -294,6 +350,28 @@ A512 static void rows_q4_K(int64_t n, const void *w, size_t wrb, int64_t r0, int
 			case 2: q4_K_tile(nb, x, y, 2, o, (size_t)ldo); break;
 			case 3: q4_K_tile(nb, x, y, 3, o, (size_t)ldo); break;
 			default: q4_K_tile(nb, x, y, KT, o, (size_t)ldo); break;
+			}
+		}
+	}
+}
+
+A512 static void rows_q6_K(int64_t n, const void *w, size_t wrb, int64_t r0, int64_t r1, const void *act,
+			   size_t as, int n_tok, float *out, int ldo)
+{
+	const int64_t nb = n / ENG_QK_K;
+	for (int64_t r = r0; r < r1; r++) {
+		const struct eng_block_q6_K *x = (const void *)((const char *)w + r * wrb);
+		for (int t = 0; t < n_tok; t += KT) {
+			const struct eng_block_q8_K *y[KT];
+			const int nt = n_tok - t < KT ? n_tok - t : KT;
+			for (int k = 0; k < nt; k++)
+				y[k] = (const void *)((const char *)act + (size_t)(t + k) * as);
+			float *o = &out[(size_t)t * (size_t)ldo + (size_t)r];
+			switch (nt) {
+			case 1: q6_K_tile(nb, x, y, 1, o, (size_t)ldo); break;
+			case 2: q6_K_tile(nb, x, y, 2, o, (size_t)ldo); break;
+			case 3: q6_K_tile(nb, x, y, 3, o, (size_t)ldo); break;
+			default: q6_K_tile(nb, x, y, KT, o, (size_t)ldo); break;
 			}
 		}
 	}
@@ -447,6 +525,7 @@ const char *eng_quant_avx512_install(struct eng_quant_traits *t)
 	t[ENG_TYPE_Q8_0].vec_dot = dot_q8_0;
 	t[ENG_TYPE_Q8_0].vec_dot_rows = rows_q8_0;
 	t[ENG_TYPE_Q4_K].vec_dot_rows = rows_q4_K;
+	t[ENG_TYPE_Q6_K].vec_dot_rows = rows_q6_K;
 	return "avx512vnni";
 }
 
