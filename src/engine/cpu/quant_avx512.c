@@ -275,6 +275,70 @@ __attribute__((always_inline)) A512 static inline void q4_K_tile(int64_t nb, con
 		out[(size_t)k * ldo] = hsum_f8(acc[k]) + hsum_f4(acc_m[k]);
 }
 
+/* Q5_K against T tokens (T <= 8): as q4_K_tile with each group's fifth
+ * bits added once per block; the mins go into a scalar per token as in
+ * dot_q5_K. */
+__attribute__((always_inline)) A512 static inline void q5_K_tile(int64_t nb, const struct eng_block_q5_K *x,
+								   const struct eng_block_q8_K *const *y, const int T,
+								   float *out, size_t ldo)
+{
+	const __m256i m4 = _mm256_set1_epi8(0xf), one = _mm256_set1_epi8(1);
+	__m256 acc[8];
+	float summs[8];
+	_Pragma("GCC unroll 8")
+	for (int k = 0; k < T; k++) {
+		acc[k] = _mm256_setzero_ps();
+		summs[k] = 0;
+	}
+	for (int64_t i = 0; i < nb; i++) {
+		const float xd = h2f(x[i].d), xdmin = h2f(x[i].dmin);
+		const __m256i ms = k4_scales_mins(x[i].scales);
+		_Pragma("GCC unroll 8")
+		for (int k = 0; k < T; k++) {
+			const float dmin = -y[k][i].d * xdmin;
+			__m128i p = k4_mins_prod(y[k][i].bsums, ms);
+			p = _mm_add_epi32(p, _mm_unpackhi_epi64(p, p));
+			p = _mm_add_epi32(p, _mm_shuffle_epi32(p, _MM_SHUFFLE(2, 3, 0, 1)));
+			summs[k] = _mm_cvtss_f32(_mm_fmadd_ss(_mm_set_ss(dmin), _mm_set_ss((float)_mm_cvtsi128_si32(p)),
+							      _mm_set_ss(summs[k])));
+		}
+		const __m256i sc = _mm256_broadcastsi128_si256(_mm256_castsi256_si128(ms));
+		const __m256i hbits = _mm256_loadu_si256((const __m256i *)x[i].qh);
+		__m256i s0[8], s1[8];
+		_Pragma("GCC unroll 4")
+		for (int j = 0; j < 4; j++) {
+			const __m256i bits = _mm256_loadu_si256((const __m256i *)(x[i].qs + 32 * j));
+			const __m256i h0 = _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hbits, 2 * j), one), 4);
+			const __m256i h1 = _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hbits, 2 * j + 1), one), 4);
+			const __m256i lo = _mm256_or_si256(_mm256_and_si256(bits, m4), h0);
+			const __m256i hi = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(bits, 4), m4), h1);
+			const __m256i sl = _mm256_shuffle_epi8(sc, _mm256_set1_epi16((short)((4 * j + 1) << 8 | 4 * j)));
+			const __m256i sh = _mm256_shuffle_epi8(sc, _mm256_set1_epi16((short)((4 * j + 3) << 8 | (4 * j + 2))));
+			_Pragma("GCC unroll 8")
+			for (int k = 0; k < T; k++) {
+				const int8_t *q8 = y[k][i].qs + 64 * j;
+				const __m256i p0 = _mm256_maddubs_epi16(lo, _mm256_loadu_si256((const __m256i *)q8));
+				const __m256i p1 = _mm256_maddubs_epi16(hi, _mm256_loadu_si256((const __m256i *)(q8 + 32)));
+				if (j == 0) {
+					s0[k] = _mm256_dpwssd_epi32(_mm256_setzero_si256(), sl, p0);
+					s1[k] = _mm256_dpwssd_epi32(_mm256_setzero_si256(), sh, p1);
+				} else {
+					s0[k] = _mm256_dpwssd_epi32(s0[k], sl, p0);
+					s1[k] = _mm256_dpwssd_epi32(s1[k], sh, p1);
+				}
+			}
+		}
+		_Pragma("GCC unroll 8")
+		for (int k = 0; k < T; k++) {
+			const float d = y[k][i].d * xd;
+			acc[k] = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(_mm256_add_epi32(s0[k], s1[k])), acc[k]);
+		}
+	}
+	_Pragma("GCC unroll 8")
+	for (int k = 0; k < T; k++)
+		out[(size_t)k * ldo] = hsum_f8(acc[k]) + summs[k];
+}
+
 /* Q6_K against T tokens (T <= 8): the block's 6-bit quants are unpacked
  * once as (q - 32) and |q - 32| (the AVX2 kernel's sign trick: one maddubs
  * of |q - 32| by y carrying the sign of q - 32), the scales fused in with
@@ -372,6 +436,28 @@ A512 static void rows_q6_K(int64_t n, const void *w, size_t wrb, int64_t r0, int
 			case 2: q6_K_tile(nb, x, y, 2, o, (size_t)ldo); break;
 			case 3: q6_K_tile(nb, x, y, 3, o, (size_t)ldo); break;
 			default: q6_K_tile(nb, x, y, KT, o, (size_t)ldo); break;
+			}
+		}
+	}
+}
+
+A512 static void rows_q5_K(int64_t n, const void *w, size_t wrb, int64_t r0, int64_t r1, const void *act,
+			   size_t as, int n_tok, float *out, int ldo)
+{
+	const int64_t nb = n / ENG_QK_K;
+	for (int64_t r = r0; r < r1; r++) {
+		const struct eng_block_q5_K *x = (const void *)((const char *)w + r * wrb);
+		for (int t = 0; t < n_tok; t += KT) {
+			const struct eng_block_q8_K *y[KT];
+			const int nt = n_tok - t < KT ? n_tok - t : KT;
+			for (int k = 0; k < nt; k++)
+				y[k] = (const void *)((const char *)act + (size_t)(t + k) * as);
+			float *o = &out[(size_t)t * (size_t)ldo + (size_t)r];
+			switch (nt) {
+			case 1: q5_K_tile(nb, x, y, 1, o, (size_t)ldo); break;
+			case 2: q5_K_tile(nb, x, y, 2, o, (size_t)ldo); break;
+			case 3: q5_K_tile(nb, x, y, 3, o, (size_t)ldo); break;
+			default: q5_K_tile(nb, x, y, KT, o, (size_t)ldo); break;
 			}
 		}
 	}
@@ -526,6 +612,7 @@ const char *eng_quant_avx512_install(struct eng_quant_traits *t)
 	t[ENG_TYPE_Q8_0].vec_dot_rows = rows_q8_0;
 	t[ENG_TYPE_Q4_K].vec_dot_rows = rows_q4_K;
 	t[ENG_TYPE_Q6_K].vec_dot_rows = rows_q6_K;
+	t[ENG_TYPE_Q5_K].vec_dot_rows = rows_q5_K;
 	return "avx512vnni";
 }
 
