@@ -418,14 +418,64 @@ static void cpu_seq_clear(struct eng_ctx *c, int seq)
 
 /* Quantises n rows of x (row length dim, stride ldx floats) to the
  * activation type act of traits at; cached while the source is unchanged. */
+/* ---- per-token small ops over the pool ------------------------------------
+ * A prompt's row-wise ops (norms, residual adds, SwiGLU, rotary, quantising
+ * the activations) are independent per token; on one thread they are the
+ * serial part of a prefill step. for_tokens runs fn(arg, t) for t in [0, n)
+ * in token ranges across the pool when the batch is worth waking it for.
+ * Each token's arithmetic is unchanged, so results have the same bits. */
+typedef void (*tok_fn)(void *arg, int t);
+
+struct tok_job {
+	tok_fn fn;
+	void *arg;
+	int n, per;
+};
+
+static void tok_task(void *arg, int item, int tid)
+{
+	const struct tok_job *j = arg;
+	const int t1 = (item + 1) * j->per < j->n ? (item + 1) * j->per : j->n;
+	(void)tid;
+	for (int t = item * j->per; t < t1; t++)
+		j->fn(j->arg, t);
+}
+
+/* work: about how many elements fn touches per token */
+static void for_tokens(struct eng_ctx *c, int n, int64_t work, tok_fn fn, void *arg)
+{
+	const int nt = eng_pool_size(c->pool);
+	if (nt < 2 || n < 2 || (int64_t)n * work < (int64_t)1 << 15) {
+		for (int t = 0; t < n; t++)
+			fn(arg, t);
+		return;
+	}
+	struct tok_job j = { fn, arg, n, (n + 4 * nt - 1) / (4 * nt) };
+	eng_pool_run(c->pool, tok_task, &j, (n + j.per - 1) / j.per);
+}
+
+struct act_job {
+	const struct eng_quant_traits *at;
+	const float *x;
+	char *out;
+	size_t stride;
+	int dim, ldx;
+};
+
+static void act_tok(void *arg, int t)
+{
+	const struct act_job *j = arg;
+	j->at->from_float(j->x + (size_t)t * j->ldx, j->out + (size_t)t * j->stride, j->dim);
+}
+
 static const void *prep_act(struct eng_ctx *c, const struct eng_quant_traits *at, const float *x,
 			    int n, int dim, int ldx)
 {
 	struct cpu *s = S(c);
 	if (s->act_src == x && s->act_type == (int)at->type && s->act_rows == n)
 		return s->act;
-	for (int t = 0; t < n; t++)
-		at->from_float(x + (size_t)t * ldx, (char *)s->act + (size_t)t * s->act_stride, dim);
+	struct act_job j = { at, x, s->act, s->act_stride, dim, ldx };
+	for_tokens(c, n, dim, act_tok, &j);
 	s->act_src = x;
 	s->act_type = (int)at->type;
 	s->act_rows = n;
@@ -984,6 +1034,81 @@ static void matmul_ub(struct eng_ctx *c, const struct eng_tensor *w, const float
 	matmul(c, w, x + (size_t)nd * ldx, ldx, n - nd, out + (size_t)nd * ldo, ldo, pr);
 }
 
+/* cpu_layer's per-token ops (for_tokens) */
+struct layer_tok {
+	struct eng_ctx *c;
+	const struct eng_layer_w *w;
+	const struct eng_ubatch *ub;
+	int il;
+};
+
+static void attn_norm_tok(void *arg, int t)
+{
+	const struct layer_tok *l = arg;
+	struct cpu *s = S(l->c);
+	const struct eng_hparams *hp = &l->c->m->hp;
+	const int E = hp->n_embd;
+	rmsnorm(s->xn + (size_t)t * E, s->x + (size_t)t * E, l->w->attn_norm, E, hp->rms_eps);
+}
+
+/* rotary on token t's q and k, then its K and V into the cache (before any
+ * attention of the batch) */
+static void rope_kv_tok(void *arg, int t)
+{
+	const struct layer_tok *l = arg;
+	struct cpu *s = S(l->c);
+	const struct eng_hparams *hp = &l->c->m->hp;
+	const int hd = hp->head_dim, qd = hp->n_head * hd, kvd = (int)s->kv_dim;
+	const float *rc = s->rope + (size_t)t * hp->n_rot;
+	for (int h = 0; h < hp->n_head; h++)
+		rope_apply(s->q + (size_t)t * qd + (size_t)h * hd, rc, hd, hp->n_rot, hp->rope_neox);
+	for (int h = 0; h < hp->n_head_kv; h++)
+		rope_apply(s->k + (size_t)t * kvd + (size_t)h * hd, rc, hd, hp->n_rot, hp->rope_neox);
+	size_t off = kv_off(s, l->il, l->ub->seq[t], l->ub->pos[t]);
+	if (s->kv_f32) {
+		memcpy((float *)s->k_cache + off, s->k + (size_t)t * kvd, (size_t)kvd * 4);
+		memcpy((float *)s->v_cache + off, s->v + (size_t)t * kvd, (size_t)kvd * 4);
+	} else {
+		uint16_t *kc = (uint16_t *)s->k_cache + off, *vc = (uint16_t *)s->v_cache + off;
+		for (int i = 0; i < kvd; i++) {
+			kc[i] = eng_f32_to_fp16(s->k[(size_t)t * kvd + i]);
+			vc[i] = eng_f32_to_fp16(s->v[(size_t)t * kvd + i]);
+		}
+	}
+}
+
+/* the attention block's residual, then the feed-forward norm */
+static void add_ffn_norm_tok(void *arg, int t)
+{
+	const struct layer_tok *l = arg;
+	struct cpu *s = S(l->c);
+	const struct eng_hparams *hp = &l->c->m->hp;
+	const int E = hp->n_embd;
+	float *x = s->x + (size_t)t * E, *xn = s->xn + (size_t)t * E;
+	for (int i = 0; i < E; i++)
+		x[i] += xn[i];
+	rmsnorm(xn, x, l->w->ffn_norm, E, hp->rms_eps);
+}
+
+static void swiglu_tok(void *arg, int t)
+{
+	const struct layer_tok *l = arg;
+	struct cpu *s = S(l->c);
+	const int F = l->c->m->hp.n_ff;
+	swiglu_row(s->g + (size_t)t * F, s->u + (size_t)t * F, F);
+}
+
+static void add_tok(void *arg, int t)
+{
+	const struct layer_tok *l = arg;
+	struct cpu *s = S(l->c);
+	const int E = l->c->m->hp.n_embd;
+	float *x = s->x + (size_t)t * E;
+	const float *xn = s->xn + (size_t)t * E;
+	for (int i = 0; i < E; i++)
+		x[i] += xn[i];
+}
+
 static void cpu_layer(struct eng_ctx *c, const struct eng_layer_w *w, int il,
 		      const struct eng_ubatch *ub)
 {
@@ -995,8 +1120,8 @@ static void cpu_layer(struct eng_ctx *c, const struct eng_layer_w *w, int il,
 	if (s->st)
 		w = cpu_stream_layer(s->st, il);   /* the resident copy or this pass's slot */
 	/* attention block */
-	for (int t = 0; t < n; t++)
-		rmsnorm(s->xn + (size_t)t * E, s->x + (size_t)t * E, w->attn_norm, E, hp->rms_eps);
+	struct layer_tok lt = { c, w, ub, il };
+	for_tokens(c, n, E, attn_norm_tok, &lt);
 	act_invalidate(c);
 	/* ggml runs the prompt's products as matrix products, except that the
 	 * last layer's feed-forward block and the output head only see the
@@ -1009,25 +1134,7 @@ static void cpu_layer(struct eng_ctx *c, const struct eng_layer_w *w, int il,
 	add_bias(s->q, w->bq, n, qd, qd);
 	add_bias(s->k, w->bk, n, kvd, kvd);
 	add_bias(s->v, w->bv, n, kvd, kvd);
-	for (int t = 0; t < n; t++) {
-		const float *rc = s->rope + (size_t)t * hp->n_rot;
-		for (int h = 0; h < hp->n_head; h++)
-			rope_apply(s->q + (size_t)t * qd + (size_t)h * hd, rc, hd, hp->n_rot, hp->rope_neox);
-		for (int h = 0; h < hp->n_head_kv; h++)
-			rope_apply(s->k + (size_t)t * kvd + (size_t)h * hd, rc, hd, hp->n_rot, hp->rope_neox);
-		/* store K and V of this token before any attention of the batch */
-		size_t off = kv_off(s, il, ub->seq[t], ub->pos[t]);
-		if (s->kv_f32) {
-			memcpy((float *)s->k_cache + off, s->k + (size_t)t * kvd, (size_t)kvd * 4);
-			memcpy((float *)s->v_cache + off, s->v + (size_t)t * kvd, (size_t)kvd * 4);
-		} else {
-			uint16_t *kc = (uint16_t *)s->k_cache + off, *vc = (uint16_t *)s->v_cache + off;
-			for (int i = 0; i < kvd; i++) {
-				kc[i] = eng_f32_to_fp16(s->k[(size_t)t * kvd + i]);
-				vc[i] = eng_f32_to_fp16(s->v[(size_t)t * kvd + i]);
-			}
-		}
-	}
+	for_tokens(c, n, qd + 2 * kvd, rope_kv_tok, &lt);
 	struct att_job aj = { c, ub, il };
 	int64_t work = 0;
 	for (int t = 0; t < n; t++)
@@ -1040,21 +1147,15 @@ static void cpu_layer(struct eng_ctx *c, const struct eng_layer_w *w, int il,
 	}
 	act_invalidate(c);
 	matmul_ub(c, &w->wo, s->att, qd, n, nd, s->xn, E, pr);
-	for (size_t i = 0; i < (size_t)n * E; i++)
-		s->x[i] += s->xn[i];
-
 	/* feed-forward block */
-	for (int t = 0; t < n; t++)
-		rmsnorm(s->xn + (size_t)t * E, s->x + (size_t)t * E, w->ffn_norm, E, hp->rms_eps);
+	for_tokens(c, n, 2 * E, add_ffn_norm_tok, &lt);
 	act_invalidate(c);
 	matmul_ub(c, &w->w_up, s->xn, E, n, nd, s->u, F, pr_ffn);
 	matmul_ub(c, &w->w_gate, s->xn, E, n, nd, s->g, F, pr_ffn);
-	for (int t = 0; t < n; t++)
-		swiglu_row(s->g + (size_t)t * F, s->u + (size_t)t * F, F);
+	for_tokens(c, n, 8 * (int64_t)F, swiglu_tok, &lt);
 	act_invalidate(c);
 	matmul_ub(c, &w->w_down, s->g, F, n, nd, s->xn, E, pr_ffn);
-	for (size_t i = 0; i < (size_t)n * E; i++)
-		s->x[i] += s->xn[i];
+	for_tokens(c, n, E, add_tok, &lt);
 	act_invalidate(c);
 }
 
