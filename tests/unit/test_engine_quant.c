@@ -700,10 +700,11 @@ static void test_avx512_same_bits_as_avx2(void **state)
 			}
 		}
 	}
-	/* Q8_0 over more rows than the tiled kernel keeps accumulators for
-	 * (64 tiles of 4) and a row length of one chunk and a bit (33 blocks) */
+	/* Q8_0 over more rows than one row group of the tiled kernel (its
+	 * weights a group: 512 KiB, here 465 rows), a row length of two chunks
+	 * and a bit (33 blocks) and a token tile and a part (11 tokens) */
 	{
-		enum { R = 300, K = 33 * 32, T = 5 };
+		enum { R = 1000, K = 33 * 32, T = 11 };
 		const struct eng_quant_traits *o = &avx2[ENG_TYPE_Q8_0], *nw = &best[ENG_TYPE_Q8_0];
 		const size_t rb = eng_type_row_bytes(ENG_TYPE_Q8_0, K);
 		char *bw = malloc(R * rb), *ba = malloc(T * rb);

@@ -480,57 +480,80 @@ A512 static void dot_q8_0(int64_t n, float *s, const void *vx, const void *vy)
 	*s = hsum_f8(acc);
 }
 
-#define TR 4    /* weight rows per tile */
-#define TP 4    /* token pairs per tile (8 tokens) */
-
-/* The tile's activations are prepared once per token tile:
- * for a chunk of CH blocks, each token pair's bytes (offset by 128) and
- * scales are laid out as 64-byte vectors, then every row tile of the call
- * runs over the chunk, its accumulators kept in acc between chunks (the
- * order of the float operations per output is unchanged). */
-#define CH 32     /* blocks per chunk: 16 KiB of prepared activations */
+/* The tiled kernel. ggml's order per output is, for each block in turn,
+ * acc += fl(dx * dy) * float(x . y) in 8 float lanes; the work is the
+ * integer dot product (VPDPBUSD), its conversion, the scale product and the
+ * FMA. Here a tile is Q8R weight rows x up to Q8T tokens, one 256-bit
+ * accumulator per (row, token):
+ * - x . y as VPDPBUSD of (x + 128) (one XOR per weight block, shared by
+ *   the tile's tokens) by y, the accumulator starting at -128 * (the sum of
+ *   each 4 bytes of y), prepared once per token and block for all rows;
+ * - the scale products dx * dy for a row and Q8T tokens in one multiply
+ *   (the same IEEE products), stored, and read back by the FMA as a
+ *   broadcast memory operand;
+ * so per (row, token, block) two multiply-pipe operations (VPDPBUSD, FMA)
+ * and a conversion, where a pair-per-register layout needs three. The
+ * activations of a token tile are laid out once per chunk of CH blocks for
+ * every row tile of the call; the accumulators of MAXRT row tiles are kept
+ * between chunks. */
+#ifndef Q8R
+#define Q8R 3     /* weight rows per tile */
+#endif
+#ifndef Q8T
+#define Q8T 8     /* tokens per tile */
+#endif
+#define CH 16     /* blocks per chunk: 17 KiB of prepared activations */
 #define MAXRT 64  /* row tiles whose accumulators are kept at once */
+#ifndef Q8_GROUP_BYTES
+#define Q8_GROUP_BYTES (512 << 10)  /* weight bytes of a row group */
+#endif
 
 struct q8_chunk {
-	__m512i y[CH][TP];
-	__m512 dy[CH][TP];
+	__m256i y[CH][Q8T];     /* the activation bytes */
+	__m256i corr[CH][Q8T];  /* -128 * each 4-byte sum of y */
+	__m256 dy[CH];          /* the tokens' scales (8 lanes, Q8T used) */
 };
 
-__attribute__((always_inline)) A512 static inline void q8_0_tile2(const struct eng_block_q8_0 *const x[TR], int64_t b0,
-								    int nbc, const struct q8_chunk *ck, __m512 *accm,
-								    int first, const int np)
+__attribute__((always_inline)) A512 static inline void q8_0_tile(const struct eng_block_q8_0 *const x[Q8R],
+								   int64_t b0, int nbc, const struct q8_chunk *ck,
+								   __m256 *accm, int first, const int T)
 {
-	const __m512i off = _mm512_set1_epi8((char)0x80);
-	__m512 acc[TR][TP];
-	_Pragma("GCC unroll 4")
-	for (int r = 0; r < TR; r++)
-		_Pragma("GCC unroll 4")
-		for (int p = 0; p < np; p++)
-			acc[r][p] = first ? _mm512_setzero_ps() : accm[r * TP + p];
+	const __m256i off = _mm256_set1_epi8((char)0x80);
+	float dd[CH][Q8R][8] __attribute__((aligned(32)));
+	for (int b = 0; b < nbc; b++)
+		_Pragma("GCC unroll 8")
+		for (int r = 0; r < Q8R; r++)
+			_mm256_store_ps(dd[b][r], _mm256_mul_ps(_mm256_set1_ps(h2f(x[r][b0 + b].d)), ck->dy[b]));
+	__m256 acc[Q8R][Q8T];
+	_Pragma("GCC unroll 8")
+	for (int r = 0; r < Q8R; r++)
+		_Pragma("GCC unroll 8")
+		for (int t = 0; t < T; t++)
+			acc[r][t] = first ? _mm256_setzero_ps() : accm[r * Q8T + t];
 	for (int b = 0; b < nbc; b++) {
-		_Pragma("GCC unroll 4")
-		for (int r = 0; r < TR; r++) {
-			const struct eng_block_q8_0 *xb = &x[r][b0 + b];
-			const __m512i qx = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)xb->qs));
-			const __m512i corr = _mm512_sub_epi32(_mm512_setzero_si512(),
-							      _mm512_dpbusd_epi32(_mm512_setzero_si512(), off, qx));
-			const __m512 dx = _mm512_set1_ps(h2f(xb->d));
-			_Pragma("GCC unroll 4")
-			for (int p = 0; p < np; p++) {
-				const __m512 f = _mm512_cvtepi32_ps(_mm512_dpbusd_epi32(corr, ck->y[b][p], qx));
-				acc[r][p] = _mm512_fmadd_ps(_mm512_mul_ps(dx, ck->dy[b][p]), f, acc[r][p]);
+		__m256i xu[Q8R];
+		_Pragma("GCC unroll 8")
+		for (int r = 0; r < Q8R; r++)
+			xu[r] = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)x[r][b0 + b].qs), off);
+		_Pragma("GCC unroll 8")
+		for (int t = 0; t < T; t++) {
+			const __m256i c = ck->corr[b][t], yv = ck->y[b][t];
+			_Pragma("GCC unroll 8")
+			for (int r = 0; r < Q8R; r++) {
+				const __m256 f = _mm256_cvtepi32_ps(_mm256_dpbusd_epi32(c, xu[r], yv));
+				acc[r][t] = _mm256_fmadd_ps(_mm256_set1_ps(dd[b][r][t]), f, acc[r][t]);
 			}
 		}
 	}
-	_Pragma("GCC unroll 4")
-	for (int r = 0; r < TR; r++)
-		_Pragma("GCC unroll 4")
-		for (int p = 0; p < np; p++)
-			accm[r * TP + p] = acc[r][p];
+	_Pragma("GCC unroll 8")
+	for (int r = 0; r < Q8R; r++)
+		_Pragma("GCC unroll 8")
+		for (int t = 0; t < T; t++)
+			accm[r * Q8T + t] = acc[r][t];
 }
 
 A512 static void rows_q8_0(int64_t n, const void *w, size_t wrb, int64_t r0, int64_t r1, const void *act,
-			      size_t as, int n_tok, float *out, int ldo)
+			   size_t as, int n_tok, float *out, int ldo)
 {
 	const int64_t nb = n / 32;
 	if (n_tok < 2) {
@@ -540,51 +563,57 @@ A512 static void rows_q8_0(int64_t n, const void *w, size_t wrb, int64_t r0, int
 					 (const char *)act + (size_t)t * as);
 		return;
 	}
-	const __m512i off = _mm512_set1_epi8((char)0x80);
+	const __m256i off = _mm256_set1_epi8((char)0x80);
 	struct q8_chunk ck __attribute__((aligned(64)));
-	static __thread __m512 accm[MAXRT * TR * TP];
-	for (int64_t rg = r0; rg < r1; rg += (int64_t)MAXRT * TR) {
-		const int64_t rge = r1 - rg < (int64_t)MAXRT * TR ? r1 : rg + (int64_t)MAXRT * TR;
-		for (int t = 0; t < n_tok; t += 2 * TP) {
-			const int nt = n_tok - t < 2 * TP ? n_tok - t : 2 * TP, np = (nt + 1) / 2;
-			const struct eng_block_q8_0 *y0[TP], *y1[TP];
-			for (int p = 0; p < np; p++) {
-				const int ta = t + 2 * p, tb = ta + 1 < t + nt ? ta + 1 : ta;
-				y0[p] = (const void *)((const char *)act + (size_t)ta * as);
-				y1[p] = (const void *)((const char *)act + (size_t)tb * as);
-			}
+	static __thread __m256 accm[MAXRT * Q8R * Q8T];
+	/* a row group's weights stay in L2 while every token tile runs over them */
+	int64_t gr = (int64_t)(Q8_GROUP_BYTES / wrb) / Q8R * Q8R;
+	if (gr < Q8R)
+		gr = Q8R;
+	if (gr > (int64_t)MAXRT * Q8R)
+		gr = (int64_t)MAXRT * Q8R;
+	for (int64_t rg = r0; rg < r1; rg += gr) {
+		const int64_t rge = r1 - rg < gr ? r1 : rg + gr;
+		for (int t0 = 0; t0 < n_tok; t0 += Q8T) {
+			const int nt = n_tok - t0 < Q8T ? n_tok - t0 : Q8T;
+			const struct eng_block_q8_0 *y[Q8T];
+			for (int t = 0; t < nt; t++)
+				y[t] = (const void *)((const char *)act + (size_t)(t0 + t) * as);
 			for (int64_t b0 = 0; b0 < nb; b0 += CH) {
 				const int nbc = nb - b0 < CH ? (int)(nb - b0) : CH;
-				for (int b = 0; b < nbc; b++)
-					for (int p = 0; p < np; p++) {
-						const struct eng_block_q8_0 *a0 = &y0[p][b0 + b], *a1 = &y1[p][b0 + b];
-						ck.y[b][p] = _mm512_xor_si512(_mm512_inserti64x4(
-							_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)a0->qs)),
-							_mm256_loadu_si256((const __m256i *)a1->qs), 1), off);
-						ck.dy[b][p] = _mm512_insertf32x8(_mm512_set1_ps(h2f(a0->d)), _mm256_set1_ps(h2f(a1->d)), 1);
+				for (int b = 0; b < nbc; b++) {
+					float dy[8] = { 0 };
+					for (int t = 0; t < nt; t++) {
+						const __m256i v = _mm256_loadu_si256((const __m256i *)y[t][b0 + b].qs);
+						ck.y[b][t] = v;
+						ck.corr[b][t] = _mm256_sub_epi32(_mm256_setzero_si256(),
+										 _mm256_dpbusd_epi32(_mm256_setzero_si256(), off, v));
+						dy[t] = h2f(y[t][b0 + b].d);
 					}
-				for (int64_t r = rg; r < rge; r += TR) {
-					const struct eng_block_q8_0 *x[TR];
-					for (int k = 0; k < TR; k++)
+					ck.dy[b] = _mm256_loadu_ps(dy);
+				}
+				for (int64_t r = rg; r < rge; r += Q8R) {
+					const struct eng_block_q8_0 *x[Q8R];
+					for (int k = 0; k < Q8R; k++)
 						x[k] = (const void *)((const char *)w + (size_t)(r + k < rge ? r + k : r) * wrb);
-					__m512 *am = &accm[(r - rg) / TR * TR * TP];
-					switch (np) {
-					case 1: q8_0_tile2(x, b0, nbc, &ck, am, b0 == 0, 1); break;
-					case 2: q8_0_tile2(x, b0, nbc, &ck, am, b0 == 0, 2); break;
-					case 3: q8_0_tile2(x, b0, nbc, &ck, am, b0 == 0, 3); break;
-					default: q8_0_tile2(x, b0, nbc, &ck, am, b0 == 0, 4); break;
+					__m256 *am = &accm[(r - rg) / Q8R * Q8R * Q8T];
+					const int first = b0 == 0;
+					switch (nt) {
+					case 2: q8_0_tile(x, b0, nbc, &ck, am, first, 2 < Q8T ? 2 : Q8T); break;
+					case 3: q8_0_tile(x, b0, nbc, &ck, am, first, 3 < Q8T ? 3 : Q8T); break;
+					case 4: q8_0_tile(x, b0, nbc, &ck, am, first, 4 < Q8T ? 4 : Q8T); break;
+					case 5: q8_0_tile(x, b0, nbc, &ck, am, first, 5 < Q8T ? 5 : Q8T); break;
+					case 6: q8_0_tile(x, b0, nbc, &ck, am, first, 6 < Q8T ? 6 : Q8T); break;
+					case 7: q8_0_tile(x, b0, nbc, &ck, am, first, 7 < Q8T ? 7 : Q8T); break;
+					case 8: q8_0_tile(x, b0, nbc, &ck, am, first, 8 < Q8T ? 8 : Q8T); break;
+					default: q8_0_tile(x, b0, nbc, &ck, am, first, 1); break;
 					}
 				}
 			}
 			for (int64_t r = rg; r < rge; r++) {
-				const __m512 *am = &accm[(r - rg) / TR * TR * TP + (r - rg) % TR * TP];
-				for (int p = 0; p < np; p++) {
-					const int ta = t + 2 * p;
-					out[(size_t)ta * (size_t)ldo + (size_t)r] = hsum_f8(_mm512_castps512_ps256(am[p]));
-					if (ta + 1 < t + nt)
-						out[(size_t)(ta + 1) * (size_t)ldo + (size_t)r] =
-							hsum_f8(_mm512_extractf32x8_ps(am[p], 1));
-				}
+				const __m256 *am = &accm[(r - rg) / Q8R * Q8R * Q8T + (r - rg) % Q8R * Q8T];
+				for (int t = 0; t < nt; t++)
+					out[(size_t)(t0 + t) * (size_t)ldo + (size_t)r] = hsum_f8(am[t]);
 			}
 		}
 	}
