@@ -397,71 +397,35 @@ __attribute__((always_inline)) A512 static inline void q6_K_tile(int64_t nb, con
 
 #define KT 4   /* tokens per K-quant tile */
 
-A512 static void rows_q4_K(int64_t n, const void *w, size_t wrb, int64_t r0, int64_t r1, const void *act,
-			   size_t as, int n_tok, float *out, int ldo)
-{
-	const int64_t nb = n / ENG_QK_K;
-	for (int64_t r = r0; r < r1; r++) {
-		const struct eng_block_q4_K *x = (const void *)((const char *)w + r * wrb);
-		for (int t = 0; t < n_tok; t += KT) {
-			const struct eng_block_q8_K *y[KT];
-			const int nt = n_tok - t < KT ? n_tok - t : KT;
-			for (int k = 0; k < nt; k++)
-				y[k] = (const void *)((const char *)act + (size_t)(t + k) * as);
-			float *o = &out[(size_t)t * (size_t)ldo + (size_t)r];
-			switch (nt) {
-			case 1: q4_K_tile(nb, x, y, 1, o, (size_t)ldo); break;
-			case 2: q4_K_tile(nb, x, y, 2, o, (size_t)ldo); break;
-			case 3: q4_K_tile(nb, x, y, 3, o, (size_t)ldo); break;
-			default: q4_K_tile(nb, x, y, KT, o, (size_t)ldo); break;
-			}
-		}
+/* rows [r0, r1) of a K-quant weight against n_tok tokens, KT at a time,
+ * the tile function specialised for each tile size */
+#define K_ROWS(name, block, tile) \
+	A512 static void name(int64_t n, const void *w, size_t wrb, int64_t r0, int64_t r1, const void *act, \
+			      size_t as, int n_tok, float *out, int ldo) \
+	{ \
+		const int64_t nb = n / ENG_QK_K; \
+		for (int64_t r = r0; r < r1; r++) { \
+			const struct block *x = (const void *)((const char *)w + r * wrb); \
+			for (int t = 0; t < n_tok; t += KT) { \
+				const struct eng_block_q8_K *y[KT]; \
+				const int nt = n_tok - t < KT ? n_tok - t : KT; \
+				for (int k = 0; k < nt; k++) \
+					y[k] = (const void *)((const char *)act + (size_t)(t + k) * as); \
+				float *o = &out[(size_t)t * (size_t)ldo + (size_t)r]; \
+				switch (nt) { \
+				case 1: tile(nb, x, y, 1, o, (size_t)ldo); break; \
+				case 2: tile(nb, x, y, 2, o, (size_t)ldo); break; \
+				case 3: tile(nb, x, y, 3, o, (size_t)ldo); break; \
+				default: tile(nb, x, y, KT, o, (size_t)ldo); break; \
+				} \
+			} \
+		} \
 	}
-}
 
-A512 static void rows_q6_K(int64_t n, const void *w, size_t wrb, int64_t r0, int64_t r1, const void *act,
-			   size_t as, int n_tok, float *out, int ldo)
-{
-	const int64_t nb = n / ENG_QK_K;
-	for (int64_t r = r0; r < r1; r++) {
-		const struct eng_block_q6_K *x = (const void *)((const char *)w + r * wrb);
-		for (int t = 0; t < n_tok; t += KT) {
-			const struct eng_block_q8_K *y[KT];
-			const int nt = n_tok - t < KT ? n_tok - t : KT;
-			for (int k = 0; k < nt; k++)
-				y[k] = (const void *)((const char *)act + (size_t)(t + k) * as);
-			float *o = &out[(size_t)t * (size_t)ldo + (size_t)r];
-			switch (nt) {
-			case 1: q6_K_tile(nb, x, y, 1, o, (size_t)ldo); break;
-			case 2: q6_K_tile(nb, x, y, 2, o, (size_t)ldo); break;
-			case 3: q6_K_tile(nb, x, y, 3, o, (size_t)ldo); break;
-			default: q6_K_tile(nb, x, y, KT, o, (size_t)ldo); break;
-			}
-		}
-	}
-}
-
-A512 static void rows_q5_K(int64_t n, const void *w, size_t wrb, int64_t r0, int64_t r1, const void *act,
-			   size_t as, int n_tok, float *out, int ldo)
-{
-	const int64_t nb = n / ENG_QK_K;
-	for (int64_t r = r0; r < r1; r++) {
-		const struct eng_block_q5_K *x = (const void *)((const char *)w + r * wrb);
-		for (int t = 0; t < n_tok; t += KT) {
-			const struct eng_block_q8_K *y[KT];
-			const int nt = n_tok - t < KT ? n_tok - t : KT;
-			for (int k = 0; k < nt; k++)
-				y[k] = (const void *)((const char *)act + (size_t)(t + k) * as);
-			float *o = &out[(size_t)t * (size_t)ldo + (size_t)r];
-			switch (nt) {
-			case 1: q5_K_tile(nb, x, y, 1, o, (size_t)ldo); break;
-			case 2: q5_K_tile(nb, x, y, 2, o, (size_t)ldo); break;
-			case 3: q5_K_tile(nb, x, y, 3, o, (size_t)ldo); break;
-			default: q5_K_tile(nb, x, y, KT, o, (size_t)ldo); break;
-			}
-		}
-	}
-}
+K_ROWS(rows_q4_K, eng_block_q4_K, q4_K_tile)
+K_ROWS(rows_q5_K, eng_block_q5_K, q5_K_tile)
+K_ROWS(rows_q6_K, eng_block_q6_K, q6_K_tile)
+#undef K_ROWS
 
 /* ---- Q8_0 x Q8_0, many tokens: the tiled kernel ---------------------------- */
 
