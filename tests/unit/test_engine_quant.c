@@ -700,9 +700,10 @@ static void test_avx512_same_bits_as_avx2(void **state)
 			}
 		}
 	}
-	/* Q8_0 over more rows than one row group of the tiled kernel (its
-	 * weights a group: 512 KiB, here 465 rows), a row length of two chunks
-	 * and a bit (33 blocks) and a token tile and a part (11 tokens) */
+	/* Q8_0 over several row groups of the tiled kernel (a group: at most
+	 * 512 KiB of weights and 64 tiles of 3 rows, here 192 rows), a row
+	 * length of two chunks and a bit (33 blocks) and a token tile and a
+	 * part (11 tokens) */
 	{
 		enum { R = 1000, K = 33 * 32, T = 11 };
 		const struct eng_quant_traits *o = &avx2[ENG_TYPE_Q8_0], *nw = &best[ENG_TYPE_Q8_0];
