@@ -416,8 +416,6 @@ static void cpu_seq_clear(struct eng_ctx *c, int seq)
 
 /* ---- matmul ---------------------------------------------------------------- */
 
-/* Quantises n rows of x (row length dim, stride ldx floats) to the
- * activation type act of traits at; cached while the source is unchanged. */
 /* ---- per-token small ops over the pool ------------------------------------
  * A prompt's row-wise ops (norms, residual adds, SwiGLU, rotary, quantising
  * the activations) are independent per token; on one thread they are the
@@ -468,6 +466,8 @@ static void act_tok(void *arg, int t)
 	j->at->from_float(j->x + (size_t)t * j->ldx, j->out + (size_t)t * j->stride, j->dim);
 }
 
+/* Quantises n rows of x (row length dim, stride ldx floats) to the
+ * activation type act of traits at; cached while the source is unchanged. */
 static const void *prep_act(struct eng_ctx *c, const struct eng_quant_traits *at, const float *x,
 			    int n, int dim, int ldx)
 {
@@ -1077,27 +1077,7 @@ static void rope_kv_tok(void *arg, int t)
 	}
 }
 
-/* the attention block's residual, then the feed-forward norm */
-static void add_ffn_norm_tok(void *arg, int t)
-{
-	const struct layer_tok *l = arg;
-	struct cpu *s = S(l->c);
-	const struct eng_hparams *hp = &l->c->m->hp;
-	const int E = hp->n_embd;
-	float *x = s->x + (size_t)t * E, *xn = s->xn + (size_t)t * E;
-	for (int i = 0; i < E; i++)
-		x[i] += xn[i];
-	rmsnorm(xn, x, l->w->ffn_norm, E, hp->rms_eps);
-}
-
-static void swiglu_tok(void *arg, int t)
-{
-	const struct layer_tok *l = arg;
-	struct cpu *s = S(l->c);
-	const int F = l->c->m->hp.n_ff;
-	swiglu_row(s->g + (size_t)t * F, s->u + (size_t)t * F, F);
-}
-
+/* the residual: x += xn for token t */
 static void add_tok(void *arg, int t)
 {
 	const struct layer_tok *l = arg;
@@ -1107,6 +1087,25 @@ static void add_tok(void *arg, int t)
 	const float *xn = s->xn + (size_t)t * E;
 	for (int i = 0; i < E; i++)
 		x[i] += xn[i];
+}
+
+/* the attention block's residual, then the feed-forward norm */
+static void add_ffn_norm_tok(void *arg, int t)
+{
+	const struct layer_tok *l = arg;
+	struct cpu *s = S(l->c);
+	const struct eng_hparams *hp = &l->c->m->hp;
+	const int E = hp->n_embd;
+	add_tok(arg, t);
+	rmsnorm(s->xn + (size_t)t * E, s->x + (size_t)t * E, l->w->ffn_norm, E, hp->rms_eps);
+}
+
+static void swiglu_tok(void *arg, int t)
+{
+	const struct layer_tok *l = arg;
+	struct cpu *s = S(l->c);
+	const int F = l->c->m->hp.n_ff;
+	swiglu_row(s->g + (size_t)t * F, s->u + (size_t)t * F, F);
 }
 
 static void cpu_layer(struct eng_ctx *c, const struct eng_layer_w *w, int il,

@@ -61,6 +61,16 @@ A512 static inline __m128i k4_mins_prod(const int16_t *bsums, __m256i mins_and_s
 	return _mm_madd_epi16(_mm256_extracti128_si256(mins_and_scales, 1), q8s);
 }
 
+/* Q5_K's mins term as ggml sums it: summs + dmin * (the sum of the 4
+ * lanes of k4_mins_prod), contracted to one FMA */
+A512 static inline float k5_summs(float summs, float dmin, const int16_t *bsums, __m256i ms)
+{
+	__m128i p = k4_mins_prod(bsums, ms);
+	p = _mm_add_epi32(p, _mm_unpackhi_epi64(p, p));
+	p = _mm_add_epi32(p, _mm_shuffle_epi32(p, _MM_SHUFFLE(2, 3, 0, 1)));
+	return _mm_cvtss_f32(_mm_fmadd_ss(_mm_set_ss(dmin), _mm_set_ss((float)_mm_cvtsi128_si32(p)), _mm_set_ss(summs)));
+}
+
 /* 64 nibbles at q (two 32-byte groups j, j+1) -> [lo_j | hi_j], [lo_j+1 | hi_j+1]:
  * each a 64-weight register matching 64 consecutive activation bytes */
 #define NIB_SPLIT(q, A, B) do { \
@@ -103,39 +113,6 @@ A512 static inline __m256i k4_sumi(const struct k4_consts *k, __m256i ms, __m512
 	return fold(_mm512_add_epi32(s0, s1));
 }
 
-/* Q4_K in 256-bit registers (no cross-lane shuffles), with VPDPWSSD
- * fusing ggml's scale multiply and add */
-A512 static void dot_q4_K(int64_t n, float *s, const void *vx, const void *vy)
-{
-	const struct eng_block_q4_K *x = vx;
-	const struct eng_block_q8_K *y = vy;
-	const __m256i m4 = _mm256_set1_epi8(0xf);
-	__m256 acc = _mm256_setzero_ps();
-	__m128 acc_m = _mm_setzero_ps();
-	for (int64_t i = 0; i < n / ENG_QK_K; i++) {
-		const float d = y[i].d * h2f(x[i].d);
-		const float dmin = -y[i].d * h2f(x[i].dmin);
-		const __m256i ms = k4_scales_mins(x[i].scales);
-		acc_m = _mm_fmadd_ps(_mm_set1_ps(dmin), _mm_cvtepi32_ps(k4_mins_prod(y[i].bsums, ms)), acc_m);
-		const __m256i sc = _mm256_broadcastsi128_si256(_mm256_castsi256_si128(ms));
-		const uint8_t *q4 = x[i].qs;
-		const int8_t *q8 = y[i].qs;
-		__m256i s0 = _mm256_setzero_si256(), s1 = _mm256_setzero_si256();
-		_Pragma("GCC unroll 4")
-		for (int j = 0; j < 4; j++) {
-			const __m256i bits = _mm256_loadu_si256((const __m256i *)(q4 + 32 * j));
-			const __m256i lo = _mm256_and_si256(bits, m4);
-			const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(bits, 4), m4);
-			const __m256i sl = _mm256_shuffle_epi8(sc, _mm256_set1_epi16((short)((4 * j + 1) << 8 | 4 * j)));
-			const __m256i sh = _mm256_shuffle_epi8(sc, _mm256_set1_epi16((short)((4 * j + 3) << 8 | (4 * j + 2))));
-			s0 = _mm256_dpwssd_epi32(s0, sl, _mm256_maddubs_epi16(lo, _mm256_loadu_si256((const __m256i *)(q8 + 64 * j))));
-			s1 = _mm256_dpwssd_epi32(s1, sh, _mm256_maddubs_epi16(hi, _mm256_loadu_si256((const __m256i *)(q8 + 64 * j + 32))));
-		}
-		acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(_mm256_add_epi32(s0, s1)), acc);
-	}
-	*s = hsum_f8(acc) + hsum_f4(acc_m);
-}
-
 A512 static void dot_q5_K(int64_t n, float *s, const void *vx, const void *vy)
 {
 	const struct eng_block_q5_K *x = vx;
@@ -152,12 +129,7 @@ A512 static void dot_q5_K(int64_t n, float *s, const void *vx, const void *vy)
 		const float d = y[i].d * h2f(x[i].d);
 		const float dmin = -y[i].d * h2f(x[i].dmin);
 		const __m256i ms = k4_scales_mins(x[i].scales);
-		/* ggml: summs += dmin * (sum of the 4 lanes), contracted to an FMA */
-		__m128i p = k4_mins_prod(y[i].bsums, ms);
-		p = _mm_add_epi32(p, _mm_unpackhi_epi64(p, p));
-		p = _mm_add_epi32(p, _mm_shuffle_epi32(p, _MM_SHUFFLE(2, 3, 0, 1)));
-		summs = _mm_cvtss_f32(_mm_fmadd_ss(_mm_set_ss(dmin), _mm_set_ss((float)_mm_cvtsi128_si32(p)),
-						   _mm_set_ss(summs)));
+		summs = k5_summs(summs, dmin, y[i].bsums, ms);
 		const __m512i qh = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)x[i].qh));
 		__m512i a0, a1, a2, a3;
 		NIB_SPLIT(x[i].qs, a0, a1);
@@ -216,10 +188,46 @@ A512 static void dot_q6_K(int64_t n, float *s, const void *vx, const void *vy)
 
 /* ---- K-quants, many tokens ------------------------------------------------- */
 
+/* Q4_K / Q5_K group pair j of block i (lo: group 2j, hi: group 2j+1, bytes
+ * 0..31 or 0..63 with the fifth bit; sc: the 8 scales as int16, twice)
+ * against T tokens: s0/s1 += scale * (weights . y), in ggml's lanes */
+__attribute__((always_inline)) A512 static inline void k4_group_tokens(__m256i lo, __m256i hi, __m256i sc, int j,
+									 const struct eng_block_q8_K *const *y, int64_t i,
+									 const int T, __m256i *s0, __m256i *s1)
+{
+	const __m256i sl = _mm256_shuffle_epi8(sc, _mm256_set1_epi16((short)((4 * j + 1) << 8 | 4 * j)));
+	const __m256i sh = _mm256_shuffle_epi8(sc, _mm256_set1_epi16((short)((4 * j + 3) << 8 | (4 * j + 2))));
+	_Pragma("GCC unroll 8")
+	for (int k = 0; k < T; k++) {
+		const int8_t *q8 = y[k][i].qs + 64 * j;
+		const __m256i p0 = _mm256_maddubs_epi16(lo, _mm256_loadu_si256((const __m256i *)q8));
+		const __m256i p1 = _mm256_maddubs_epi16(hi, _mm256_loadu_si256((const __m256i *)(q8 + 32)));
+		if (j == 0) {
+			s0[k] = _mm256_dpwssd_epi32(_mm256_setzero_si256(), sl, p0);
+			s1[k] = _mm256_dpwssd_epi32(_mm256_setzero_si256(), sh, p1);
+		} else {
+			s0[k] = _mm256_dpwssd_epi32(s0[k], sl, p0);
+			s1[k] = _mm256_dpwssd_epi32(s1[k], sh, p1);
+		}
+	}
+}
+
+/* the end of block i for T tokens: acc += (dy * dx) * float(s0 + s1) */
+__attribute__((always_inline)) A512 static inline void k4_tokens_acc(float xd, const struct eng_block_q8_K *const *y,
+								       int64_t i, const int T, const __m256i *s0,
+								       const __m256i *s1, __m256 *acc)
+{
+	_Pragma("GCC unroll 8")
+	for (int k = 0; k < T; k++) {
+		const float d = y[k][i].d * xd;
+		acc[k] = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(_mm256_add_epi32(s0[k], s1[k])), acc[k]);
+	}
+}
+
 /* Q4_K against T tokens (T <= 8): each block's nibbles and scale vectors
  * are unpacked once for the T tokens, and the 32 vector registers hold
- * every token's accumulators. Per token the float operations are those of
- * dot_q4_K; the int32 lanes are the same integers (VPDPWSSD adds each
+ * every token's accumulators. Per token the float operations are ggml's;
+ * the int32 lanes are the same integers (VPDPWSSD adds each
  * scaled product in a different order, which integers do not notice). */
 __attribute__((always_inline)) A512 static inline void q4_K_tile(int64_t nb, const struct eng_block_q4_K *x,
 								   const struct eng_block_q8_K *const *y, const int T,
@@ -248,31 +256,21 @@ __attribute__((always_inline)) A512 static inline void q4_K_tile(int64_t nb, con
 			const __m256i bits = _mm256_loadu_si256((const __m256i *)(x[i].qs + 32 * j));
 			const __m256i lo = _mm256_and_si256(bits, m4);
 			const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(bits, 4), m4);
-			const __m256i sl = _mm256_shuffle_epi8(sc, _mm256_set1_epi16((short)((4 * j + 1) << 8 | 4 * j)));
-			const __m256i sh = _mm256_shuffle_epi8(sc, _mm256_set1_epi16((short)((4 * j + 3) << 8 | (4 * j + 2))));
-			_Pragma("GCC unroll 8")
-			for (int k = 0; k < T; k++) {
-				const int8_t *q8 = y[k][i].qs + 64 * j;
-				const __m256i p0 = _mm256_maddubs_epi16(lo, _mm256_loadu_si256((const __m256i *)q8));
-				const __m256i p1 = _mm256_maddubs_epi16(hi, _mm256_loadu_si256((const __m256i *)(q8 + 32)));
-				if (j == 0) {
-					s0[k] = _mm256_dpwssd_epi32(_mm256_setzero_si256(), sl, p0);
-					s1[k] = _mm256_dpwssd_epi32(_mm256_setzero_si256(), sh, p1);
-				} else {
-					s0[k] = _mm256_dpwssd_epi32(s0[k], sl, p0);
-					s1[k] = _mm256_dpwssd_epi32(s1[k], sh, p1);
-				}
-			}
+			k4_group_tokens(lo, hi, sc, j, y, i, T, s0, s1);
 		}
-		_Pragma("GCC unroll 8")
-		for (int k = 0; k < T; k++) {
-			const float d = y[k][i].d * xd;
-			acc[k] = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(_mm256_add_epi32(s0[k], s1[k])), acc[k]);
-		}
+		k4_tokens_acc(xd, y, i, T, s0, s1, acc);
 	}
 	_Pragma("GCC unroll 8")
 	for (int k = 0; k < T; k++)
 		out[(size_t)k * ldo] = hsum_f8(acc[k]) + hsum_f4(acc_m[k]);
+}
+
+/* Q4_K, one token: the tile for one (256-bit registers, no cross-lane
+ * shuffles, VPDPWSSD fusing ggml's scale multiply and add) */
+A512 static void dot_q4_K(int64_t n, float *s, const void *vx, const void *vy)
+{
+	const struct eng_block_q8_K *y = vy;
+	q4_K_tile(n / ENG_QK_K, vx, &y, 1, s, 1);
 }
 
 /* Q5_K against T tokens (T <= 8): as q4_K_tile with each group's fifth
@@ -295,12 +293,7 @@ __attribute__((always_inline)) A512 static inline void q5_K_tile(int64_t nb, con
 		const __m256i ms = k4_scales_mins(x[i].scales);
 		_Pragma("GCC unroll 8")
 		for (int k = 0; k < T; k++) {
-			const float dmin = -y[k][i].d * xdmin;
-			__m128i p = k4_mins_prod(y[k][i].bsums, ms);
-			p = _mm_add_epi32(p, _mm_unpackhi_epi64(p, p));
-			p = _mm_add_epi32(p, _mm_shuffle_epi32(p, _MM_SHUFFLE(2, 3, 0, 1)));
-			summs[k] = _mm_cvtss_f32(_mm_fmadd_ss(_mm_set_ss(dmin), _mm_set_ss((float)_mm_cvtsi128_si32(p)),
-							      _mm_set_ss(summs[k])));
+			summs[k] = k5_summs(summs[k], -y[k][i].d * xdmin, y[k][i].bsums, ms);
 		}
 		const __m256i sc = _mm256_broadcastsi128_si256(_mm256_castsi256_si128(ms));
 		const __m256i hbits = _mm256_loadu_si256((const __m256i *)x[i].qh);
@@ -312,27 +305,9 @@ __attribute__((always_inline)) A512 static inline void q5_K_tile(int64_t nb, con
 			const __m256i h1 = _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hbits, 2 * j + 1), one), 4);
 			const __m256i lo = _mm256_or_si256(_mm256_and_si256(bits, m4), h0);
 			const __m256i hi = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(bits, 4), m4), h1);
-			const __m256i sl = _mm256_shuffle_epi8(sc, _mm256_set1_epi16((short)((4 * j + 1) << 8 | 4 * j)));
-			const __m256i sh = _mm256_shuffle_epi8(sc, _mm256_set1_epi16((short)((4 * j + 3) << 8 | (4 * j + 2))));
-			_Pragma("GCC unroll 8")
-			for (int k = 0; k < T; k++) {
-				const int8_t *q8 = y[k][i].qs + 64 * j;
-				const __m256i p0 = _mm256_maddubs_epi16(lo, _mm256_loadu_si256((const __m256i *)q8));
-				const __m256i p1 = _mm256_maddubs_epi16(hi, _mm256_loadu_si256((const __m256i *)(q8 + 32)));
-				if (j == 0) {
-					s0[k] = _mm256_dpwssd_epi32(_mm256_setzero_si256(), sl, p0);
-					s1[k] = _mm256_dpwssd_epi32(_mm256_setzero_si256(), sh, p1);
-				} else {
-					s0[k] = _mm256_dpwssd_epi32(s0[k], sl, p0);
-					s1[k] = _mm256_dpwssd_epi32(s1[k], sh, p1);
-				}
-			}
+			k4_group_tokens(lo, hi, sc, j, y, i, T, s0, s1);
 		}
-		_Pragma("GCC unroll 8")
-		for (int k = 0; k < T; k++) {
-			const float d = y[k][i].d * xd;
-			acc[k] = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(_mm256_add_epi32(s0[k], s1[k])), acc[k]);
-		}
+		k4_tokens_acc(xd, y, i, T, s0, s1, acc);
 	}
 	_Pragma("GCC unroll 8")
 	for (int k = 0; k < T; k++)
@@ -460,17 +435,11 @@ A512 static void dot_q8_0(int64_t n, float *s, const void *vx, const void *vy)
  * activations of a token tile are laid out once per chunk of CH blocks for
  * every row tile of the call; the accumulators of MAXRT row tiles are kept
  * between chunks. */
-#ifndef Q8R
 #define Q8R 3     /* weight rows per tile */
-#endif
-#ifndef Q8T
 #define Q8T 8     /* tokens per tile */
-#endif
 #define CH 16     /* blocks per chunk: 17 KiB of prepared activations */
 #define MAXRT 64  /* row tiles whose accumulators are kept at once */
-#ifndef Q8_GROUP_BYTES
 #define Q8_GROUP_BYTES (512 << 10)  /* weight bytes of a row group */
-#endif
 
 struct q8_chunk {
 	__m256i y[CH][Q8T];     /* the activation bytes */
