@@ -144,6 +144,19 @@ A512 static void dot_q5_K(int64_t n, float *s, const void *vx, const void *vy)
 	*s = hsum_f8(acc) + summs;
 }
 
+/* half a Q6_K block (64 bytes of ql, 32 of qh) -> its 4 groups of 32
+ * 6-bit quants (0..63), one per register */
+A512 static inline void q6_unpack(const uint8_t *ql, const uint8_t *qh, __m256i q[4])
+{
+	const __m256i m4 = _mm256_set1_epi8(0xf), m3 = _mm256_set1_epi8(3), m30 = _mm256_set1_epi8(0x30);
+	const __m256i l0 = _mm256_loadu_si256((const __m256i *)ql), l1 = _mm256_loadu_si256((const __m256i *)(ql + 32));
+	const __m256i h = _mm256_loadu_si256((const __m256i *)qh);
+	q[0] = _mm256_or_si256(_mm256_and_si256(l0, m4), _mm256_slli_epi16(_mm256_and_si256(h, m3), 4));
+	q[1] = _mm256_or_si256(_mm256_and_si256(l1, m4), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, 2), m3), 4));
+	q[2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), m4), _mm256_and_si256(h, m30));
+	q[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4), _mm256_and_si256(_mm256_srli_epi16(h, 2), m30));
+}
+
 /* Q6_K in 256-bit registers: 32 weights of one group per register,
  * (q - 32) . y per int16 pair as maddubs(q, y) - maddubs(32, y), the
  * scales (one per 16 weights) fused in with VPDPWSSD */
@@ -151,7 +164,7 @@ A512 static void dot_q6_K(int64_t n, float *s, const void *vx, const void *vy)
 {
 	const struct eng_block_q6_K *x = vx;
 	const struct eng_block_q8_K *y = vy;
-	const __m256i m4 = _mm256_set1_epi8(0xf), m3 = _mm256_set1_epi8(3), m32 = _mm256_set1_epi8(32);
+	const __m256i m32 = _mm256_set1_epi8(32);
 	__m256 acc = _mm256_setzero_ps();
 	for (int64_t i = 0; i < n / ENG_QK_K; i++) {
 		const float d = y[i].d * h2f(x[i].d);
@@ -161,14 +174,8 @@ A512 static void dot_q6_K(int64_t n, float *s, const void *vx, const void *vy)
 			const uint8_t *ql = x[i].ql + 64 * j, *qh = x[i].qh + 32 * j;
 			const int8_t *q8 = y[i].qs + 128 * j;
 			const __m256i sc = _mm256_broadcastsi128_si256(_mm_cvtepi8_epi16(_mm_loadl_epi64((const __m128i *)(x[i].scales + 8 * j))));
-			const __m256i l0 = _mm256_loadu_si256((const __m256i *)ql), l1 = _mm256_loadu_si256((const __m256i *)(ql + 32));
-			const __m256i h = _mm256_loadu_si256((const __m256i *)qh);
 			__m256i q[4];
-			q[0] = _mm256_or_si256(_mm256_and_si256(l0, m4), _mm256_slli_epi16(_mm256_and_si256(h, m3), 4));
-			q[1] = _mm256_or_si256(_mm256_and_si256(l1, m4), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, 2), m3), 4));
-			q[2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), m4), _mm256_and_si256(h, _mm256_set1_epi8(0x30)));
-			q[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4),
-					       _mm256_and_si256(_mm256_srli_epi16(h, 2), _mm256_set1_epi8(0x30)));
+			q6_unpack(ql, qh, q);
 			_Pragma("GCC unroll 4")
 			for (int g = 0; g < 4; g++) {
 				const __m256i yg = _mm256_loadu_si256((const __m256i *)(q8 + 32 * g));
@@ -322,7 +329,7 @@ __attribute__((always_inline)) A512 static inline void q6_K_tile(int64_t nb, con
 								   const struct eng_block_q8_K *const *y, const int T,
 								   float *out, size_t ldo)
 {
-	const __m256i m4 = _mm256_set1_epi8(0xf), m3 = _mm256_set1_epi8(3), m32 = _mm256_set1_epi8(32);
+	const __m256i m32 = _mm256_set1_epi8(32);
 	__m256 acc[8];
 	_Pragma("GCC unroll 8")
 	for (int k = 0; k < T; k++)
@@ -334,14 +341,8 @@ __attribute__((always_inline)) A512 static inline void q6_K_tile(int64_t nb, con
 		for (int j = 0; j < 2; j++) {
 			const uint8_t *ql = x[i].ql + 64 * j, *qh = x[i].qh + 32 * j;
 			const __m256i sc = _mm256_broadcastsi128_si256(_mm_cvtepi8_epi16(_mm_loadl_epi64((const __m128i *)(x[i].scales + 8 * j))));
-			const __m256i l0 = _mm256_loadu_si256((const __m256i *)ql), l1 = _mm256_loadu_si256((const __m256i *)(ql + 32));
-			const __m256i h = _mm256_loadu_si256((const __m256i *)qh);
 			__m256i q[4];
-			q[0] = _mm256_or_si256(_mm256_and_si256(l0, m4), _mm256_slli_epi16(_mm256_and_si256(h, m3), 4));
-			q[1] = _mm256_or_si256(_mm256_and_si256(l1, m4), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, 2), m3), 4));
-			q[2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), m4), _mm256_and_si256(h, _mm256_set1_epi8(0x30)));
-			q[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4),
-					       _mm256_and_si256(_mm256_srli_epi16(h, 2), _mm256_set1_epi8(0x30)));
+			q6_unpack(ql, qh, q);
 			_Pragma("GCC unroll 4")
 			for (int g = 0; g < 4; g++) {
 				const __m256i qs = _mm256_sub_epi8(q[g], m32);
